@@ -1,0 +1,19 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// balance_exporter: a Prometheus exporter for prepaid account balances.
+// The product owner's rule: no package dependencies, only the toolchain.
+let package = Package(
+    name: "balance_exporter",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "balance_exporter", targets: ["balance_exporter"]),
+        .library(name: "BalanceExporter", targets: ["BalanceExporter"]),
+    ],
+    targets: [
+        .target(name: "BalanceExporter"),
+        .executableTarget(name: "balance_exporter", dependencies: ["BalanceExporter"]),
+        .testTarget(name: "BalanceExporterTests", dependencies: ["BalanceExporter"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,104 @@
+/// The contract between the refresh engine and a provider client.
+///
+/// Implementers:
+/// - `fetchBalance()` performs one refresh of one account: whatever upstream
+///   round trips that takes (a token grant, a retry after an expired token),
+///   but never a retry loop and never a sleep: the engine owns backoff,
+///   rate limiting and concurrency. It must honour task cancellation.
+/// - On success it returns a `BalanceReading` with amounts already in major
+///   currency units. A field the upstream left absent or null is simply not in
+///   `fields` (never a made-up 0 or -1).
+/// - On failure it throws a `ProviderError` whose `reason` says what the
+///   operator should do, and whose `message` never contains a secret, token
+///   or refresh token.
+/// - It may be called again while a previous call is still running only
+///   after that call returned; the engine guarantees one in-flight fetch per
+///   account.
+public protocol BalanceProvider: Sendable {
+    func fetchBalance() async throws(ProviderError) -> BalanceReading
+}
+
+public struct BalanceReading: Sendable, Equatable {
+    /// The account ID the upstream reported (Tencent `Uin`, Yeastar `userId`),
+    /// used as the `uin` label unless the account configures `uin`.
+    public var uin: String?
+    /// The available balance in major currency units: `balance_available`.
+    public var available: Double?
+    /// Provider-specific series. The engine adds `provider` and `uin` labels
+    /// in front of `labels`.
+    public var fields: [FieldSample]
+
+    public init(uin: String? = nil, available: Double?, fields: [FieldSample]) {
+        self.uin = uin
+        self.available = available
+        self.fields = fields
+    }
+}
+
+public struct FieldSample: Sendable, Equatable {
+    public var descriptor: MetricDescriptor
+    /// Labels beyond `provider` and `uin` (for example one temporary credit).
+    public var labels: [Label]
+    public var value: Double
+
+    public init(_ descriptor: MetricDescriptor, _ value: Double, labels: [Label] = []) {
+        self.descriptor = descriptor
+        self.value = value
+        self.labels = labels
+    }
+}
+
+/// Why a refresh failed: the fixed vocabulary of `balance_upstream_errors_total{reason}`.
+public enum FailureReason: String, Sendable, CaseIterable {
+    /// Credentials rejected or missing: back off to the maximum, log once.
+    case auth
+    /// Credentials valid but not allowed to read the balance: back off to the maximum, log once.
+    case permission
+    /// The upstream asked us to slow down: back off harder than for transient errors.
+    case throttled
+    /// The request's timestamp was rejected: the host's clock is off.
+    case clock
+    /// No answer within the request timeout.
+    case timeout
+    /// Connection refused, reset, DNS failure, TLS failure.
+    case network
+    /// An HTTP status that is not a success and carries no upstream error body (5xx, for example).
+    case http_status
+    /// A body that is not the documented JSON: HTML, truncated, too large, wrong shape.
+    case bad_response
+    /// The upstream answered with a documented error code not covered above.
+    case upstream_error
+
+    /// Errors an operator must fix: retrying soon cannot help.
+    public var isPersistent: Bool {
+        switch self {
+        case .auth, .permission: return true
+        default: return false
+        }
+    }
+}
+
+public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: FailureReason
+    /// The upstream's error code when it sent one (`AuthFailure.SignatureFailure`).
+    public var code: String?
+    /// Human-readable detail. Never contains secrets or tokens.
+    public var message: String
+    /// The upstream's request ID, for support tickets.
+    public var requestID: String?
+
+    public init(_ reason: FailureReason, code: String? = nil, message: String, requestID: String? = nil) {
+        self.reason = reason
+        self.code = code
+        self.message = message
+        self.requestID = requestID
+    }
+
+    public var description: String {
+        var parts = ["reason=\(reason.rawValue)"]
+        if let code { parts.append("code=\(code)") }
+        parts.append("message=\(message)")
+        if let requestID { parts.append("request_id=\(requestID)") }
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+
+/// Time, injected: the engine, token lifetimes and rate limits read it, so
+/// tests advance a test clock instead of sleeping.
+public protocol WallClock: Sendable {
+    /// Seconds since the Unix epoch.
+    func now() -> Double
+    /// Suspends for `seconds` of this clock's time. Throws on task cancellation.
+    func sleep(seconds: Double) async throws
+}
+
+public struct SystemClock: WallClock {
+    public init() {}
+    public func now() -> Double { Date().timeIntervalSince1970 }
+    public func sleep(seconds: Double) async throws {
+        guard seconds > 0 else { return }
+        try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+    }
+}

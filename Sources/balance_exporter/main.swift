@@ -1,0 +1,3 @@
+import BalanceExporter
+
+print("balance_exporter \(BuildInfo.version)")
