@@ -1,0 +1,51 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading configuration and secret files, with errno-based messages and a
+/// check for files other users can read.
+public enum SecretFile {
+    public struct ReadError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot read \"\(path)\": \(reason)" }
+    }
+
+    public static func read(_ path: String) throws(ReadError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(path: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+            // A secret or configuration file is small; refuse to slurp a device or a huge file.
+            if bytes.count > 4 << 20 { throw ReadError(path: path, reason: "larger than 4 MiB") }
+        }
+        return bytes
+    }
+
+    /// The secret in a file: its content without surrounding whitespace and
+    /// newlines (as written by `echo`, Kubernetes and Docker secrets).
+    public static func readSecret(_ path: String) throws(ReadError) -> String {
+        let bytes = try read(path)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ReadError(path: path, reason: "not valid UTF-8")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// True when users other than the owner and group can read the file.
+    public static func isWorldReadable(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return info.st_mode & S_IROTH != 0
+    }
+}

@@ -1,0 +1,34 @@
+/// What the engine knows about one account: the last good reading and the
+/// history of its refreshes. A plain value, updated by the engine.
+public struct AccountStatus: Sendable, Equatable {
+    /// The last successful reading, kept while younger than `max_stale`.
+    public var reading: BalanceReading?
+    public var lastSuccess: Double?
+    public var lastAttempt: Double?
+    public var lastDuration: Double?
+    /// Outcome of the last finished refresh; nil before the first.
+    public var up: Bool?
+    public var requests: UInt64 = 0
+    public var errors: [FailureReason: UInt64] = [:]
+    public var consecutiveFailures = 0
+    /// No new attempt before this time (backoff after failures).
+    public var notBefore: Double = 0
+    public var lastError: ProviderError?
+
+    public init() {}
+
+    /// Whether a scrape at `now` should start a refresh.
+    public func isDue(now: Double, refreshInterval: Double) -> Bool {
+        guard let lastAttempt else { return true }
+        if up == true, let lastSuccess { return now - lastSuccess >= refreshInterval }
+        _ = lastAttempt
+        return now >= notBefore
+    }
+
+    /// Whether the last good values may still be exported at `now`.
+    public func isFresh(now: Double, maxStale: Double) -> Bool {
+        guard let lastSuccess else { return false }
+        if up == true { return true }
+        return now - lastSuccess <= maxStale
+    }
+}

@@ -1,0 +1,32 @@
+/// When to retry an account after a failed refresh. Pure: the engine passes
+/// the failure count, the reason and a jitter value in [0, 1).
+public struct BackoffPolicy: Sendable, Equatable {
+    /// First retry delay for transient failures, seconds.
+    public var base: Double = 2
+    /// First retry delay when the upstream throttled us: it asked us to slow down.
+    public var throttledBase: Double = 15
+    /// No delay exceeds this (or the account's refresh interval if longer).
+    public var maximum: Double = 300
+
+    public init() {}
+
+    /// Seconds to wait before the next attempt after `failures` consecutive
+    /// failures (1 for the first). Credential and permission errors cannot be
+    /// fixed by retrying soon, so they go straight to the maximum. Others
+    /// double from their base, with "equal jitter" (half fixed, half random)
+    /// so many accounts failing together do not retry in lockstep.
+    public func delay(failures: Int, reason: FailureReason, refreshInterval: Double, jitter: Double) -> Double {
+        let ceiling = max(maximum, refreshInterval)
+        if reason.isPersistent { return ceiling }
+        let start = reason == .throttled ? throttledBase : base
+        let exponent = Double(min(max(failures - 1, 0), 30))
+        let raw = min(ceiling, start * pow2(exponent))
+        return raw / 2 + raw / 2 * min(max(jitter, 0), 1)
+    }
+
+    private func pow2(_ exponent: Double) -> Double {
+        var result = 1.0
+        for _ in 0..<Int(exponent) { result *= 2 }
+        return result
+    }
+}
