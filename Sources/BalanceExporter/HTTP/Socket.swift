@@ -136,6 +136,12 @@ struct Socket: Sendable, Hashable {
         }
     }
 
+    /// Connects (blocking) to `address`: test clients and loopback probes.
+    func connect(_ address: SocketAddress) throws(SocketError) {
+        let result = address.withSockAddr { Glibc.connect(fd, $0, $1) }
+        guard result == 0 else { throw .makeFailed("connect") }
+    }
+
     // MARK: Data
 
     /// Reads up to `capacity` bytes and appends them. Returns the count; 0 is
