@@ -275,6 +275,29 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(try RawHTTPClient.get(port: port, path: "/").status, 200, "the first server is unaffected")
     }
 
+    #if os(Linux)
+    func testShutdownReleasesEveryDescriptor() throws {
+        func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+        let before = openDescriptors()
+        let (server, port) = try startLoopbackServer(LoopbackHandler { .text(200, $0.path) })
+        var clients: [RawHTTPConnection] = []
+        for _ in 0..<3 {
+            let client = try RawHTTPConnection(port: port)
+            try client.send(RawHTTPClient.wire(path: "/"))
+            _ = try client.readResponse()
+            clients.append(client)
+        }
+        server.shutdown(grace: 1)
+        clients.forEach { $0.close() }
+        // Connection threads close their own descriptors just after shutdown returns.
+        let deadline = RawHTTPConnection.now() + 2
+        while openDescriptors() != before && RawHTTPConnection.now() < deadline {
+            _ = try? Socket.poll([], events: 0, timeout: 0.01)
+        }
+        XCTAssertEqual(openDescriptors(), before)
+    }
+    #endif
+
     func testStartingTwiceIsAnError() throws {
         let (server, _) = try startLoopbackServer(LoopbackHandler { _ in .text(200, "") })
         defer { server.shutdown(grace: 0) }
