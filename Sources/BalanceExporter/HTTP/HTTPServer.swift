@@ -107,7 +107,9 @@ public final class HTTPServer: Sendable {
     /// idle keep-alive connections, lets in-flight requests finish and be
     /// answered with `Connection: close` for up to `grace` seconds, then
     /// cuts whatever is left and returns. A handler still blocked then keeps
-    /// its thread until it returns; its answer is dropped.
+    /// its thread until it returns; its answer is dropped. Later and
+    /// concurrent calls return at once. Not from inside a handler: it would
+    /// wait out the whole grace period for its own request.
     public func shutdown(grace: Double) {
         let running: (wakeWrite: Socket, listeners: [Listener])? = state.withLock { s in
             switch s.phase {
@@ -125,7 +127,8 @@ public final class HTTPServer: Sendable {
         running.wakeWrite.close()
         acceptThreads.wait()
         running.listeners.forEach { $0.socket.close() }
-        if connectionThreads.wait(timeout: .now() + max(0, grace)) == .timedOut {
+        let graceSeconds = grace > 0 ? min(grace, 86_400) : 0  // NaN and negatives: no grace
+        if connectionThreads.wait(timeout: .now() + graceSeconds) == .timedOut {
             let cut = state.withLock { s in
                 // SHUT_RDWR wakes a connection blocked in poll or send; its
                 // own thread still closes the descriptor (no reuse race).

@@ -191,7 +191,8 @@ struct Socket: Sendable, Hashable {
         var fds = sockets.map { pollfd(fd: $0.fd, events: events, revents: 0) }
         let millis: Int32
         if let timeout {
-            millis = timeout <= 0 ? 0 : Int32(min((timeout * 1000).rounded(.up), Double(Int32.max)))
+            // `> 0` also turns NaN into "do not wait"; infinity is capped.
+            millis = timeout > 0 ? Int32(min((timeout * 1000).rounded(.up), Double(Int32.max))) : 0
         } else {
             millis = -1
         }
