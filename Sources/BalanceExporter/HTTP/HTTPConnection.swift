@@ -1,0 +1,154 @@
+import Dispatch
+
+/// Serves one accepted connection on its own thread: reads requests,
+/// answers them in order through the handler, and ends on close, error,
+/// timeout or server shutdown. Every wait is a `poll` with a deadline, so a
+/// silent client costs only this thread, and only until its deadline.
+struct HTTPConnection {
+    let socket: Socket
+    /// Readable once the server shuts down: an idle connection then closes.
+    let wake: Socket
+    let limits: ServerLimits
+    let handler: any HTTPHandler
+    let logger: Logger
+    /// True once the server stopped accepting: answer, then close.
+    let isStopping: @Sendable () -> Bool
+
+    func run() {
+        do {
+            try socket.setNonBlocking()
+        } catch {
+            logger.debug("connection setup failed", ["err": error.description])
+            return
+        }
+        var parser = RequestParser(limits: limits)
+        // A fresh connection has readTimeout to deliver its first request;
+        // a kept-alive one idleTimeout to start the next, then readTimeout
+        // to complete it.
+        var deadline = Self.now() + limits.readTimeout
+        var idle = false
+        while true {
+            switch parser.next() {
+            case .request(let request):
+                var response = handler.handle(request)
+                // RFC 9110 §9.3.2: HEAD answers carry the GET headers, never a body.
+                if request.method == "HEAD" { response.omitBody = true }
+                // Read after the handler: a shutdown during a slow answer still closes after it.
+                let keepAlive = request.wantsKeepAlive && !isStopping()
+                let bytes = ResponseEncoder.encode(response, minorVersion: request.minorVersion, keepAlive: keepAlive)
+                guard write(bytes) else { return }
+                guard keepAlive else { return closeGracefully() }
+                idle = !parser.hasPartialRequest
+                deadline = Self.now() + (idle ? limits.idleTimeout : limits.readTimeout)
+            case .error(let error):
+                logger.debug("bad request", ["status": "\(error.status)", "err": error.detail])
+                _ = write(ResponseEncoder.encode(ResponseEncoder.errorResponse(error.status), keepAlive: false))
+                return closeGracefully()
+            case .needMoreData:
+                let midRequest = parser.hasPartialRequest
+                switch waitForInput(until: deadline, watchShutdown: !midRequest) {
+                case .shutdown, .failed:
+                    return
+                case .timedOut:
+                    guard midRequest else { return }  // idle too long: just close
+                    logger.debug("request read timed out", ["timeout": "\(limits.readTimeout)"])
+                    _ = write(ResponseEncoder.encode(ResponseEncoder.errorResponse(408), keepAlive: false))
+                    return closeGracefully()
+                case .readable:
+                    var bytes: [UInt8] = []
+                    let received: Int?
+                    do {
+                        received = try socket.receive(appendingTo: &bytes)
+                    } catch {
+                        logger.debug("read failed", ["err": error.description])
+                        return
+                    }
+                    guard let received else { continue }
+                    guard received > 0 else { return }  // the client closed
+                    if idle {
+                        idle = false
+                        deadline = Self.now() + limits.readTimeout
+                    }
+                    parser.append(bytes)
+                }
+            }
+        }
+    }
+
+    private enum Wait { case readable, timedOut, shutdown, failed }
+
+    private func waitForInput(until deadline: Double, watchShutdown: Bool) -> Wait {
+        let remaining = deadline - Self.now()
+        guard remaining > 0 else { return .timedOut }
+        let sockets = watchShutdown ? [socket, wake] : [socket]
+        do {
+            let ready = try Socket.poll(sockets, events: Socket.readable, timeout: remaining)
+            if ready[0] != 0 { return .readable }
+            if watchShutdown && ready[1] != 0 { return .shutdown }
+            return .timedOut  // poll answers all-zero only when its timeout passed
+        } catch {
+            logger.debug("poll failed", ["err": error.description])
+            return .failed
+        }
+    }
+
+    /// Writes all of `bytes` within writeTimeout; false when the client
+    /// vanished or stopped reading (the connection is then dropped).
+    private func write(_ bytes: [UInt8]) -> Bool {
+        let deadline = Self.now() + limits.writeTimeout
+        var offset = 0
+        do {
+            while offset < bytes.count {
+                let sent = try socket.send(bytes, from: offset)
+                if sent > 0 {
+                    offset += sent
+                    continue
+                }
+                let remaining = deadline - Self.now()
+                guard remaining > 0 else {
+                    logger.debug("write timed out", ["timeout": "\(limits.writeTimeout)"])
+                    return false
+                }
+                _ = try Socket.poll([socket], events: Socket.writable, timeout: remaining)
+            }
+            return true
+        } catch {
+            // EPIPE / ECONNRESET: the client left mid-answer. Its problem, not ours.
+            logger.debug("write failed", ["err": error.description])
+            return false
+        }
+    }
+
+    /// Ends our side, then reads and discards what the client still sends
+    /// for a moment: closing with unread input would make the kernel send a
+    /// reset that can destroy the answer before the client reads it (what
+    /// Go's net/http calls closeWriteAndWait).
+    private func closeGracefully() {
+        socket.shutdown(Socket.shutWrite)
+        let deadline = Self.now() + Self.lingerSeconds
+        var discarded = 0
+        var scratch: [UInt8] = []
+        while discarded < 1 << 20 {
+            let remaining = deadline - Self.now()
+            guard remaining > 0,
+                  let ready = try? Socket.poll([socket], events: Socket.readable, timeout: remaining), ready[0] != 0 else { return }
+            scratch.removeAll(keepingCapacity: true)
+            let received: Int?
+            do {
+                received = try socket.receive(appendingTo: &scratch)
+            } catch {
+                return
+            }
+            guard let received else { continue }
+            guard received > 0 else { return }
+            discarded += received
+        }
+    }
+
+    static let lingerSeconds = 0.5
+
+    /// Monotonic seconds: deadlines must not jump with the wall clock.
+    static func now() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds) / 1_000_000_000
+    }
+}
