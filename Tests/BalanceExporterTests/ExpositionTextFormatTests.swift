@@ -139,3 +139,20 @@ final class ExpositionTextFormatTests: XCTestCase {
         XCTAssertEqual(body, "# HELP g A gauge.\n# TYPE g gauge\ng{v=\"e\u{301}\"} 2\ng{v=\"\u{E9}\"} 1\n")
     }
 }
+
+/// Small factories shared by the Exposition*, Negotiation and promtool tests
+/// (kept here: the Support/ folder is shared with other engineers).
+enum ExpositionFixtures {
+    static func gauge(_ name: String, help: String = "A gauge.", _ samples: [Sample]) -> MetricFamily {
+        MetricFamily(MetricDescriptor(name: name, type: .gauge, help: help), samples: samples)
+    }
+
+    static func sample(_ value: Double, _ labels: (String, String)...) -> Sample {
+        Sample(labels: labels.map { Label($0.0, $0.1) }, value: value)
+    }
+
+    /// Decodes a body, failing (nil) on invalid UTF-8 rather than repairing it.
+    static func utf8(_ bytes: [UInt8]) -> String? {
+        String(validating: bytes, as: UTF8.self)
+    }
+}
