@@ -39,7 +39,7 @@ extension ProcessMetrics {
     static func parseBootTime(_ text: String) -> Double? {
         for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
             let value = line.dropFirst("btime ".count).split(separator: " ").first
-            return value.flatMap { UInt64($0) }.map(Double.init)
+            return value.flatMap { UInt64($0) }.map { Double($0) }
         }
         return nil
     }
@@ -51,7 +51,7 @@ extension ProcessMetrics {
         let label = "Max open files"
         for line in text.split(separator: "\n") where line.hasPrefix(label) {
             let soft = line.dropFirst(label.count).split(separator: " ").first
-            return soft.flatMap { UInt64($0) }.map(Double.init)
+            return soft.flatMap { UInt64($0) }.map { Double($0) }
         }
         return nil
     }

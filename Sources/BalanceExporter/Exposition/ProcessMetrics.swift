@@ -69,7 +69,7 @@ public enum ProcessMetrics {
                 add(startTime, bootTime + Double(stat.startTicks) / ticks)
             }
         }
-        add(openFDs, snapshot.openFDs.map(Double.init))
+        add(openFDs, snapshot.openFDs.map { Double($0) })
         add(maxFDs, snapshot.maxFDs)
         add(virtualMemory, stat.map { Double($0.virtualMemoryBytes) })
         if let stat, let pageSize = snapshot.pageSize, pageSize > 0 {
