@@ -1,0 +1,71 @@
+/// Renders OpenMetrics 1.0.0
+/// (`application/openmetrics-text; version=1.0.0; charset=utf-8`), which
+/// Prometheus 2.x asks for first.
+///
+/// Contract: a pure function of its input, with the same family and series
+/// order as `TextFormatWriter` (see `ExpositionOrder.prepare`). Differences
+/// required by the OpenMetrics 1.0 specification:
+/// - A counter family is named without `_total` (`# TYPE x counter`) and its
+///   samples are `x_total`. Catalog counters end in `_total`; one that does
+///   not keeps its name as the family and gets `_total` on its samples.
+/// - An `.info` family is `# TYPE x info` with samples `x_info`; the
+///   descriptor's `_info` suffix is stripped the same way.
+/// - HELP escapes `\`, newline and `"`.
+/// - No `# UNIT` (optional), no `_created` samples (we do not track
+///   counter creation times), no timestamps, no blank lines.
+/// - The body always ends with `# EOF\n`, even with no families: a body
+///   without it is an invalid (truncated) exposition.
+public enum OpenMetricsWriter {
+    /// Appends the exposition of `families` to `buffer`, ending with `# EOF`.
+    public static func render(_ families: [MetricFamily], into buffer: inout [UInt8]) {
+        for family in ExpositionOrder.prepare(families) {
+            let (familyName, sampleName, typeName) = names(family.descriptor)
+            if !family.descriptor.help.isEmpty {
+                buffer.append(contentsOf: "# HELP ".utf8)
+                buffer.append(contentsOf: familyName.utf8)
+                buffer.append(0x20)
+                ExpositionBytes.appendEscaped(family.descriptor.help, escapeQuote: true, into: &buffer)
+                buffer.append(ExpositionBytes.newline)
+            }
+            buffer.append(contentsOf: "# TYPE ".utf8)
+            buffer.append(contentsOf: familyName.utf8)
+            buffer.append(0x20)
+            buffer.append(contentsOf: typeName.utf8)
+            buffer.append(ExpositionBytes.newline)
+            for sample in family.samples {
+                buffer.append(contentsOf: sampleName.utf8)
+                ExpositionBytes.appendLabels(sample.labels, into: &buffer)
+                buffer.append(0x20)
+                ExpositionBytes.appendValue(sample.value, into: &buffer)
+                buffer.append(ExpositionBytes.newline)
+            }
+        }
+        buffer.append(contentsOf: "# EOF\n".utf8)
+    }
+
+    /// Convenience for tests and small callers.
+    public static func render(_ families: [MetricFamily]) -> [UInt8] {
+        var buffer: [UInt8] = []
+        render(families, into: &buffer)
+        return buffer
+    }
+
+    /// The family name (for HELP and TYPE), the sample name and the type.
+    static func names(_ descriptor: MetricDescriptor) -> (family: String, sample: String, type: String) {
+        switch descriptor.type {
+        case .gauge:
+            return (descriptor.name, descriptor.name, "gauge")
+        case .counter:
+            let family = strip("_total", from: descriptor.name)
+            return (family, family + "_total", "counter")
+        case .info:
+            let family = strip("_info", from: descriptor.name)
+            return (family, family + "_info", "info")
+        }
+    }
+
+    private static func strip(_ suffix: String, from name: String) -> String {
+        guard name.hasSuffix(suffix), name.utf8.count > suffix.utf8.count else { return name }
+        return String(name.dropLast(suffix.count))
+    }
+}
