@@ -32,6 +32,8 @@ final class TencentCloudClient: BalanceProvider {
                         ["source": credentials.source, "request_id": error.requestID ?? ""])
             await credentialProvider.invalidate(credentials)
             let fresh = try await credentialProvider.credentials()
+            // Configured session tokens cannot be refreshed: retrying with the same ones is pointless.
+            guard fresh != credentials else { throw error }
             return try await fetch(with: fresh)
         }
     }
