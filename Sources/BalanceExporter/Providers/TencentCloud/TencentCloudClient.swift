@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads one account's balance with `DescribeAccountBalance` (billing API
 /// 2018-07-09): the I/O edge around the pure signer and mapping.
 final class TencentCloudClient: BalanceProvider {
@@ -65,12 +67,5 @@ final class TencentCloudClient: BalanceProvider {
             error.message = error.message.replacingOccurrences(of: secret, with: "<redacted>")
         }
         return error
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        return components(separatedBy: target).joined(separator: replacement)
     }
 }
