@@ -1,0 +1,26 @@
+/// The API 3.0 response envelope, pure: `{"Response": {..., "RequestId": ...}}`
+/// on success, `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` on
+/// failure, often with HTTP 200, so the body is checked before the status.
+enum TencentResponse {
+    /// The `Response` object of a successful call, or the failure as a `ProviderError`.
+    static func payload(status: Int, body: [UInt8]) throws(ProviderError) -> [String: TencentJSON] {
+        let json = TencentJSON.parse(body)
+        if let response = json?["Response"], case .object(let error)? = response["Error"] {
+            let code = error["Code"]?.stringValue ?? "Unknown"
+            let message = error["Message"]?.stringValue ?? ""
+            throw ProviderError(TencentErrorCode.reason(for: code), code: code,
+                                message: TencentText.truncate(message.isEmpty ? code : message),
+                                requestID: response["RequestId"]?.stringValue)
+        }
+        guard (200..<300).contains(status) else {
+            throw ProviderError(.http_status, message: "HTTP status \(status) without a Tencent Cloud error body")
+        }
+        guard let json else {
+            throw ProviderError(.bad_response, message: "response is not JSON (\(body.count) bytes, possibly truncated)")
+        }
+        guard let response = json["Response"]?.objectValue else {
+            throw ProviderError(.bad_response, message: "response JSON has no \"Response\" object")
+        }
+        return response
+    }
+}

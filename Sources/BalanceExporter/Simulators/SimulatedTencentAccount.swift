@@ -1,0 +1,116 @@
+/// One simulated Tencent Cloud account as `DescribeAccountBalance` reports
+/// it. Every field is optional (absent from the response when nil); amounts
+/// are cents, as the real API sends them.
+public struct SimulatedTencentAccount: Sendable, Equatable {
+    public enum Uin: Sendable, Equatable {
+        case number(UInt64)
+        /// An older documented example sends the Uin as a string.
+        case string(String)
+    }
+
+    public struct TempAmount: Sendable, Equatable {
+        public var uin: String
+        public var amountCents: Int64
+        /// Beijing time, `yyyy-MM-dd HH:mm:ss`, as Tencent writes it.
+        public var startTime: String
+        public var endTime: String
+        public init(uin: String, amountCents: Int64, startTime: String, endTime: String) {
+            self.uin = uin
+            self.amountCents = amountCents
+            self.startTime = startTime
+            self.endTime = endTime
+        }
+    }
+
+    public var uin: Uin?
+    public var balance: Int64?
+    public var realBalance: Int64?
+    public var cashAccountBalance: Int64?
+    public var incomeIntoAccountBalance: Int64?
+    public var presentAccountBalance: Int64?
+    public var freezeAmount: Int64?
+    public var oweAmount: Int64?
+    public var isAllowArrears: Bool?
+    public var isCreditLimited: Bool?
+    public var creditAmount: Int64?
+    public var creditBalance: Int64?
+    public var realCreditBalance: Int64?
+    /// Sent, with `tempAmounts`, only when the request asks `{"TempCredit":true}`.
+    public var tempCredit: Int64?
+    public var tempAmounts: [TempAmount]?
+    /// Response field names sent as JSON `null` whatever their value above.
+    public var nullFields: Set<String>
+    /// Response fields sent verbatim as raw JSON (`"Balance": "12.5e2"`), replacing the typed value.
+    public var rawFields: [String: String]
+
+    public init(uin: Uin? = nil, balance: Int64? = nil, realBalance: Int64? = nil, cashAccountBalance: Int64? = nil,
+                incomeIntoAccountBalance: Int64? = nil, presentAccountBalance: Int64? = nil, freezeAmount: Int64? = nil,
+                oweAmount: Int64? = nil, isAllowArrears: Bool? = nil, isCreditLimited: Bool? = nil,
+                creditAmount: Int64? = nil, creditBalance: Int64? = nil, realCreditBalance: Int64? = nil,
+                tempCredit: Int64? = nil, tempAmounts: [TempAmount]? = nil,
+                nullFields: Set<String> = [], rawFields: [String: String] = [:]) {
+        self.uin = uin
+        self.balance = balance
+        self.realBalance = realBalance
+        self.cashAccountBalance = cashAccountBalance
+        self.incomeIntoAccountBalance = incomeIntoAccountBalance
+        self.presentAccountBalance = presentAccountBalance
+        self.freezeAmount = freezeAmount
+        self.oweAmount = oweAmount
+        self.isAllowArrears = isAllowArrears
+        self.isCreditLimited = isCreditLimited
+        self.creditAmount = creditAmount
+        self.creditBalance = creditBalance
+        self.realCreditBalance = realCreditBalance
+        self.tempCredit = tempCredit
+        self.tempAmounts = tempAmounts
+        self.nullFields = nullFields
+        self.rawFields = rawFields
+    }
+
+    /// The `Response` members, in the documented order.
+    func responseMembers(includeTempCredit: Bool) -> [(String, String)] {
+        var members: [(String, String?)] = [
+            ("Balance", balance.map(String.init)),
+            ("Uin", uin.map { uin in
+                switch uin {
+                case .number(let n): return String(n)
+                case .string(let s): return TencentJSON.quote(s)
+                }
+            }),
+            ("RealBalance", realBalance.map(String.init)),
+            ("CashAccountBalance", cashAccountBalance.map(String.init)),
+            ("IncomeIntoAccountBalance", incomeIntoAccountBalance.map(String.init)),
+            ("PresentAccountBalance", presentAccountBalance.map(String.init)),
+            ("FreezeAmount", freezeAmount.map(String.init)),
+            ("OweAmount", oweAmount.map(String.init)),
+            ("IsAllowArrears", isAllowArrears.map { $0 ? "true" : "false" }),
+            ("IsCreditLimited", isCreditLimited.map { $0 ? "true" : "false" }),
+            ("CreditAmount", creditAmount.map(String.init)),
+            ("CreditBalance", creditBalance.map(String.init)),
+            ("RealCreditBalance", realCreditBalance.map(String.init)),
+        ]
+        if includeTempCredit {
+            members.append(("TempCredit", tempCredit.map(String.init)))
+            members.append(("TempAmountInfoList", tempAmounts.map { list in
+                "[" + list.map { t in
+                    "{\"Uin\":\(TencentJSON.quote(t.uin)),\"TempAmount\":\(t.amountCents),"
+                        + "\"StartTime\":\(TencentJSON.quote(t.startTime)),\"EndTime\":\(TencentJSON.quote(t.endTime))}"
+                }.joined(separator: ",") + "]"
+            }))
+        }
+        var out: [(String, String)] = []
+        var written = Set<String>()
+        for (name, value) in members {
+            written.insert(name)
+            if nullFields.contains(name) { out.append((name, "null")); continue }
+            if let raw = rawFields[name] { out.append((name, raw)); continue }
+            if let value { out.append((name, value)) }
+        }
+        for name in nullFields.sorted() where !written.contains(name) { out.append((name, "null")) }
+        for (name, raw) in rawFields.sorted(by: { $0.key < $1.key }) where !written.contains(name) && !nullFields.contains(name) {
+            out.append((name, raw))
+        }
+        return out
+    }
+}
