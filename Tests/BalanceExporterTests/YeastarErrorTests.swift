@@ -133,6 +133,16 @@ final class YeastarErrorTests: XCTestCase {
         f.assertNoSecrets(in: error)
     }
 
+    func testASecretAtTheLengthCapIsNotHalfLeaked() async throws {
+        let f = YeastarFixture()
+        let detail = String(repeating: "x", count: 555) + YeastarFixture.clientSecret // crosses the cap
+        f.simulator.inject(.code("bad_request", detail: detail), on: .token)
+        let failure = await f.failure(try f.makeClient())
+        let error = try XCTUnwrap(failure)
+        XCTAssertLessThanOrEqual(error.message.count, YeastarSecrets.maxMessage + 1)
+        XCTAssertFalse(error.message.contains(String(YeastarFixture.clientSecret.prefix(5))), error.message)
+    }
+
     func testCredentialsNeverReachTheLogsOverAFullLifecycle() async throws {
         let f = YeastarFixture()
         let client = try f.makeClient()

@@ -19,7 +19,7 @@ enum YeastarBalanceResponse {
     static func interpret(_ response: UpstreamResponse) -> YeastarBalanceOutcome {
         let envelope = YeastarEnvelope.parse(response.body)
         let statuses = envelope?.statuses(response) ?? [response.status]
-        let requestID = envelope?.requestID.map { yeastarQuote($0, limit: 100) }
+        let requestID = envelope?.requestID.map { yeastarQuote($0) }
         let failedEnvelope = envelope.flatMap { $0.isSuccess ? nil : $0 }
 
         let refusedByStatus = statuses.contains(401) || statuses.contains(403)
@@ -29,13 +29,13 @@ enum YeastarBalanceResponse {
             // portal's client IP restriction: a permission problem.
             let reason: FailureReason = statuses.contains(403) && !statuses.contains(401) && !refusedByCode ? .permission : .auth
             let detail = failedEnvelope.map { YeastarTokenResponse.detail($0) } ?? "HTTP \(response.status)"
-            return .tokenRejected(ProviderError(reason, code: failedEnvelope.map { yeastarQuote($0.code, limit: 100) },
+            return .tokenRejected(ProviderError(reason, code: failedEnvelope.map { yeastarQuote($0.code) },
                                                 message: "balance request: access token refused (\(detail))",
                                                 requestID: requestID))
         }
         if let failedEnvelope {
             return .failed(ProviderError(YeastarErrorCode.reason(forCode: failedEnvelope.code, statuses: statuses),
-                                         code: yeastarQuote(failedEnvelope.code, limit: 100),
+                                         code: yeastarQuote(failedEnvelope.code),
                                          message: "balance request refused: \(YeastarTokenResponse.detail(failedEnvelope))",
                                          requestID: requestID))
         }

@@ -67,13 +67,21 @@ enum YeastarErrorCode {
     }
 }
 
-/// Upstream text made safe to quote: control characters dropped, at most
-/// `limit` characters. Secrets are removed separately (`YeastarSecrets`).
-func yeastarQuote(_ text: String, limit: Int = 200) -> String {
-    var out = ""
-    for ch in text where !(ch.isNewline || ch.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }) {
-        if out.count >= limit { out += "…"; break }
-        out.append(ch)
+/// Upstream text made safe to quote: control characters dropped. Not
+/// shortened here: secrets are removed first and the length capped after
+/// (`YeastarSecrets.scrub`), so a cut can never leave half a secret behind.
+func yeastarQuote(_ text: String) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029: continue
+        default: out.append(scalar)
+        }
     }
-    return out
+    return String(out)
+}
+
+/// At most `limit` characters, marked with `…` when cut.
+func yeastarCap(_ text: String, _ limit: Int) -> String {
+    text.count <= limit ? text : String(text.prefix(limit)) + "…"
 }

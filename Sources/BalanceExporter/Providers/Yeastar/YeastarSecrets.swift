@@ -31,6 +31,11 @@ final class YeastarSecrets: Sendable {
         }
     }
 
+    /// Upstream text quoted in an error is capped at these lengths, after
+    /// scrubbing.
+    static let maxMessage = 600
+    static let maxCode = 100
+
     func scrub(_ text: String) -> String {
         var values = tokens.withLock { $0 } + [clientSecret]
         values += values.map(YeastarForm.escape)
@@ -42,7 +47,8 @@ final class YeastarSecrets: Sendable {
     }
 
     func scrub(_ error: ProviderError) -> ProviderError {
-        ProviderError(error.reason, code: error.code.map(scrub), message: scrub(error.message),
-                      requestID: error.requestID.map(scrub))
+        ProviderError(error.reason, code: error.code.map { yeastarCap(scrub($0), Self.maxCode) },
+                      message: yeastarCap(scrub(error.message), Self.maxMessage),
+                      requestID: error.requestID.map { yeastarCap(scrub($0), Self.maxCode) })
     }
 }

@@ -79,7 +79,7 @@ actor YeastarTokenManager {
             case .failure(let error):
                 refreshFailure = error
                 logger.warn("yeastar token refresh failed; requesting a new grant",
-                            ["account": account, "reason": error.reason.rawValue, "error": secrets.scrub(error.message)])
+                            ["account": account, "reason": error.reason.rawValue, "error": secrets.scrub(error).message])
             }
         }
         switch await request(.credentials(clientID: clientID, clientSecret: clientSecret), previousRefreshToken: nil) {
@@ -89,7 +89,7 @@ actor YeastarTokenManager {
         case .failure(let error):
             if keepUnexpired, let previous, clock.now() < previous.expiresAt {
                 logger.warn("yeastar token renewal failed; using the current token until it expires",
-                            ["account": account, "reason": error.reason.rawValue, "error": secrets.scrub(error.message)])
+                            ["account": account, "reason": error.reason.rawValue, "error": secrets.scrub(error).message])
                 return .success(previous)
             }
             var combined = error

@@ -13,9 +13,9 @@ enum YeastarTokenResponse {
         let envelope = YeastarEnvelope.parse(response.body)
         if let envelope, !envelope.isSuccess {
             let reason = YeastarErrorCode.reason(forCode: envelope.code, statuses: envelope.statuses(response))
-            return .failure(ProviderError(reason, code: yeastarQuote(envelope.code, limit: 100),
+            return .failure(ProviderError(reason, code: yeastarQuote(envelope.code),
                                           message: "\(what) refused: \(detail(envelope))",
-                                          requestID: envelope.requestID.map { yeastarQuote($0, limit: 100) }))
+                                          requestID: envelope.requestID.map { yeastarQuote($0) }))
         }
         guard (200..<300).contains(response.status) else {
             return .failure(ProviderError(YeastarErrorCode.reason(forHTTPStatus: response.status),
@@ -24,7 +24,7 @@ enum YeastarTokenResponse {
         guard let envelope else {
             return .failure(ProviderError(.bad_response, message: "\(what) failed: the body is not a Yeastar JSON envelope (\(response.body.count) bytes)"))
         }
-        let requestID = envelope.requestID.map { yeastarQuote($0, limit: 100) }
+        let requestID = envelope.requestID.map { yeastarQuote($0) }
         guard let result = envelope.result, let token = result["token"]?.string, !token.isEmpty else {
             return .failure(ProviderError(.bad_response, message: "\(what) failed: the success response has no result.token",
                                           requestID: requestID))
@@ -41,7 +41,7 @@ enum YeastarTokenResponse {
 
     static func detail(_ envelope: YeastarEnvelope) -> String {
         let quoted = yeastarQuote(envelope.detailMessage ?? "")
-        let code = yeastarQuote(envelope.code, limit: 100)
+        let code = yeastarQuote(envelope.code)
         return quoted.isEmpty ? "code \(code)" : "code \(code): \(quoted)"
     }
 }
