@@ -1,0 +1,87 @@
+/// Yeastar's response envelope, `{code, detailMessage, requestId, result,
+/// status}`: `code` is `"success"` or an error string, `status` an HTTP status
+/// that is not documented to equal the transport's. Pure.
+struct YeastarEnvelope: Sendable, Equatable {
+    var code: String
+    var detailMessage: String?
+    var requestID: String?
+    var status: Int?
+    var result: YeastarJSON?
+
+    var isSuccess: Bool { code == "success" }
+
+    /// The envelope's `status` together with the transport's.
+    func statuses(_ response: UpstreamResponse) -> Set<Int> {
+        var set: Set<Int> = [response.status]
+        if let status { set.insert(status) }
+        return set
+    }
+
+    /// nil unless the body is a JSON object with a string `code`.
+    static func parse(_ body: [UInt8]) -> YeastarEnvelope? {
+        guard let json = YeastarJSON.parse(body), let code = json["code"]?.string else { return nil }
+        var status: Int?
+        if let s = json["status"]?.number, s >= 0, s < 1000 { status = Int(s) }
+        return YeastarEnvelope(code: code, detailMessage: json["detailMessage"]?.string,
+                               requestID: json["requestId"]?.identifier, status: status, result: json["result"])
+    }
+}
+
+/// The failure vocabulary for Yeastar codes. The codes for an invalid token,
+/// bad credentials or throttling are not documented, so these are heuristics
+/// on the code's words; anything unrecognised is `.upstream_error` with the
+/// code attached, which is always correct, merely less specific.
+enum YeastarErrorCode {
+    /// A code that says the access token is invalid or expired: the balance
+    /// call gets one new token and one retry.
+    static func isTokenProblem(_ code: String) -> Bool {
+        let c = code.lowercased()
+        return c.contains("token") || c.contains("unauthori") || c.contains("expire")
+    }
+
+    /// `statuses`: the envelope's `status` and the transport's, which are not
+    /// documented to agree.
+    static func reason(forCode code: String, statuses: Set<Int>) -> FailureReason {
+        let c = code.lowercased()
+        if statuses.contains(429) || ["limit", "frequen", "too_many", "throttl"].contains(where: c.contains) {
+            return .throttled
+        }
+        if ["permission", "forbidden", "denied", "not_allowed", "restrict", "whitelist"].contains(where: c.contains) {
+            return .permission
+        }
+        if statuses.contains(401) || statuses.contains(403)
+            || ["auth", "credential", "client", "secret", "token", "login", "password"].contains(where: c.contains) {
+            return .auth
+        }
+        return .upstream_error
+    }
+
+    /// For a non-success HTTP status without an envelope.
+    static func reason(forHTTPStatus status: Int) -> FailureReason {
+        switch status {
+        case 401: return .auth
+        case 403: return .permission
+        case 429: return .throttled
+        default: return .http_status
+        }
+    }
+}
+
+/// Upstream text made safe to quote: control characters dropped. Not
+/// shortened here: secrets are removed first and the length capped after
+/// (`YeastarSecrets.scrub`), so a cut can never leave half a secret behind.
+func yeastarQuote(_ text: String) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029: continue
+        default: out.append(scalar)
+        }
+    }
+    return String(out)
+}
+
+/// At most `limit` characters, marked with `…` when cut.
+func yeastarCap(_ text: String, _ limit: Int) -> String {
+    text.count <= limit ? text : String(text.prefix(limit)) + "…"
+}
