@@ -23,6 +23,7 @@ Two layers of checks, all reported at once; exit 0 when clean, 1 on any problem,
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
 import json
 import re
@@ -119,6 +120,7 @@ def _hook_class(hook: typing.Any) -> type | None:
     return owner if isinstance(owner, type) else None
 
 
+@functools.cache
 def dashboard_schema() -> dict:
     sdk_plugins.register_default_plugins()
     registry = sdk_runtime.Runtime()
