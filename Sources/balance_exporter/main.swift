@@ -1,3 +1,91 @@
 import BalanceExporter
+import Foundation
 
-print("balance_exporter \(BuildInfo.version)")
+// flags/env -> Config -> Exporter; signals. Exit codes: 0 ok, 1 runtime or
+// configuration failure, 2 usage error.
+
+let environment = ProcessInfo.processInfo.environment
+let flags: Flags
+switch Flags.parse(Array(CommandLine.arguments.dropFirst())) {
+case .success(let parsed):
+    flags = parsed
+case .failure(let problem):
+    Logger.standardError("balance_exporter: \(problem.message)\n\n\(Flags.usage)")
+    exit(2)
+}
+
+if flags.help {
+    print(Flags.usage)
+    exit(0)
+}
+if flags.version {
+    print("balance_exporter, version \(BuildInfo.version) (revision: \(BuildInfo.revision))\n  swift version: \(BuildInfo.swiftVersion)")
+    exit(0)
+}
+
+var options = ExporterOptions()
+if !flags.listenAddresses.isEmpty { options.listenAddresses = flags.listenAddresses }
+options.telemetryPath = flags.telemetryPath
+options.serverLimits.maxConnections = flags.maxConnections
+
+if flags.healthCheck {
+    guard let first = options.listenAddresses.first, let address = try? ListenAddress(parsing: first) else {
+        Logger.standardError("balance_exporter: invalid --web.listen-address")
+        exit(2)
+    }
+    let target = HealthCheck.probeTarget(for: address)
+    exit(HealthCheck.probe(host: target.host, port: target.port) ? 0 : 1)
+}
+
+let logger = Logger(level: flags.logLevel, format: flags.logFormat)
+
+let source: ConfigSource
+let demo: DemoUpstreams?
+if flags.demo {
+    do {
+        let upstreams = try DemoUpstreams.start(logger: logger)
+        demo = upstreams
+        source = .fixed(upstreams.config)
+    } catch {
+        logger.error("cannot start the demo upstreams", ["error": "\(error)"])
+        exit(1)
+    }
+} else if let path = flags.configFile {
+    demo = nil
+    source = .file(path)
+} else {
+    demo = nil
+    source = .environment
+}
+
+let exporter = Exporter(source: source, options: options, environment: environment, logger: logger)
+
+if flags.configCheck {
+    switch exporter.prepare() {
+    case .success(let prepared):
+        for warning in prepared.warnings { print("warning: \(warning)") }
+        let names = prepared.config.accounts.map { "\($0.name) (\($0.provider))" }.joined(separator: ", ")
+        print("configuration OK: \(prepared.config.accounts.count) account(s)\(names.isEmpty ? "" : ": \(names)")")
+        exit(0)
+    case .failure(let problems):
+        print("configuration invalid: \(problems.problems.count) problem(s)")
+        for problem in problems.problems { print("  \(problem)") }
+        exit(1)
+    }
+}
+
+logger.info("starting balance_exporter", ["version": BuildInfo.version, "revision": BuildInfo.revision, "swift": BuildInfo.swiftVersion])
+do {
+    try exporter.start()
+} catch {
+    switch error {
+    case .config(let problems):
+        for problem in problems.problems { logger.error("invalid configuration", ["problem": problem.description]) }
+    case .listen(let text):
+        logger.error(text)
+    }
+    exit(1)
+}
+
+let upstreams = demo
+Signals.serveUntilTerminated(exporter, logger: logger, cleanup: { upstreams?.stop() })

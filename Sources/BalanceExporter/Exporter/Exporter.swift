@@ -1,0 +1,207 @@
+import Synchronization
+
+/// Where the configuration comes from.
+public enum ConfigSource: Sendable, Equatable {
+    /// `--config.file`: re-read on every reload.
+    case file(String)
+    /// No file: zero-config from the environment.
+    case environment
+    /// A configuration built in the process (`--demo`).
+    case fixed(ExporterConfig)
+}
+
+public struct ExporterOptions: Sendable {
+    /// The default port of balance_exporter; keep it stable (dashboards, docs, images).
+    public static let defaultPort = 9788
+    public var listenAddresses: [String] = [":\(ExporterOptions.defaultPort)"]
+    public var telemetryPath = "/metrics"
+    public var serverLimits = ServerLimits()
+    /// Seconds a scrape without `X-Prometheus-Scrape-Timeout-Seconds` waits on upstreams.
+    public var defaultScrapeBudget: Double = 9.5
+    public init() {}
+}
+
+public enum ExporterError: Error, Sendable, CustomStringConvertible {
+    case config(ConfigProblems)
+    case listen(String)
+
+    public var description: String {
+        switch self {
+        case .config(let problems): return "invalid configuration:\n\(problems.description)"
+        case .listen(let text): return text
+        }
+    }
+}
+
+/// Wires configuration, providers, the refresh engine, the router and the
+/// HTTP server, and owns reloads.
+public final class Exporter: ExporterEndpoints {
+    public static let providerSchemas = [TencentCloud.schema, Yeastar.schema]
+
+    struct State: Sendable {
+        var config: ExporterConfig?
+        var server: HTTPServer?
+        var lastReloadSuccessful = false
+        var lastReloadSuccessTime: Double?
+    }
+
+    public let source: ConfigSource
+    public let options: ExporterOptions
+    public var telemetryPath: String { options.telemetryPath }
+    private let environment: [String: String]
+    private let logger: Logger
+    private let clock: any WallClock
+    private let transport: any HTTPTransport
+    private let schemas: [ProviderSchema]
+    private let engine: RefreshEngine
+    private let state = Mutex(State())
+    /// Serialises reloads (SIGHUP and POST /-/reload may race).
+    private let reloadLock = Mutex(())
+
+    public init(source: ConfigSource, options: ExporterOptions = ExporterOptions(), environment: [String: String],
+                logger: Logger, clock: any WallClock = SystemClock(),
+                transport: any HTTPTransport = URLSessionTransport(), schemas: [ProviderSchema] = Exporter.providerSchemas) {
+        self.source = source
+        self.options = options
+        self.environment = environment
+        self.logger = logger
+        self.clock = clock
+        self.transport = transport
+        self.schemas = schemas
+        self.engine = RefreshEngine(clock: clock, logger: logger)
+    }
+
+    /// A configuration that passed every check, with a client per account.
+    public struct Prepared: Sendable {
+        public var config: ExporterConfig
+        public var providers: [String: any BalanceProvider]
+        public var warnings: [String]
+    }
+
+    /// Loads and validates the configuration and builds every account's
+    /// client, without touching the running state (`--config.check`, reload).
+    public func prepare() -> Result<Prepared, ConfigProblems> {
+        let loaded: ConfigLoader.Loaded
+        let loader = ConfigLoader(schemas: schemas, environment: environment)
+        switch source {
+        case .file(let path):
+            switch loader.load(path: path) {
+            case .success(let value): loaded = value
+            case .failure(let problems): return .failure(problems)
+            }
+        case .environment:
+            loaded = loader.fromEnvironment()
+        case .fixed(let config):
+            loaded = ConfigLoader.Loaded(config: config, warnings: [])
+        }
+        let context = ProviderContext(transport: transport, clock: clock, logger: logger, environment: environment,
+                                      userAgent: BuildInfo.userAgent)
+        var providers: [String: any BalanceProvider] = [:]
+        var problems: [ConfigProblem] = []
+        for (index, account) in loaded.config.accounts.enumerated() {
+            guard let schema = schemas.first(where: { $0.name == account.provider }) else {
+                problems.append(ConfigProblem(location: "accounts[\(index)] \"\(account.name)\"", key: "provider", message: "unknown provider \"\(account.provider)\""))
+                continue
+            }
+            do {
+                providers[account.name] = try schema.make(account, context)
+            } catch {
+                problems += error.problems
+            }
+        }
+        guard problems.isEmpty else { return .failure(ConfigProblems(problems)) }
+        return .success(Prepared(config: loaded.config, providers: providers, warnings: loaded.warnings))
+    }
+
+    /// Loads the configuration and starts serving. Returns once every
+    /// listener is bound.
+    public func start() throws(ExporterError) {
+        let prepared: Prepared
+        switch prepare() {
+        case .success(let value): prepared = value
+        case .failure(let problems): throw .config(problems)
+        }
+        var addresses: [ListenAddress] = []
+        for text in options.listenAddresses {
+            do {
+                addresses.append(try ListenAddress(parsing: text))
+            } catch {
+                throw .listen(error.description)
+            }
+        }
+        install(prepared)
+        let server = HTTPServer(addresses: addresses, limits: options.serverLimits, logger: logger, handler: Router(self))
+        do {
+            try server.start()
+        } catch {
+            throw .listen(error.description)
+        }
+        state.withLock { $0.server = server }
+    }
+
+    /// Re-reads the configuration (and secret files). An invalid one is
+    /// rejected and logged; the running one stays.
+    public func reload() -> ConfigProblems? {
+        reloadLock.withLock { _ in
+            switch prepare() {
+            case .success(let prepared):
+                install(prepared)
+                return nil
+            case .failure(let problems):
+                state.withLock { $0.lastReloadSuccessful = false }
+                for problem in problems.problems {
+                    logger.error("configuration reload failed; keeping the previous configuration", ["problem": problem.description])
+                }
+                return problems
+            }
+        }
+    }
+
+    private func install(_ prepared: Prepared) {
+        // Accounts whose configuration is unchanged keep their client (and
+        // its tokens) and their cached data inside the engine.
+        engine.apply(prepared.config, providers: prepared.providers)
+        let now = clock.now()
+        state.withLock {
+            $0.config = prepared.config
+            $0.lastReloadSuccessful = true
+            $0.lastReloadSuccessTime = now
+        }
+        for warning in prepared.warnings { logger.warn(warning) }
+        let byProvider = Dictionary(grouping: prepared.config.accounts, by: \.provider).mapValues(\.count)
+        logger.info("configuration loaded", ["source": prepared.config.source, "accounts": "\(prepared.config.accounts.count)",
+                                             "providers": byProvider.keys.sorted().map { "\($0)=\(byProvider[$0]!)" }.joined(separator: ",")])
+    }
+
+    public var isReady: Bool { state.withLock { $0.config != nil && $0.server != nil } }
+
+    public var boundPorts: [Int] { state.withLock { $0.server?.boundPorts ?? [] } }
+
+    public func metrics(_ request: HTTPRequest) -> HTTPResponse {
+        MetricsEndpoint(engine: engine, defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
+            .respond(request)
+    }
+
+    func exporterFamilies() -> [MetricFamily] {
+        let (successful, time) = state.withLock { ($0.lastReloadSuccessful, $0.lastReloadSuccessTime) }
+        var families = [
+            MetricFamily(Catalog.buildInfo, samples: [Sample(labels: [
+                Label("version", BuildInfo.version), Label("revision", BuildInfo.revision), Label("swiftversion", BuildInfo.swiftVersion),
+            ], value: 1)]),
+            MetricFamily(Catalog.configReloadSuccessful, samples: [Sample(labels: [], value: successful ? 1 : 0)]),
+        ]
+        if let time {
+            families.append(MetricFamily(Catalog.configReloadTimestamp, samples: [Sample(labels: [], value: time)]))
+        }
+        return families
+    }
+
+    /// Stops accepting, lets in-flight responses finish within `grace` seconds.
+    public func shutdown(grace: Double) {
+        let server = state.withLock { s -> HTTPServer? in
+            defer { s.server = nil }
+            return s.server
+        }
+        server?.shutdown(grace: grace)
+    }
+}

@@ -1,0 +1,34 @@
+import Dispatch
+import Foundation
+
+/// The process's signal handling: SIGTERM and SIGINT stop accepting, let
+/// in-flight responses finish and exit 0; SIGHUP reloads the configuration.
+/// Signals are delivered to dispatch sources, never async-signal handlers.
+public enum Signals {
+    public static func serveUntilTerminated(_ exporter: Exporter, logger: Logger, grace: Double = 1.5,
+                                            cleanup: @escaping @Sendable () -> Void = {}) -> Never {
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] { signal(signalNumber, SIG_IGN) }
+        let queue = DispatchQueue(label: "balance_exporter.signals")
+        var sources: [DispatchSourceSignal] = []
+        for (signalNumber, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler {
+                logger.info("shutting down", ["signal": name])
+                exporter.shutdown(grace: grace)
+                cleanup()
+                logger.info("stopped")
+                exit(0)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+        hangup.setEventHandler {
+            logger.info("reloading configuration", ["signal": "SIGHUP"])
+            _ = exporter.reload()
+        }
+        hangup.resume()
+        sources.append(hangup)
+        withExtendedLifetime(sources) { dispatchMain() }
+    }
+}

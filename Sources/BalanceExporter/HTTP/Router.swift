@@ -1,0 +1,92 @@
+/// What the exporter serves, path by path: the one place that decides
+/// which path answers what, and which methods a path allows (405 with
+/// `Allow`), and 404 for everything else.
+public protocol ExporterEndpoints: Sendable {
+    /// The metrics path (`--web.telemetry-path`): GET and HEAD.
+    func metrics(_ request: HTTPRequest) -> HTTPResponse
+    /// `/-/ready`: configuration loaded and server running.
+    var isReady: Bool { get }
+    /// `POST /-/reload`: nil on success, else the problems (old configuration kept).
+    func reload() -> ConfigProblems?
+    var telemetryPath: String { get }
+}
+
+public struct Router: HTTPHandler {
+    let endpoints: any ExporterEndpoints
+
+    public init(_ endpoints: any ExporterEndpoints) {
+        self.endpoints = endpoints
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let readOnly = ["GET", "HEAD"]
+        switch request.path {
+        case endpoints.telemetryPath:
+            // A query string on the metrics path is ignored (request.path has none).
+            guard readOnly.contains(request.method) else { return methodNotAllowed(readOnly) }
+            return endpoints.metrics(request)
+        case "/":
+            guard readOnly.contains(request.method) else { return methodNotAllowed(readOnly) }
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")],
+                                body: Array(LandingPage.html(telemetryPath: endpoints.telemetryPath).utf8))
+        case "/-/healthy":
+            guard readOnly.contains(request.method) else { return methodNotAllowed(readOnly) }
+            return .text(200, "Healthy.\n")
+        case "/-/ready":
+            guard readOnly.contains(request.method) else { return methodNotAllowed(readOnly) }
+            return endpoints.isReady ? .text(200, "Ready.\n") : .text(503, "Not ready.\n")
+        case "/-/reload":
+            // Prometheus accepts PUT and POST for its own reload endpoint.
+            guard request.method == "POST" || request.method == "PUT" else { return methodNotAllowed(["POST", "PUT"]) }
+            if let problems = endpoints.reload() {
+                return .text(500, "reload failed, previous configuration kept:\n\(problems.description)\n")
+            }
+            return .text(200, "Configuration reloaded.\n")
+        default:
+            return .text(404, "Not found. Metrics are at \(endpoints.telemetryPath)\n")
+        }
+    }
+
+    private func methodNotAllowed(_ methods: [String]) -> HTTPResponse {
+        .text(405, "Method not allowed.\n", headers: [("Allow", methods.joined(separator: ", "))])
+    }
+}
+
+/// The HTML landing page at `/`.
+public enum LandingPage {
+    public static func html(telemetryPath: String) -> String {
+        let path = escape(telemetryPath)
+        return """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head><meta charset="utf-8"><title>balance_exporter</title></head>
+        <body>
+        <h1>balance_exporter</h1>
+        <p>Prometheus exporter for prepaid account balances (Tencent Cloud, Yeastar Partner Portal).</p>
+        <p>Version \(escape(BuildInfo.version)), revision \(escape(BuildInfo.revision)), Swift \(escape(BuildInfo.swiftVersion)).</p>
+        <ul>
+        <li><a href="\(path)">Metrics</a></li>
+        <li><a href="/-/healthy">Health</a></li>
+        <li><a href="/-/ready">Readiness</a></li>
+        </ul>
+        </body>
+        </html>
+
+        """
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
