@@ -1,0 +1,162 @@
+import Foundation
+import XCTest
+@testable import BalanceExporter
+
+final class ConfigLoaderTests: XCTestCase {
+    let loader = ConfigLoader(schemas: Exporter.providerSchemas, environment: ["PROD_SECRET_ID": "AKIDprod", "EMPTY": ""])
+
+    func load(_ json: String) -> Result<ConfigLoader.Loaded, ConfigProblems> {
+        loader.load(bytes: Array(json.utf8), source: "test.json")
+    }
+
+    func problems(_ json: String) -> [String] {
+        guard case .failure(let problems) = load(json) else { XCTFail("expected problems"); return [] }
+        return problems.problems.map(\.description)
+    }
+
+    func testTheDocumentedExampleLoads() throws {
+        let dir = try temporaryDirectory()
+        let keyFile = dir.appendingPathComponent("prod_key")
+        try "s3cret-key\n".write(to: keyFile, atomically: true, encoding: .utf8)
+        chmod(keyFile.path, 0o600)
+        let secretsLoader = ConfigLoader(schemas: Exporter.providerSchemas,
+                                         environment: ["PROD_SECRET_ID": "AKIDprod", "YEASTAR_CLIENT_SECRET": "ys"])
+        let json = """
+        {
+          "refresh_interval": "60s",
+          "max_stale": "10m",
+          "providers": { "tencentcloud": { "requests_per_second": 10, "max_concurrency": 4 } },
+          "accounts": [
+            { "name": "prod-intl", "provider": "tencentcloud",
+              "endpoint": "https://billing.intl.tencentcloudapi.com",
+              "uin": "600000561284", "currency": "USD", "temp_credit": true,
+              "secret_id_env": "PROD_SECRET_ID", "secret_key_file": "\(keyFile.path)",
+              "refresh_interval": "5m" },
+            { "name": "partner", "provider": "yeastar",
+              "endpoint": "https://openapi.partner.yeastar.com",
+              "client_id": "0123abcd", "client_secret_env": "YEASTAR_CLIENT_SECRET" }
+          ]
+        }
+        """
+        let loaded = try secretsLoader.load(bytes: Array(json.utf8), source: "x").get()
+        XCTAssertEqual(loaded.warnings, [])
+        let config = loaded.config
+        XCTAssertEqual(config.refreshInterval, 60)
+        XCTAssertEqual(config.maxStale, 600)
+        XCTAssertEqual(config.providerLimits["tencentcloud"], ProviderLimits(requestsPerSecond: 10, maxConcurrency: 4))
+        XCTAssertEqual(config.providerLimits["yeastar"], ProviderLimits(requestsPerSecond: Yeastar.schema.defaultRequestsPerSecond,
+                                                                         maxConcurrency: Yeastar.schema.defaultMaxConcurrency))
+        let prod = config.accounts[0]
+        XCTAssertEqual(prod.name, "prod-intl")
+        XCTAssertEqual(prod.uin, "600000561284")
+        XCTAssertEqual(prod.currency, "USD")
+        XCTAssertEqual(prod.refreshInterval, 300)
+        XCTAssertEqual(prod.string("secret_id"), "AKIDprod")
+        XCTAssertEqual(prod.string("secret_key"), "s3cret-key", "file content, trimmed")
+        XCTAssertEqual(prod.bool("temp_credit"), true)
+        let partner = config.accounts[1]
+        XCTAssertEqual(partner.refreshInterval, 60, "inherits the top-level interval")
+        XCTAssertEqual(partner.string("client_secret"), "ys")
+        XCTAssertNil(partner.uin)
+    }
+
+    func testEveryProblemIsReportedNamingAccountAndKey() {
+        let found = problems("""
+        {
+          "refresh_interval": "soon",
+          "colour": "blue",
+          "accounts": [
+            { "name": "a", "provider": "tencentcloud", "secret_id": "x", "secret_id_env": "PROD_SECRET_ID", "secret_key": "k", "temp_credit": "yes" },
+            { "name": "b", "provider": "yeastar", "client_id": "c", "client_secret_file": "/nonexistent/secret" },
+            { "name": "a", "provider": "tencentcloud", "refresh_interval": "10q", "bogus": 1 },
+            { "name": "c", "provider": "aws" },
+            { "name": "d", "provider": "yeastar", "client_id": "c" },
+            { "name": "e", "provider": "yeastar", "client_id": "c", "client_secret_env": "MISSING_VAR" },
+            { "name": "f", "provider": "tencentcloud", "endpoint": "billing.example.com" }
+          ]
+        }
+        """)
+        let expected = [
+            "config file: colour: unknown key",
+            "config file: refresh_interval: invalid duration \"soon\"",
+            "accounts[0] \"a\": secret_id: given more than once (secret_id and secret_id_env)",
+            "accounts[0] \"a\": temp_credit: expected a boolean",
+            "accounts[1] \"b\": client_secret_file: cannot read \"/nonexistent/secret\": No such file or directory",
+            "accounts[2] \"a\": refresh_interval: invalid duration \"10q\"",
+            "accounts[2] \"a\": bogus: unknown key for provider tencentcloud",
+            "accounts[3] \"c\": provider: unknown provider \"aws\"",
+            "accounts[4] \"d\": client_secret: missing (give client_secret, client_secret_env or client_secret_file)",
+            "accounts[5] \"e\": client_secret_env: environment variable MISSING_VAR is not set or empty",
+            "accounts[6] \"f\": endpoint: expected an http:// or https:// URL",
+        ]
+        for text in expected {
+            XCTAssertTrue(found.contains { $0.hasPrefix(text) }, "missing problem: \(text)\nall:\n\(found.joined(separator: "\n"))")
+        }
+    }
+
+    func testDuplicateNamesAreRejected() {
+        let found = problems(#"{"accounts": [{"name": "x", "provider": "yeastar", "client_id": "1", "client_secret": "2"}, {"name": "x", "provider": "yeastar", "client_id": "1", "client_secret": "2"}]}"#)
+        XCTAssertEqual(found, ["accounts[1] \"x\": name: duplicate account name (also accounts[0])"])
+    }
+
+    func testWrongTypesAndNotJSON() {
+        XCTAssertEqual(problems(#"{"accounts": {}}"#), ["config file: accounts: expected an array, got an object"])
+        XCTAssertEqual(problems(#"[1]"#), ["config file: expected an object at the top, got an array"])
+        XCTAssertTrue(problems("accounts: []\n")[0].hasPrefix("config file: not valid JSON"))
+        XCTAssertEqual(problems(#"{"providers": {"yeastar": {"requests_per_second": 0}}}"#),
+                       ["providers.yeastar: requests_per_second: must be greater than 0, got 0.0"])
+        XCTAssertEqual(problems(#"{"refresh_interval": "500ms"}"#), ["config file: refresh_interval: must be at least 1s, got \"500ms\""])
+    }
+
+    func testNumericUINIsAccepted() throws {
+        let loaded = try load(#"{"accounts": [{"name": "x", "provider": "yeastar", "uin": 600000561284, "client_id": "1", "client_secret": "2"}]}"#).get()
+        XCTAssertEqual(loaded.config.accounts[0].uin, "600000561284")
+    }
+
+    func testWorldReadableSecretFileWarns() throws {
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("secret")
+        try "abc".write(to: file, atomically: true, encoding: .utf8)
+        chmod(file.path, 0o644)
+        let loaded = try load(#"{"accounts": [{"name": "x", "provider": "yeastar", "client_id": "1", "client_secret_file": "\#(file.path)"}]}"#).get()
+        XCTAssertEqual(loaded.config.accounts[0].string("client_secret"), "abc")
+        XCTAssertTrue(loaded.warnings.contains { $0.contains("readable by other users") }, "\(loaded.warnings)")
+    }
+
+    func testZeroConfigFromEnvironment() {
+        let both = ConfigLoader(schemas: Exporter.providerSchemas, environment: [
+            "TENCENTCLOUD_SECRET_ID": "id", "TENCENTCLOUD_SECRET_KEY": "key", "TENCENTCLOUD_TOKEN": "tok",
+            "YEASTAR_CLIENT_ID": "cid", "YEASTAR_CLIENT_SECRET": "cs",
+        ]).fromEnvironment()
+        XCTAssertEqual(both.warnings, [])
+        XCTAssertEqual(both.config.accounts.map(\.name), ["tencentcloud", "yeastar"])
+        XCTAssertEqual(both.config.accounts[0].string("token"), "tok")
+        XCTAssertEqual(both.config.accounts[0].endpoint, "https://billing.intl.tencentcloudapi.com")
+        XCTAssertEqual(both.config.accounts[1].string("client_secret"), "cs")
+
+        let none = ConfigLoader(schemas: Exporter.providerSchemas, environment: ["TENCENTCLOUD_SECRET_ID": "only-half"]).fromEnvironment()
+        XCTAssertEqual(none.config.accounts, [])
+        XCTAssertEqual(none.warnings.count, 1)
+        XCTAssertTrue(none.warnings[0].contains("no accounts"))
+    }
+
+    func testDurations() {
+        XCTAssertEqual(Duration.parse("500ms"), 0.5)
+        XCTAssertEqual(Duration.parse("30s"), 30)
+        XCTAssertEqual(Duration.parse("5m"), 300)
+        XCTAssertEqual(Duration.parse("1h30m"), 5400)
+        XCTAssertEqual(Duration.parse("2d"), 172_800)
+        XCTAssertEqual(Duration.parse("0"), 0)
+        for bad in ["", "5", "m", "1.5h", "5m1h", "1s1s", "-1s", "5 m", "1hm"] {
+            XCTAssertNil(Duration.parse(bad), bad)
+        }
+        XCTAssertEqual(Duration.format(5400), "1h30m")
+        XCTAssertEqual(Duration.format(0.25), "250ms")
+    }
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("balance-exporter-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
