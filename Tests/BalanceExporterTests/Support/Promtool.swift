@@ -41,7 +41,7 @@ func promtoolMissing(file: StaticString = #filePath, line: UInt = #line) throws 
     }
 }
 
-private func executableOnPath(_ name: String) -> URL? {
+func executableOnPath(_ name: String) -> URL? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
     for directory in path.split(separator: ":") where !directory.isEmpty {
         let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
