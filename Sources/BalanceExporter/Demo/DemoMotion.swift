@@ -27,10 +27,18 @@ enum DemoMotion {
         Double(cents) / 100
     }
 
-    /// Seconds since the demo started; never negative (a clock set back).
+    /// Seconds since the demo started: never negative (a clock set back) and
+    /// at most a century, so every integer conversion above stays in range
+    /// whatever the injected clock says.
     static func elapsed(now: Double, since start: Double) -> Double {
         let elapsed = now - start
-        return elapsed.isFinite && elapsed > 0 ? elapsed : 0
+        return elapsed.isFinite && elapsed > 0 ? min(elapsed, maxElapsed) : 0
+    }
+    static let maxElapsed = 100 * 365 * 86_400.0
+
+    /// Whole Unix seconds of a clock reading; 0 for a reading no calendar can hold.
+    static func wholeSeconds(_ time: Double) -> Int {
+        time.isFinite && abs(time) < 1e15 ? Int(time.rounded(.down)) : 0
     }
 }
 

@@ -61,9 +61,9 @@ enum DemoTencentAccounts {
         name: "demo-credit", currency: "USD", refreshInterval: 10,
         secretId: "AKIDdemoCredit", secretKey: "demo-credit-secret-key", tempCredit: true, failEvery: 0,
         state: { start, elapsed in
-            let now = Int(start + elapsed)
+            let now = DemoMotion.wholeSeconds(start + elapsed)
             let day = DemoBeijingTime.day
-            let firstDay = DemoBeijingTime.startOfDay(Int(start))
+            let firstDay = DemoBeijingTime.startOfDay(DemoMotion.wholeSeconds(start))
             let credits: [(amount: Int64, start: Int, end: Int)] = [
                 (80_000, firstDay - 27 * day, firstDay + 3 * day - 1),
                 (150_000, firstDay - 3 * day, firstDay + 48 * day - 1),
