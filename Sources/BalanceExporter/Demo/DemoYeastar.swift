@@ -1,0 +1,62 @@
+import Synchronization
+
+/// One simulated Yeastar Partner Portal client of `--demo`.
+struct DemoYeastarAccount: Sendable {
+    var name: String
+    var currency: String
+    var refreshInterval: Double
+    var clientID: String
+    var clientSecret: String
+    var userID: Int64
+    /// `accountBalance` in cents, `elapsed` seconds into the demo.
+    var balanceCents: @Sendable (_ elapsed: Double) -> Int64
+}
+
+enum DemoYeastarAccounts {
+    static let all: [DemoYeastarAccount] = [
+        DemoYeastarAccount(
+            name: "demo-yeastar-eu", currency: "EUR", refreshInterval: 10,
+            clientID: "demo-yeastar-eu-client", clientSecret: "demo-yeastar-eu-secret", userID: 100_042,
+            balanceCents: { DemoMotion.sawtooth(start: 67_524, perSecond: 1, floor: 5_000, elapsed: $0) }),
+        DemoYeastarAccount(
+            name: "demo-yeastar-us", currency: "USD", refreshInterval: 15,
+            clientID: "demo-yeastar-us-client", clientSecret: "demo-yeastar-us-secret", userID: 100_043,
+            balanceCents: { DemoMotion.sawtooth(start: 182_050, perSecond: 4, floor: 20_000, elapsed: $0) }),
+    ]
+
+    /// Access tokens live 60 s instead of Yeastar's 30 minutes, so the demo
+    /// shows token refreshes (the client renews at 80% of the lifetime).
+    static let tokenLifetime = 60.0
+}
+
+/// The demo's Yeastar Partner Portal: a `YeastarSimulator` (real grants,
+/// rotating refresh tokens) whose balances are re-derived from the clock on
+/// every request, under one lock so time never runs backwards.
+final class DemoYeastar: HTTPHandler {
+    let simulator: YeastarSimulator
+    private let accounts: [DemoYeastarAccount]
+    private let clock: any WallClock
+    private let start: Double
+    private let lock = Mutex(())
+
+    init(accounts: [DemoYeastarAccount], clock: any WallClock, start: Double) {
+        self.accounts = accounts
+        self.clock = clock
+        self.start = start
+        simulator = YeastarSimulator(clock: clock, options: .init(tokenLifetime: DemoYeastarAccounts.tokenLifetime))
+        for account in accounts {
+            simulator.addClient(id: account.clientID, secret: account.clientSecret, userID: account.userID,
+                                balance: DemoMotion.majorUnits(cents: account.balanceCents(0)))
+        }
+    }
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        lock.withLock { _ in
+            let elapsed = DemoMotion.elapsed(now: clock.now(), since: start)
+            for account in accounts {
+                simulator.setBalance(DemoMotion.majorUnits(cents: account.balanceCents(elapsed)), clientID: account.clientID)
+            }
+            return simulator.handle(request)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import XCTest
+@testable import BalanceExporter
+
+/// The demo's pure core: how balances move, which requests fail, how times are written.
+final class DemoMotionTests: XCTestCase {
+    func testSawtoothDrainsThenTopsUpWithoutCrossingTheFloor() {
+        XCTAssertEqual(DemoMotion.sawtooth(start: 9_800, perSecond: 5, floor: 500, elapsed: 0), 9_800)
+        XCTAssertEqual(DemoMotion.sawtooth(start: 9_800, perSecond: 5, floor: 500, elapsed: 10), 9_750)
+        // 9,300 cents drained in 1,860 s: recharged to the start.
+        XCTAssertEqual(DemoMotion.sawtooth(start: 9_800, perSecond: 5, floor: 500, elapsed: 1_860), 9_800)
+        XCTAssertEqual(DemoMotion.sawtooth(start: 9_800, perSecond: 5, floor: 500, elapsed: 1_870), 9_750)
+        XCTAssertEqual(DemoMotion.sawtooth(start: 9_800, perSecond: 5, floor: 500, elapsed: -5), 9_800, "a clock set back")
+    }
+
+    func testLowBalanceAccountStaysBetweenZeroAndTheAlertThresholdForDays() {
+        for elapsed in stride(from: 0.0, through: 3 * 86_400, by: 7.3) {
+            let account = DemoTencentAccounts.lowBalance.state(1_800_000_000, elapsed)
+            guard let real = account.realBalance else { return XCTFail("no RealBalance at \(elapsed) s") }
+            XCTAssertTrue(real > 0 && real < 10_000, "\(real) cents at \(elapsed) s")
+            XCTAssertGreaterThanOrEqual(account.cashAccountBalance ?? -1, 0, "cash at \(elapsed) s")
+        }
+    }
+
+    func testFlakyScheduleFailsEveryThirdRequestAlternatingKinds() {
+        let faults = (1...9).map { DemoFlakiness.fault(request: $0, every: 3) }
+        XCTAssertEqual(faults.map { $0 == nil }, [true, true, false, true, true, false, true, true, false])
+        guard case .error(code: "InternalError", message: _)? = faults[2] else { return XCTFail("\(String(describing: faults[2]))") }
+        XCTAssertEqual(faults[5], .httpStatus(503))
+        XCTAssertNil(DemoFlakiness.fault(request: 3, every: 0), "0 means never")
+    }
+
+    func testBeijingTimesAreWrittenAsTencentDoes() throws {
+        let midnight = try XCTUnwrap(TencentCalendar.parseBeijingTime("2026-11-16 00:00:00"))
+        XCTAssertEqual(DemoBeijingTime.format(midnight), "2026-11-16 00:00:00")
+        XCTAssertEqual(DemoBeijingTime.format(midnight + 86_399), "2026-11-16 23:59:59")
+        // 16:30 UTC on the 15th is 00:30 on the 16th in Beijing.
+        XCTAssertEqual(DemoBeijingTime.startOfDay(midnight + 1_800), midnight)
+        XCTAssertEqual(DemoBeijingTime.startOfDay(midnight - 1), midnight - 86_400)
+    }
+
+    func testTemporaryCreditsAreAnchoredToTheDemoStartAndVanishOnceEnded() throws {
+        let start = 1_800_000_000.0
+        let fresh = try XCTUnwrap(DemoTencentAccounts.credit.state(start, 0).tempAmounts)
+        XCTAssertEqual(fresh.count, 2)
+        let ends = try fresh.map { try XCTUnwrap(TencentCalendar.parseBeijingTime($0.endTime)) }
+        XCTAssertEqual(ends.filter { Double($0) - start <= 3 * 86_400 }.count, 1)
+        let soon = try XCTUnwrap(ends.min())
+        let after = DemoTencentAccounts.credit.state(start, Double(soon) - start + 1)
+        XCTAssertEqual(after.tempAmounts?.count, 1)
+        XCTAssertEqual(after.tempCredit, after.tempAmounts?.first?.amountCents)
+    }
+}
