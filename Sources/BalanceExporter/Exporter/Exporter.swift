@@ -43,6 +43,8 @@ public final class Exporter: ExporterEndpoints {
         var server: HTTPServer?
         var lastReloadSuccessful = false
         var lastReloadSuccessTime: Double?
+        /// Bumped when the exporter's own families change.
+        var version: UInt64 = 0
     }
 
     public let source: ConfigSource
@@ -54,6 +56,7 @@ public final class Exporter: ExporterEndpoints {
     private let transport: any HTTPTransport
     private let schemas: [ProviderSchema]
     private let engine: RefreshEngine
+    private let renderCache = RenderCache()
     private let state = Mutex(State())
     /// Serialises reloads (SIGHUP and POST /-/reload may race).
     private let reloadLock = Mutex(())
@@ -148,7 +151,10 @@ public final class Exporter: ExporterEndpoints {
                 install(prepared)
                 return nil
             case .failure(let problems):
-                state.withLock { $0.lastReloadSuccessful = false }
+                state.withLock {
+                    $0.lastReloadSuccessful = false
+                    $0.version += 1
+                }
                 for problem in problems.problems {
                     logger.error("configuration reload failed; keeping the previous configuration", ["problem": problem.description])
                 }
@@ -166,6 +172,7 @@ public final class Exporter: ExporterEndpoints {
             $0.config = prepared.config
             $0.lastReloadSuccessful = true
             $0.lastReloadSuccessTime = now
+            $0.version += 1
         }
         for warning in prepared.warnings { logger.warn(warning) }
         let byProvider = Dictionary(grouping: prepared.config.accounts, by: \.provider).mapValues(\.count)
@@ -178,7 +185,8 @@ public final class Exporter: ExporterEndpoints {
     public var boundPorts: [Int] { state.withLock { $0.server?.boundPorts ?? [] } }
 
     public func metrics(_ request: HTTPRequest) -> HTTPResponse {
-        MetricsEndpoint(engine: engine, defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
+        MetricsEndpoint(engine: engine, cache: renderCache, clock: clock, exporterVersion: state.withLock { $0.version },
+                        defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
             .respond(request)
     }
 

@@ -6,6 +6,10 @@ struct MetricsEndpoint: Sendable {
     /// blackbox_exporter's margin: answer a little before Prometheus gives up.
     static let timeoutMargin = 0.5
     let engine: RefreshEngine
+    let cache: RenderCache
+    let clock: any WallClock
+    /// Changes with the exporter's own families (reload state).
+    let exporterVersion: UInt64
     /// Seconds a scrape may wait on upstreams when Prometheus sends no
     /// `X-Prometheus-Scrape-Timeout-Seconds` (curl, a browser).
     let defaultBudget: Double
@@ -20,12 +24,22 @@ struct MetricsEndpoint: Sendable {
 
     func respond(_ request: HTTPRequest) -> HTTPResponse {
         let budget = Self.budget(scrapeTimeoutHeader: request.header("X-Prometheus-Scrape-Timeout-Seconds"), default: defaultBudget)
-        let snapshot = engine.collect(budget: budget)
+        engine.refresh(budget: budget)
         let accept = request.headers.filter { $0.name.lowercased() == "accept" }.map(\.value).joined(separator: ",")
         let format = ExpositionFormat.negotiate(accept: accept.isEmpty ? nil : accept)
+        let key = RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion)
+        let cached = cache.body(format: format, key: key, now: clock.now()) {
+            let snapshot = engine.snapshot()
+            var part: [UInt8] = []
+            part.reserveCapacity(4096 + snapshot.accounts.count * 1536)
+            format.render(AccountFamilies.families(snapshot) + exporterFamilies(), into: &part, terminate: false)
+            return (part, RenderCache.validUntil(snapshot))
+        }
+        // Every balance_* family sorts before process_*: appending keeps the body sorted.
         var body: [UInt8] = []
-        body.reserveCapacity(4096 + snapshot.accounts.count * 2048)
-        format.render(AccountFamilies.families(snapshot) + exporterFamilies() + ProcessMetrics.collect(), into: &body)
+        body.reserveCapacity(cached.count + 2048)
+        body.append(contentsOf: cached)
+        format.render(ProcessMetrics.collect(), into: &body)
         return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body,
                             omitBody: request.method == "HEAD")
     }

@@ -19,10 +19,10 @@ public enum ExpositionFormat: Sendable, Equatable {
     }
 
     /// Appends the exposition of `families` in this format to `buffer`.
-    public func render(_ families: [MetricFamily], into buffer: inout [UInt8]) {
+    public func render(_ families: [MetricFamily], into buffer: inout [UInt8], terminate: Bool = true) {
         switch self {
         case .text004: TextFormatWriter.render(families, into: &buffer)
-        case .openMetrics100: OpenMetricsWriter.render(families, into: &buffer)
+        case .openMetrics100: OpenMetricsWriter.render(families, into: &buffer, terminate: terminate)
         }
     }
 

@@ -16,8 +16,10 @@
 /// - The body always ends with `# EOF\n`, even with no families: a body
 ///   without it is an invalid (truncated) exposition.
 public enum OpenMetricsWriter {
-    /// Appends the exposition of `families` to `buffer`, ending with `# EOF`.
-    public static func render(_ families: [MetricFamily], into buffer: inout [UInt8]) {
+    /// Appends the exposition of `families` to `buffer`, ending with `# EOF`
+    /// unless `terminate` is false (a body assembled from several parts,
+    /// whose last part adds it).
+    public static func render(_ families: [MetricFamily], into buffer: inout [UInt8], terminate: Bool = true) {
         for family in ExpositionOrder.prepare(families) {
             let (familyName, sampleName, typeName) = names(family.descriptor)
             if !family.descriptor.help.isEmpty {
@@ -40,7 +42,7 @@ public enum OpenMetricsWriter {
                 buffer.append(ExpositionBytes.newline)
             }
         }
-        buffer.append(contentsOf: "# EOF\n".utf8)
+        if terminate { buffer.append(contentsOf: "# EOF\n".utf8) }
     }
 
     /// Convenience for tests and small callers.

@@ -17,12 +17,16 @@ public struct AccountStatus: Sendable, Equatable {
 
     public init() {}
 
-    /// Whether a scrape at `now` should start a refresh.
+    /// From when a scrape should start a refresh: at once before the first
+    /// attempt, a refresh interval after a success, after the backoff after a failure.
+    public func dueTime(refreshInterval: Double) -> Double {
+        guard lastAttempt != nil else { return -.infinity }
+        if up == true, let lastSuccess { return lastSuccess + refreshInterval }
+        return notBefore
+    }
+
     public func isDue(now: Double, refreshInterval: Double) -> Bool {
-        guard let lastAttempt else { return true }
-        if up == true, let lastSuccess { return now - lastSuccess >= refreshInterval }
-        _ = lastAttempt
-        return now >= notBefore
+        now >= dueTime(refreshInterval: refreshInterval)
     }
 
     /// Whether the last good values may still be exported at `now`.

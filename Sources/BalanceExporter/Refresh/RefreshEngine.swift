@@ -36,6 +36,11 @@ public final class RefreshEngine: Sendable {
         var nextID: UInt64 = 0
         /// Bumped on every change of cached data.
         var generation: UInt64 = 0
+        /// Accounts with a refresh in flight.
+        var inFlight: Set<String> = []
+        /// No account is due before this time (nil: unknown, scan). Saves a
+        /// scan of every account on each scrape between refreshes.
+        var nextDue: Double?
     }
 
     private let state = Mutex(State())
@@ -70,12 +75,14 @@ public final class RefreshEngine: Sendable {
                 s.gates[name] = ProviderGate(limits: limits, clock: clock)
             }
             s.entries = entries
+            s.inFlight = Set(entries.filter { $0.value.inFlight }.keys)
+            s.nextDue = nil
             s.order = config.accounts.map(\.name).filter { entries[$0] != nil }
             s.maxStale = config.maxStale
             s.generation += 1
             // Waiters on accounts that disappeared must not wait for them.
             for id in Array(s.waiters.keys) {
-                s.waiters[id]?.pending.formIntersection(entries.keys.filter { entries[$0]?.inFlight == true })
+                s.waiters[id]?.pending.formIntersection(s.inFlight)
             }
             wakeFinished(&s)
         }
@@ -85,13 +92,22 @@ public final class RefreshEngine: Sendable {
     /// `budget` seconds (blocking the calling thread, never a Swift
     /// concurrency thread), then returns the cached view.
     public func collect(budget: Double) -> EngineSnapshot {
+        refresh(budget: budget)
+        return snapshot()
+    }
+
+    /// `collect` without the snapshot: for callers that first check
+    /// `generation` to reuse what they rendered from the last snapshot.
+    public func refresh(budget: Double) {
         let semaphore = DispatchSemaphore(value: 0)
         let id = startDueAndRegister { semaphore.signal() }
         if let id, semaphore.wait(timeout: .now() + max(budget, 0)) == .timedOut {
             _ = state.withLock { $0.waiters.removeValue(forKey: id) }
         }
-        return snapshot()
     }
+
+    /// Changes whenever the cached data changes (a refresh finished, a reload).
+    public var generation: UInt64 { state.withLock { $0.generation } }
 
     /// For tests and start-up: starts due refreshes and waits until every
     /// refresh in flight has finished.
@@ -118,14 +134,24 @@ public final class RefreshEngine: Sendable {
         let now = clock.now()
         let (id, started) = state.withLock { s -> (UInt64?, [(Entry, ProviderGate?)]) in
             var started: [(Entry, ProviderGate?)] = []
-            for name in s.order {
-                guard var entry = s.entries[name], !entry.inFlight,
-                      entry.status.isDue(now: now, refreshInterval: entry.config.refreshInterval) else { continue }
-                entry.inFlight = true
-                s.entries[name] = entry
-                started.append((entry, s.gates[entry.config.provider]))
+            if s.nextDue.map({ now >= $0 }) ?? true {
+                var nextDue = Double.infinity
+                for name in s.order {
+                    guard var entry = s.entries[name], !entry.inFlight else { continue }
+                    let due = entry.status.dueTime(refreshInterval: entry.config.refreshInterval)
+                    guard now >= due else {
+                        nextDue = min(nextDue, due)
+                        continue
+                    }
+                    entry.inFlight = true
+                    s.entries[name] = entry
+                    s.inFlight.insert(name)
+                    started.append((entry, s.gates[entry.config.provider]))
+                }
+                // Accounts in flight get their next due time when they finish.
+                s.nextDue = nextDue
             }
-            let pending = Set(s.entries.filter { $0.value.inFlight }.keys)
+            let pending = s.inFlight
             guard !pending.isEmpty else { return (nil, started) }
             s.nextID += 1
             s.waiters[s.nextID] = Waiter(pending: pending, wake: wake)
@@ -164,11 +190,11 @@ public final class RefreshEngine: Sendable {
 
     private func finish(name: String, epoch: UInt64, result: Result<BalanceReading, ProviderError>, started: Double, finished: Double) {
         let event: LogEvent? = state.withLock { s in
-            let event = record(&s, name: name, epoch: epoch, result: result, started: started, finished: finished)
-            wakeFinished(&s, finishedAccount: name)
-            return event
+            record(&s, name: name, epoch: epoch, result: result, started: started, finished: finished)
         }
+        // Logged before waking the scrapes, so whoever waited sees the log too.
         if let event { logger.log(event.level, event.message, event.fields) }
+        state.withLock { wakeFinished(&$0, finishedAccount: name) }
     }
 
     /// Folds one refresh result into the account's status; returns what to
@@ -177,6 +203,7 @@ public final class RefreshEngine: Sendable {
                         started: Double, finished: Double) -> LogEvent? {
         guard var entry = s.entries[name], entry.epoch == epoch else { return nil }
         entry.inFlight = false
+        s.inFlight.remove(name)
         let previous = entry.status
         var status = previous
         status.requests += 1
@@ -214,6 +241,7 @@ public final class RefreshEngine: Sendable {
         entry.status = status
         s.entries[name] = entry
         s.generation += 1
+        s.nextDue = min(s.nextDue ?? .infinity, status.dueTime(refreshInterval: entry.config.refreshInterval))
         return event
     }
 

@@ -1,0 +1,43 @@
+import Synchronization
+
+/// The rendered account part of the metrics body, per format, kept until
+/// the engine's data changes: a scrape between refreshes copies bytes
+/// instead of rendering every series again.
+final class RenderCache: Sendable {
+    struct Key: Equatable {
+        var generation: UInt64
+        var exporterVersion: UInt64
+    }
+
+    private struct Entry {
+        var key: Key
+        /// A staleness deadline passes then: series disappear without a refresh.
+        var validUntil: Double
+        var body: [UInt8]
+    }
+
+    private let entries = Mutex<[ExpositionFormat: Entry]>([:])
+
+    /// The cached bytes for `format`, or those `render` produces (and are cached).
+    func body(format: ExpositionFormat, key: Key, now: Double,
+              render: () -> (body: [UInt8], validUntil: Double)) -> [UInt8] {
+        if let entry = entries.withLock({ $0[format] }), entry.key == key, now < entry.validUntil {
+            return entry.body
+        }
+        let (body, validUntil) = render()
+        entries.withLock { $0[format] = Entry(key: key, validUntil: validUntil, body: body) }
+        return body
+    }
+
+    /// The earliest time at which the snapshot's rendering changes by the
+    /// clock alone: when a failing account's last good values pass `max_stale`.
+    static func validUntil(_ snapshot: EngineSnapshot) -> Double {
+        var until = Double.infinity
+        for (_, status) in snapshot.accounts where status.up == false && status.reading != nil {
+            if let lastSuccess = status.lastSuccess, lastSuccess + snapshot.maxStale >= snapshot.now {
+                until = min(until, lastSuccess + snapshot.maxStale)
+            }
+        }
+        return until
+    }
+}
