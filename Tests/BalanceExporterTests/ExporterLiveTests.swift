@@ -103,6 +103,29 @@ final class ExporterLiveTests: XCTestCase {
         }
     }
 
+    func testEveryTencentFamilyAppearsWhenTheUpstreamSendsEveryField() throws {
+        tencent.setAccount("main", SimulatedTencentAccount(
+            uin: .number(600000561284), balance: 1, realBalance: 2, cashAccountBalance: 3, incomeIntoAccountBalance: 4,
+            presentAccountBalance: 5, freezeAmount: 6, oweAmount: 7, isAllowArrears: false, isCreditLimited: true,
+            creditAmount: 8, creditBalance: 9, realCreditBalance: 10, tempCredit: 11,
+            tempAmounts: [.init(uin: "600000561284", amountCents: 11, startTime: "2026-11-16 00:00:00", endTime: "2026-11-30 00:00:00")]))
+        let (_, port) = try startExporter()
+        let body = try RawHTTPClient.get(port: port, path: "/metrics").text
+        let tencentFamilies = [
+            Catalog.tencentBalance, Catalog.tencentRealBalance, Catalog.tencentCashAccountBalance, Catalog.tencentIncomeIntoAccountBalance,
+            Catalog.tencentPresentAccountBalance, Catalog.tencentFreezeAmount, Catalog.tencentOweAmount, Catalog.tencentCreditAmount,
+            Catalog.tencentCreditBalance, Catalog.tencentRealCreditBalance, Catalog.tencentTempCredit, Catalog.tencentIsAllowArrears,
+            Catalog.tencentIsCreditLimited, Catalog.tencentTempCreditAmount, Catalog.tencentTempCreditStart, Catalog.tencentTempCreditEnd,
+        ]
+        for (index, family) in tencentFamilies.enumerated() {
+            XCTAssertTrue(body.contains("\n\(family.name){provider=\"tencentcloud\",uin=\"600000561284\""), "missing \(family.name) (\(index))")
+        }
+        XCTAssertTrue(body.contains(#"balance_tencentcloud_income_into_account_balance{provider="tencentcloud",uin="600000561284"} 0.04"#))
+        XCTAssertTrue(body.contains(#"balance_tencentcloud_is_credit_limited{provider="tencentcloud",uin="600000561284"} 1"#))
+        // 2026-11-16 00:00:00 Beijing time is 2026-11-15 16:00:00 UTC.
+        XCTAssertTrue(body.contains(#"balance_tencentcloud_temp_credit_start_timestamp_seconds{provider="tencentcloud",uin="600000561284",credit="2026-11-16T00:00:00+08:00"} 1794758400"#), body)
+    }
+
     func testOpenMetricsWhenPrometheusAsksForIt() throws {
         let (_, port) = try startExporter()
         let accept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
