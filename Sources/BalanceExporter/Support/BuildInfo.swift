@@ -1,8 +1,9 @@
 /// Version facts for `--version`, the landing page and `balance_exporter_build_info`.
 public enum BuildInfo {
     public static let version = "0.1.0"
-    /// Set at build time by `-Xswiftc -DREVISION_...` is not portable; the
-    /// Dockerfile and release builds pass `BALANCE_EXPORTER_REVISION` instead.
+    /// The source revision. SwiftPM cannot inject a string at build time
+    /// without a plugin (a package we do not take), so it is "unknown" here;
+    /// container images carry the revision in their OCI label instead.
     public static let revision = "unknown"
     public static var swiftVersion: String {
         #if compiler(>=6.3)
