@@ -174,7 +174,7 @@ final class LiveTencentCloudTests: XCTestCase {
         let world = try World(self)
         // A valid answer, one byte every 50 ms: about 8 s in all, unless cut.
         let body = Array(TencentCloudSimulator.balanceBody(World.fullAccount, tempCredit: false, requestID: "trickle").utf8)
-        let upstream = try LiveTrickleServer(body: body, interval: 0.05, bound: 10)
+        let upstream = try LiveTrickleServer(trickling: body, interval: 0.05, bound: 10)
         addTeardownBlock { upstream.stop() }
         let client = try world.client(world.account(endpoint: "http://127.0.0.1:\(upstream.port)", timeout: 0.5))
         let started = Date()
@@ -194,5 +194,19 @@ final class LiveTencentCloudTests: XCTestCase {
         let error = await client.liveFailure()
         XCTAssertEqual(error?.reason, .bad_response)
         XCTAssertEqual(error?.message.contains("larger than \(1 << 20) bytes"), true, error?.message ?? "")
+    }
+
+    func testAnEndlessBodyIsCutAtTheCapNotBufferedWhole() async throws {
+        let world = try World(self)
+        // Up to 512 MiB with no Content-Length, as fast as it is read.
+        let upstream = try LiveTrickleServer(endlessPieces: 8192, of: 64 << 10, bound: 10)
+        addTeardownBlock { upstream.stop() }
+        let client = try world.client(world.account(endpoint: "http://127.0.0.1:\(upstream.port)", timeout: 5))
+        let started = Date()
+        let error = await client.liveFailure()
+        XCTAssertEqual(error?.reason, .bad_response)
+        XCTAssertEqual(error?.message.contains("larger than \(1 << 20) bytes"), true, error?.message ?? "")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2.5, "refused as soon as the cap is passed")
+        XCTAssertLessThan(upstream.bodyBytesSent, 64 << 20, "the transport stopped reading soon after the 1 MiB cap")
     }
 }

@@ -8,11 +8,12 @@ import Synchronization
 @testable import BalanceExporter
 
 /// A loopback upstream that answers every request with a complete status
-/// line and headers at once, then sends the body one byte per `interval`:
-/// an upstream that keeps the connection alive without ever finishing. The
-/// real `HTTPServer` writes whole responses, so this is a separate, minimal
-/// socket loop (test-only). Each connection gives up after `bound` seconds,
-/// and `stop()` ends everything at the next tick.
+/// line and headers at once, then sends its body in pieces, `interval`
+/// apart: one byte at a time (an upstream that keeps the connection alive
+/// without ever finishing), or big pieces with no pause and no declared
+/// length (an endless body). The real `HTTPServer` writes whole responses,
+/// so this is a separate, minimal socket loop (test-only). Each connection
+/// gives up after `bound` seconds, and `stop()` ends everything at the next piece.
 final class LiveTrickleServer: Sendable {
     let port: Int
     private let listener: Socket
@@ -22,7 +23,21 @@ final class LiveTrickleServer: Sendable {
     /// Body bytes written so far, over every connection.
     var bodyBytesSent: Int { bytesSent.withLock { $0 } }
 
-    init(body: [UInt8], interval: Double = 0.05, bound: Double = 5) throws {
+    /// `body` one byte per `interval`, with its `Content-Length`.
+    convenience init(trickling body: [UInt8], interval: Double = 0.05, bound: Double = 5) throws {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+        try self.init(head: Array(head.utf8), pieces: body.map { [$0] }, interval: interval, bound: bound)
+    }
+
+    /// `count` pieces of `piece` bytes of JSON-ish filler as fast as the
+    /// client reads, with no length: the body ends only when the connection does.
+    convenience init(endlessPieces count: Int, of piece: Int, bound: Double = 5) throws {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+        let filler = [UInt8](repeating: 0x20, count: piece)
+        try self.init(head: Array(head.utf8), pieces: Array(repeating: filler, count: count), interval: 0, bound: bound)
+    }
+
+    private init(head: [UInt8], pieces: [[UInt8]], interval: Double, bound: Double) throws {
         let socket = try Socket.tcp(family: AF_INET)
         do {
             guard let address = SocketAddress(numericHost: "127.0.0.1", port: 0) else {
@@ -37,8 +52,7 @@ final class LiveTrickleServer: Sendable {
             throw error
         }
         listener = socket
-        let head = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
-        _ = DetachedThread.start { [self] in acceptLoop(head: head, body: body, interval: interval, bound: bound) }
+        _ = DetachedThread.start { [self] in acceptLoop(head: head, pieces: pieces, interval: interval, bound: bound) }
     }
 
     func stop() {
@@ -47,16 +61,16 @@ final class LiveTrickleServer: Sendable {
 
     private var isStopped: Bool { stopped.withLock { $0 } }
 
-    private func acceptLoop(head: [UInt8], body: [UInt8], interval: Double, bound: Double) {
+    private func acceptLoop(head: [UInt8], pieces: [[UInt8]], interval: Double, bound: Double) {
         defer { listener.close() }
         while !isStopped {
             guard let ready = try? Socket.poll([listener], events: Socket.readable, timeout: 0.05), ready[0] != 0,
                   let connection = try? listener.accept() else { continue }
-            _ = DetachedThread.start { [self] in serve(connection, head: head, body: body, interval: interval, bound: bound) }
+            _ = DetachedThread.start { [self] in serve(connection, head: head, pieces: pieces, interval: interval, bound: bound) }
         }
     }
 
-    private func serve(_ connection: Socket, head: [UInt8], body: [UInt8], interval: Double, bound: Double) {
+    private func serve(_ connection: Socket, head: [UInt8], pieces: [[UInt8]], interval: Double, bound: Double) {
         defer { connection.close() }
         let deadline = Date().addingTimeInterval(bound)
         // Read the request head (the body, if any, is irrelevant here).
@@ -65,13 +79,24 @@ final class LiveTrickleServer: Sendable {
             guard let ready = try? Socket.poll([connection], events: Socket.readable, timeout: 0.05), ready[0] != 0 else { continue }
             guard let n = try? connection.receive(appendingTo: &request), n > 0 else { return }
         }
-        guard request.containsHeadEnd, (try? connection.send(head)) == head.count else { return }
-        for byte in body {
+        guard request.containsHeadEnd, sendAll(head, on: connection, until: deadline) else { return }
+        for piece in pieces {
             guard !isStopped, Date() < deadline else { return }
-            Thread.sleep(forTimeInterval: interval)  // the server's own pacing: no clock to inject into curl
-            guard (try? connection.send([byte])) == 1 else { return }
-            bytesSent.withLock { $0 += 1 }
+            // The upstream's own pacing on the wire: there is no clock to inject into curl.
+            if interval > 0 { Thread.sleep(forTimeInterval: interval) }
+            guard sendAll(piece, on: connection, until: deadline) else { return }
+            bytesSent.withLock { $0 += piece.count }
         }
+    }
+
+    /// Writes all of `bytes` (the socket blocks), false once the client is gone.
+    private func sendAll(_ bytes: [UInt8], on connection: Socket, until deadline: Date) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            guard !isStopped, Date() < deadline, let n = try? connection.send(bytes, from: offset), n > 0 else { return false }
+            offset += n
+        }
+        return true
     }
 }
 
