@@ -209,4 +209,38 @@ final class LiveTencentCloudTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 2.5, "refused as soon as the cap is passed")
         XCTAssertLessThan(upstream.bodyBytesSent, 64 << 20, "the transport stopped reading soon after the 1 MiB cap")
     }
+
+    func testADeclaredLengthOverTheCapIsRefusedBeforeTheBodyArrives() async throws {
+        let world = try World(self)
+        // 64 MiB announced, then 1 KiB every 50 ms: reading it would hit the timeout instead.
+        let upstream = try LiveTrickleServer(declaring: 64 << 20, interval: 0.05, bound: 10)
+        addTeardownBlock { upstream.stop() }
+        let client = try world.client(world.account(endpoint: "http://127.0.0.1:\(upstream.port)", timeout: 2))
+        let started = Date()
+        let error = await client.liveFailure()
+        XCTAssertEqual(error?.reason, .bad_response)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1)
+    }
+
+    func testCancellingAFetchEndsItAtOnce() async throws {
+        let world = try World(self)
+        let (arrivals, arrived) = AsyncStream.makeStream(of: Void.self)
+        let hold = LiveHold()
+        let port = try serveOnLoopback { _ in
+            arrived.yield()
+            hold.wait()
+            return .text(200, "too late")
+        }
+        addTeardownBlock { hold.release() }
+        let client = try world.client(world.account(endpoint: "http://127.0.0.1:\(port)", timeout: 5))
+        let fetch = Task { await client.liveFailure() }
+        var iterator = arrivals.makeAsyncIterator()
+        _ = await iterator.next()  // the request reached the upstream
+        let started = Date()
+        fetch.cancel()
+        let error = await fetch.value
+        XCTAssertEqual(error?.reason, .network)
+        XCTAssertEqual(error?.message.contains("cancelled"), true, error?.message ?? "")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1, "cancellation does not wait for the 5 s timeout")
+    }
 }

@@ -97,8 +97,10 @@ public final class URLSessionTransport: HTTPTransport {
     }
 
     deinit {
-        // A session retains its delegate until invalidated.
-        session.invalidateAndCancel()
+        // A session retains its delegate until invalidated. Not
+        // `invalidateAndCancel`: cancelling a task that is completing
+        // crashes FoundationNetworking (TaskRegistry "not in the registry").
+        session.finishTasksAndInvalidate()
     }
 
     public func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse {
@@ -191,8 +193,9 @@ final class URLSessionTransfers: NSObject, URLSessionDataDelegate, Sendable {
             return completionHandler(.cancel)
         }
         // A declared length past the cap is refused before any of it is read.
+        // (FoundationNetworking ignores the `.cancel` disposition: cancel the task itself.)
         if http.expectedContentLength > Int64(maxBodyBytes) {
-            finish(id, .failure(.bodyTooLarge(maxBodyBytes)))
+            if finish(id, .failure(.bodyTooLarge(maxBodyBytes))) { dataTask.cancel() }
             return completionHandler(.cancel)
         }
         transfers.withLock { $0[id]?.response = http }

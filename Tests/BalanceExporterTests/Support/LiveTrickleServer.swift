@@ -37,6 +37,14 @@ final class LiveTrickleServer: Sendable {
         try self.init(head: Array(head.utf8), pieces: Array(repeating: filler, count: count), interval: 0, bound: bound)
     }
 
+    /// Declares a `Content-Length` of `declaredLength`, then sends 1 KiB pieces `interval` apart.
+    convenience init(declaring declaredLength: Int, interval: Double = 0.05, bound: Double = 5) throws {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(declaredLength)\r\n\r\n"
+        let piece = [UInt8](repeating: 0x20, count: 1024)
+        try self.init(head: Array(head.utf8), pieces: Array(repeating: piece, count: declaredLength / 1024),
+                      interval: interval, bound: bound)
+    }
+
     private init(head: [UInt8], pieces: [[UInt8]], interval: Double, bound: Double) throws {
         let socket = try Socket.tcp(family: AF_INET)
         do {
