@@ -76,7 +76,7 @@ public protocol HTTPTransport: Sendable {
 /// Two limits are enforced here rather than left to URLSession, because on
 /// Linux it enforces neither as documented (found by LiveTencentCloudTests):
 /// `URLRequest.timeoutInterval` is an idle timeout that each received byte
-/// resets (and a fractional one such as 0.5 s never fired at all), so the
+/// resets (and a 0.5 s one was observed not to fire at all), so the
 /// request's `timeout` is a deadline of our own over the whole exchange; and
 /// the body cap is checked as bytes arrive, so an endless body is cut at the
 /// cap instead of being buffered whole.
@@ -119,8 +119,11 @@ public final class URLSessionTransport: HTTPTransport {
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<UpstreamResponse, TransportError>, Never>) in
                 transfers.begin(id, continuation)
-                // Cancelled before the handler below could see the transfer: end it here.
-                if Task.isCancelled { transfers.finish(id, .failure(.cancelled)) }
+                // Cancelled before the handler below could see the transfer: never start it.
+                if Task.isCancelled {
+                    transfers.finish(id, .failure(.cancelled))
+                    return
+                }
                 task.resume()
                 DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
                     if transfers.finish(id, .failure(.timeout)) { task.cancel() }
