@@ -60,11 +60,15 @@ final class TencentCloudClient: BalanceProvider {
         }
     }
 
-    /// An upstream message could echo what it was sent: never let a key or token through.
+    /// An upstream message could echo what it was sent: never let a key or
+    /// token through, in any field that is logged (code and request ID too:
+    /// LiveSecretsTests found a token quoted back in `RequestId` reaching the error).
     static func redacted(_ error: ProviderError, _ credentials: TencentCredentials) -> ProviderError {
         var error = error
         for secret in [credentials.secretKey, credentials.token].compactMap({ $0 }) where secret.count >= 4 {
             error.message = error.message.replacingOccurrences(of: secret, with: "<redacted>")
+            error.code = error.code?.replacingOccurrences(of: secret, with: "<redacted>")
+            error.requestID = error.requestID?.replacingOccurrences(of: secret, with: "<redacted>")
         }
         return error
     }

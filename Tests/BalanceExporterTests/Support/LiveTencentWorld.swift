@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+@testable import BalanceExporter
+
+/// Tencent Cloud's billing, STS and CVM metadata simulators, each served by
+/// the real `HTTPServer` on its own ephemeral 127.0.0.1 port, sharing one
+/// test clock with the clients built here (the simulators check signature
+/// timestamps against it). Servers stop when the test ends.
+struct LiveTencentWorld {
+    static let secretId = "AKIDlivePermanent"
+    static let secretKey = "live-permanent-SECRET-key-7f3a"
+    static let roleArn = "qcs::cam::uin/100000000001:roleName/live-reader"
+    static let instanceRole = "live-cvm-role"
+
+    /// Every documented field present, amounts in cents; `Uin` as a number.
+    static let fullAccount = SimulatedTencentAccount(
+        uin: .number(100000000001), balance: 123456789, realBalance: 123456700, cashAccountBalance: 123456600,
+        incomeIntoAccountBalance: 12, presentAccountBalance: 50, freezeAmount: 1999, oweAmount: 7,
+        isAllowArrears: true, isCreditLimited: false, creditAmount: 1000000, creditBalance: 999999,
+        realCreditBalance: 999998, tempCredit: 150000,
+        tempAmounts: [.init(uin: "100000000001", amountCents: 150000, startTime: "2026-11-16 00:00:00", endTime: "2026-12-16 23:59:59")])
+
+    let clock: TestClock
+    let billing: TencentCloudSimulator
+    let sts: TencentSTSSimulator
+    let metadata: TencentMetadataSimulator
+    let billingPort: Int
+    let stsPort: Int
+    let metadataPort: Int
+
+    init(_ test: XCTestCase, clock: TestClock = TestClock()) throws {
+        self.clock = clock
+        billing = TencentCloudSimulator(clock: clock)
+        sts = TencentSTSSimulator(clock: clock, billing: billing)
+        metadata = TencentMetadataSimulator(clock: clock, billing: billing, roleName: Self.instanceRole, account: "main", lifetime: 7200)
+        billing.setAccount("main", Self.fullAccount)
+        billing.addCredential(secretId: Self.secretId, secretKey: Self.secretKey, account: "main")
+        sts.addCaller(secretId: Self.secretId, secretKey: Self.secretKey)
+        sts.addRole(arn: Self.roleArn, account: "main")
+        billingPort = try test.serveOnLoopback(billing)
+        stsPort = try test.serveOnLoopback(sts)
+        metadataPort = try test.serveOnLoopback(metadata)
+    }
+
+    var billingEndpoint: String { "http://127.0.0.1:\(billingPort)" }
+
+    /// An account reading `endpoint` (default: the billing simulator) with
+    /// the permanent keys unless `values` says otherwise; `nil` values remove a key.
+    func account(_ values: [String: ConfigValue?] = [:], endpoint: String? = nil, timeout: Double = 2) -> AccountConfig {
+        var all: [String: ConfigValue] = [
+            "secret_id": .string(Self.secretId), "secret_key": .string(Self.secretKey),
+            "sts_endpoint": .string("http://127.0.0.1:\(stsPort)"),
+            "metadata_endpoint": .string("http://127.0.0.1:\(metadataPort)"),
+            "request_timeout": .duration(timeout),
+        ]
+        for (key, value) in values { all[key] = value }
+        return AccountConfig(name: "tencent-live", provider: "tencentcloud", endpoint: endpoint ?? billingEndpoint,
+                             refreshInterval: 60, values: all)
+    }
+
+    /// A client over real sockets through the production transport. Hermetic:
+    /// no environment, and no profile file exists.
+    func client(_ account: AccountConfig, logger: Logger = .discard,
+                transport: any HTTPTransport = URLSessionTransport()) throws -> any BalanceProvider {
+        let context = ProviderContext(transport: transport, clock: clock, logger: logger, environment: [:],
+                                      userAgent: "balance_exporter/live-test")
+        return try TencentCloud.makeClient(account: account, context: context, readFile: { _ in nil })
+    }
+}
