@@ -17,25 +17,21 @@ Exit 0 when both pass, 1 otherwise.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import socket
 import string
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
+
+from prom_harness import (JOB, Processes, create_blocks, free_port, log_tail, prometheus_config, query,
+                          start_prometheus, wait_until)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 RULES = REPO / "dashboards" / "alerts.yml"
 DASHBOARD = REPO / "dashboards" / "balance-exporter.json"
-JOB = "balance_exporter"
 # The sample's accounts provoke these; the others need a missing target or hours of history.
 EXPECTED_ALERTS = ["BalanceRefreshFailing", "BalanceDataStale", "BalanceLow", "BalancePredictedExhaustion",
                    "BalanceExhausted", "BalanceOwed", "BalanceTempCreditEnding"]
@@ -44,13 +40,6 @@ HISTORY = {("tencentcloud", "100000000001"): (1300.0, 1234.56),
            ("tencentcloud", "100000000002"): (-5.0, -5.0),
            ("yeastar", "2001"): (70.0, 40.0)}
 HISTORY_SECONDS = 6 * 3600
-STARTUP_TIMEOUT = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def render_sample(now: int) -> str:
@@ -70,90 +59,41 @@ def backfill_openmetrics(now: int, instance: str) -> str:
     return "\n".join(lines) + "\n# EOF\n"
 
 
-def prometheus_config(target: str) -> str:
-    return json.dumps({  # JSON is YAML
-        "global": {"scrape_interval": "2s", "scrape_timeout": "1s", "evaluation_interval": "2s"},
-        "rule_files": [str(RULES)],
-        "scrape_configs": [{"job_name": JOB, "metrics_path": "/metrics.txt",
-                            "static_configs": [{"targets": [target]}]}],
-    }, indent=2)
-
-
-def query(base: str, expr: str) -> list:
-    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.load(response)["data"]["result"]
-
-
-def wait_until(description: str, ready, timeout: float = STARTUP_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            if ready():
-                return
-        except (urllib.error.URLError, OSError, ValueError, KeyError) as error:
-            last_error = error
-        time.sleep(0.5)
-    raise TimeoutError(f"{description} not ready after {timeout:g}s (last error: {last_error})")
-
-
 def main(argv: list[str]) -> int:
     for tool in ("prometheus", "promtool"):
         if shutil.which(tool) is None:
             print(f"live_check: {tool} not found: apt-get install -y prometheus", file=sys.stderr)
             return 1
     work = Path(tempfile.mkdtemp(prefix="balance-live-check-"))
-    processes: list[subprocess.Popen] = []
-    prometheus_log = work / "prometheus.log"
     try:
-        now = int(time.time())
-        http_port, prom_port = free_port(), free_port()
-        target = f"127.0.0.1:{http_port}"
-        base = f"http://127.0.0.1:{prom_port}"
-        site, data = work / "site", work / "tsdb"
-        site.mkdir()
-        (site / "metrics.txt").write_text(render_sample(now), encoding="utf-8")
-        (work / "backfill.om").write_text(backfill_openmetrics(now, target), encoding="utf-8")
-        (work / "prometheus.yml").write_text(prometheus_config(target), encoding="utf-8")
+        with Processes() as processes:
+            now = int(time.time())
+            http_port, prom_port = free_port(), free_port()
+            target = f"127.0.0.1:{http_port}"
+            site, data = work / "site", work / "tsdb"
+            site.mkdir()
+            (site / "metrics.txt").write_text(render_sample(now), encoding="utf-8")
+            (work / "backfill.om").write_text(backfill_openmetrics(now, target), encoding="utf-8")
+            create_blocks(work / "backfill.om", data)
+            processes.start([sys.executable, "-m", "http.server", str(http_port), "--bind", "127.0.0.1",
+                             "--directory", str(site)])
+            base = start_prometheus(processes, work, prometheus_config(target, RULES, "/metrics.txt"), data, prom_port)
+            print(f"live_check: prometheus on {base} scraping http://{target}/metrics.txt, rules {RULES}")
+            # Two scrapes (for rate and increase) and a rule evaluation after them.
+            wait_until("scrapes and rules", lambda: query(base, "balance:days_left:3d")
+                       and query(base, f'rate(process_cpu_seconds_total{{job="{JOB}"}}[1m])'))
 
-        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics",
-                        str(work / "backfill.om"), str(data)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(http_port), "--bind", "127.0.0.1",
-             "--directory", str(site)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        with open(prometheus_log, "wb") as log:
-            processes.append(subprocess.Popen(
-                ["prometheus", f"--config.file={work / 'prometheus.yml'}", f"--storage.tsdb.path={data}",
-                 f"--web.listen-address=127.0.0.1:{prom_port}", "--storage.tsdb.retention.time=30d"],
-                stdout=log, stderr=subprocess.STDOUT))
-        print(f"live_check: prometheus on {base} scraping http://{target}/metrics.txt, rules {RULES}")
-
-        wait_until("prometheus", lambda: urllib.request.urlopen(f"{base}/-/ready", timeout=2).status == 200)
-        # Two scrapes (for rate and increase) and a rule evaluation after them.
-        wait_until("scrapes and rules", lambda: query(base, "balance:days_left:3d")
-                   and query(base, f'rate(process_cpu_seconds_total{{job="{JOB}"}}[1m])'))
-
-        queries = subprocess.run([sys.executable, str(HERE / "check_queries.py"), base, str(DASHBOARD)])
-        alerts = subprocess.run([sys.executable, str(HERE / "check_alerts.py"), base, *EXPECTED_ALERTS,
-                                 "--timeout", "30", "--interval", "2"])
-        failures = sum(run.returncode != 0 for run in (queries, alerts))
-        print(f"live_check: {2 - failures} passed, {failures} failed")
-        return 1 if failures else 0
-    except (subprocess.CalledProcessError, TimeoutError, OSError) as error:
+            queries = subprocess.run([sys.executable, str(HERE / "check_queries.py"), base, str(DASHBOARD)])
+            alerts = subprocess.run([sys.executable, str(HERE / "check_alerts.py"), base, *EXPECTED_ALERTS,
+                                     "--timeout", "30", "--interval", "2"])
+            failures = sum(run.returncode != 0 for run in (queries, alerts))
+            print(f"live_check: {2 - failures} passed, {failures} failed")
+            return 1 if failures else 0
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, TimeoutError, OSError) as error:
         print(f"live_check: {error}", file=sys.stderr)
-        if prometheus_log.exists():
-            print("".join(prometheus_log.read_text(errors="replace").splitlines(True)[-20:]), file=sys.stderr)
+        print(log_tail(work / "prometheus.log"), file=sys.stderr)
         return 1
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
         if "--keep" in argv:
             print(f"live_check: kept {work}")
         else:

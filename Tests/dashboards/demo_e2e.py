@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""The demo, end to end: `balance_exporter --demo` scraped by a real Prometheus running the shipped
+rules, with the shipped dashboard's queries and the demo's alerts checked through Prometheus's API.
+
+Usage: demo_e2e.py [--binary PATH] [--keep]
+  --binary  the built exporter (default .build/debug/balance_exporter; build it with `swift build`)
+  --keep    keep the work directory (logs, prometheus.yml, backfill, TSDB) and print its path
+
+Needs `prometheus` and `promtool` on PATH (apt-get install -y prometheus). Everything listens on
+127.0.0.1 only; every process started here is stopped on every path out, and every wait is bounded
+(a run takes well under a minute on an idle machine).
+
+Steps (each a pass/fail line; a step the later ones depend on stops the run when it fails):
+ 1. `--demo --config.file=x` is a usage error: exit 2 and a message naming both flags.
+ 2. The exporter starts with --demo on a free port: /-/ready answers, the log says the data is
+    simulated, and /metrics has `balance_available` for every demo account.
+ 3. `promtool check metrics` on that /metrics body exits 0 and prints nothing.
+ 4. History is backfilled (see synthesize_history for why and what), then Prometheus scrapes the
+    exporter every second and evaluates dashboards/alerts.yml every second; `up` must be 1.
+ 5. check_queries.py: every dashboard query, with $job pinned to the job, parses and has data.
+ 6. check_alerts.py: BalanceLow, BalanceExhausted, BalanceOwed, BalanceTempCreditEnding and
+    BalancePredictedExhaustion go pending or firing...
+ 7. ...for exactly the demo accounts meant to provoke them (a rule matching every account, or the
+    wrong one, would pass step 6 alone).
+ 8. BalanceRefreshFailing is caught for demo-flaky. Its upstream fails every third request and the
+    exporter retries 1-2 s later, so `balance_up == 0` lasts one or two scrapes, every 12-15 s.
+    With scrapes and evaluations every second an evaluation sees it and the alert goes pending
+    (it needs no `for` to be pending), but only until the next evaluation: too short to poll
+    /api/v1/alerts for reliably. Prometheus records every evaluation's pending and firing alerts
+    in the `ALERTS` series, so the step asks that series whether the alert was pending in the last
+    5 minutes, and for which accounts (only demo-flaky may appear).
+Prints `demo_e2e: N passed, N failed` last; exits 0 when nothing failed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from prom_harness import (JOB, Processes, alerts, create_blocks, fetch, free_port, log_tail, prometheus_config,
+                          query, start_prometheus, wait_until)
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+RULES = REPO / "dashboards" / "alerts.yml"
+DASHBOARD = REPO / "dashboards" / "balance-exporter.json"
+DEFAULT_BINARY = REPO / ".build" / "debug" / "balance_exporter"
+
+# Sources/BalanceExporter/Demo: DemoTencentAccounts.all and DemoYeastarAccounts.all.
+DEMO_ACCOUNTS = ["demo-intl-prod", "demo-cn-staging", "demo-credit", "demo-arrears", "demo-flaky",
+                 "demo-yeastar-eu", "demo-yeastar-us"]
+FLAKY_ACCOUNT = "demo-flaky"
+
+# The synthesized past: each account's balance fell steadily for HISTORY_HOURS to its current
+# value, at a rate that would exhaust it in DAYS_LEFT days (DEFAULT_DAYS_LEFT for the others).
+# Under 7 days makes BalancePredictedExhaustion true (predict_linear over [3d] reaches 0 within a
+# week); 60 days keeps it false with a wide margin, even though the live demo drains faster than
+# that for the minute it runs.
+HISTORY_HOURS = 12
+HISTORY_STEP_SECONDS = 120
+DAYS_LEFT = {"demo-cn-staging": 3.0, "demo-yeastar-eu": 5.0}
+DEFAULT_DAYS_LEFT = 60.0
+
+# Which demo accounts each alert must name (pending or firing), and no other.
+EXPECTED_ALERT_ACCOUNTS = {
+    "BalanceLow": {"demo-cn-staging", "demo-arrears"},  # under the default threshold of 100
+    "BalanceExhausted": {"demo-arrears"},               # balance negative
+    "BalanceOwed": {"demo-arrears"},                    # OweAmount > 0
+    "BalanceTempCreditEnding": {"demo-credit"},         # one temporary credit ends within 3 days
+    "BalancePredictedExhaustion": set(DAYS_LEFT),       # the history above; never demo-arrears (<= 0)
+}
+REFRESH_FAILING = "BalanceRefreshFailing"
+
+# Families that hold the account's balance: they fall with it in the synthesized past.
+DRAINING_FAMILIES = {"balance_available", "balance_tencentcloud_balance", "balance_tencentcloud_real_balance",
+                     "balance_tencentcloud_cash_account_balance", "balance_yeastar_account_balance"}
+# Times of the last refresh: in the past they were as recent as they are now.
+MOVING_TIMESTAMP_FAMILIES = {"balance_last_refresh_timestamp_seconds", "balance_last_success_timestamp_seconds"}
+# The exporter process's own series: that process did not exist then.
+NO_HISTORY_PREFIXES = ("process_",)
+
+READY_TIMEOUT = 30
+ALERT_TIMEOUT = 45
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    labels: dict[str, str]   # unescaped values, for lookups
+    label_text: str          # as written between the braces (escapes kept), without a trailing comma
+    value: float
+
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\})?\s+(\S+)(?:\s+\S+)?\s*$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
+_UNESCAPE = re.compile(r"\\(.)")
+
+
+def parse_exposition(text: str) -> list[Sample]:
+    """The samples of a text-format (0.0.4) or OpenMetrics body; comments and unparsable lines skipped."""
+    samples = []
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if not match or line.startswith("#"):
+            continue
+        name, label_text, value = match.group(1), (match.group(2) or "").strip().rstrip(","), match.group(3)
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        labels = {key: _UNESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), raw)
+                  for key, raw in _LABEL.findall(label_text)}
+        samples.append(Sample(name, labels, label_text, number))
+    return samples
+
+
+def account_names(samples: list[Sample]) -> dict[tuple[str, str], str]:
+    """(provider, uin) -> configured account name, from balance_account_info."""
+    return {(s.labels.get("provider", ""), s.labels.get("uin", "")): s.labels.get("name", "")
+            for s in samples if s.name == "balance_account_info"}
+
+
+def accounts_with_balance(samples: list[Sample]) -> set[str]:
+    names = account_names(samples)
+    return {names.get((s.labels.get("provider", ""), s.labels.get("uin", "")), "?")
+            for s in samples if s.name == "balance_available"}
+
+
+def synthesize_history(samples: list[Sample], now: float, instance: str, hours: float = HISTORY_HOURS,
+                       step: int = HISTORY_STEP_SECONDS, days_left: dict[str, float] | None = None,
+                       default_days_left: float = DEFAULT_DAYS_LEFT) -> str:
+    """`hours` of past samples ending two minutes before `now`, as OpenMetrics for
+    `promtool tsdb create-blocks-from openmetrics`.
+
+    Why: the rules look back hours and days (`balance:burn_rate_per_day:3d` compares each hour with
+    the one before, `offset 1h`, over `[3d:1h]`; BalancePredictedExhaustion regresses over `[3d]`),
+    and a Prometheus started a minute ago has a minute of data. So before it starts, we give it a
+    past built from the first real scrape: every series of the demo's /metrics (but the process's
+    own), labelled job/instance as Prometheus will label the live scrapes so the two join into one
+    series. Balances (DRAINING_FAMILIES) fall linearly to their current values at the rate that
+    exhausts the account in `days_left[name]` days; accounts at or under 0 stay flat. Times of the
+    last refresh move with the clock; every other series keeps its current value.
+    """
+    days_left = days_left or {}
+    names = account_names(samples)
+    per_second: dict[tuple[str, str], float] = {}
+    for sample in samples:
+        if sample.name == "balance_available" and sample.value > 0:
+            key = (sample.labels.get("provider", ""), sample.labels.get("uin", ""))
+            days = days_left.get(names.get(key, ""), default_days_left)
+            per_second[key] = sample.value / (days * 86400)
+    end = int(now) - 120
+    times = range(end - int(hours * 3600), end + 1, step)
+    prefix = f'job="{JOB}",instance="{instance}"'
+    lines = []
+    for sample in samples:
+        if sample.name.startswith(NO_HISTORY_PREFIXES):
+            continue
+        labels = f"{prefix},{sample.label_text}" if sample.label_text else prefix
+        key = (sample.labels.get("provider", ""), sample.labels.get("uin", ""))
+        for ts in times:
+            age = now - ts
+            if sample.name in DRAINING_FAMILIES:
+                value = sample.value + per_second.get(key, 0.0) * age
+            elif sample.name in MOVING_TIMESTAMP_FAMILIES:
+                value = sample.value - age
+            else:
+                value = sample.value
+            lines.append(f"{sample.name}{{{labels}}} {value!r} {ts}")
+    return "\n".join(lines) + "\n# EOF\n"
+
+
+def alert_accounts(active: list[dict], names: dict[tuple[str, str], str]) -> dict[str, set[str]]:
+    """alertname -> the account names its pending or firing instances carry."""
+    found: dict[str, set[str]] = {}
+    for alert in active:
+        labels = alert.get("labels") or {}
+        if alert.get("state") not in ("pending", "firing"):
+            continue
+        name = names.get((labels.get("provider", ""), labels.get("uin", "")), f"{labels.get('uin', '?')}")
+        found.setdefault(labels.get("alertname", "?"), set()).add(name)
+    return found
+
+
+class Report:
+    """Pass/fail lines and the final count."""
+
+    def __init__(self) -> None:
+        self.passed = self.failed = 0
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        if ok:
+            self.passed += 1
+            print(f"ok    {name}" + (f": {detail}" if detail else ""), flush=True)
+        else:
+            self.failed += 1
+            print(f"FAIL  {name}" + (f": {detail}" if detail else ""), flush=True)
+        return ok
+
+
+class StepFailed(Exception):
+    """A step the later ones need failed (already reported)."""
+
+
+def check_usage_error(report: Report, binary: Path) -> None:
+    name = "--demo --config.file=x is a usage error"
+    try:
+        run = subprocess.run([str(binary), "--demo", "--config.file=x"], capture_output=True, text=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        report.check(name, False, "still running after 10s")
+        return
+    output = run.stdout + run.stderr
+    first = next((line for line in output.splitlines() if line.strip()), "")
+    report.check(name, run.returncode == 2
+                 and "--demo" in output and "--config.file" in output and "cannot" in output,
+                 f"exit {run.returncode}, {first!r}")
+
+
+def start_demo(report: Report, processes: Processes, binary: Path, work: Path, port: int) -> str:
+    """Starts the demo exporter; returns the first /metrics body with every account's balance."""
+    log = work / "exporter.log"
+    exporter = processes.start([str(binary), "--demo", f"--web.listen-address=127.0.0.1:{port}"], log=log)
+    base = f"http://127.0.0.1:{port}"
+
+    def answered(path: str):
+        if exporter.poll() is not None:
+            raise StepFailed(f"exporter exited with code {exporter.returncode}")
+        return fetch(base + path, timeout=5)
+
+    try:
+        wait_until("exporter /-/ready", lambda: answered("/-/ready")[0] == 200, timeout=READY_TIMEOUT)
+        body = ""
+
+        def every_account_has_a_balance() -> bool:
+            nonlocal body
+            status, body = answered("/metrics")
+            return status == 200 and accounts_with_balance(parse_exposition(body)) >= set(DEMO_ACCOUNTS)
+        wait_until("balance_available of every demo account", every_account_has_a_balance, timeout=READY_TIMEOUT)
+    except (TimeoutError, StepFailed) as error:
+        report.check("demo exporter serves every account", False, f"{error}; its log ends:\n{log_tail(log)}")
+        raise StepFailed() from error
+    report.check("demo exporter serves every account", True,
+                 f"balance_available for {len(DEMO_ACCOUNTS)} accounts on {base}/metrics")
+    simulated = [line for line in log.read_text(errors="replace").splitlines() if "simulated" in line]
+    report.check("demo logs that its data is simulated", bool(simulated), simulated[0] if simulated else log_tail(log))
+    return body
+
+
+def check_promtool_metrics(report: Report, body: str) -> None:
+    run = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, text=True, timeout=30)
+    output = (run.stdout + run.stderr).strip()
+    report.check("promtool check metrics on the demo's /metrics", run.returncode == 0 and not output,
+                 f"exit {run.returncode}" + (f", output:\n{output}" if output else ", no output"))
+
+
+def run_script(report: Report, name: str, argv: list[str], timeout: float) -> None:
+    try:
+        run = subprocess.run([sys.executable, *argv], timeout=timeout)
+        report.check(name, run.returncode == 0, f"exit {run.returncode}")
+    except subprocess.TimeoutExpired:
+        report.check(name, False, f"still running after {timeout:g}s")
+
+
+def check_alert_accounts(report: Report, base: str, names: dict[tuple[str, str], str]) -> None:
+    expected = {alert: set(accounts) for alert, accounts in EXPECTED_ALERT_ACCOUNTS.items()}
+    found: dict[str, set[str]] = {}
+
+    def matches() -> bool:
+        nonlocal found
+        found = alert_accounts(alerts(base), names)
+        return all(found.get(alert, set()) == accounts for alert, accounts in expected.items())
+    try:
+        wait_until("alerts for the expected accounts", matches, timeout=20, interval=1)
+        ok = True
+    except TimeoutError:
+        ok = False
+    detail = "; ".join(f"{alert}: {', '.join(sorted(found.get(alert, set()))) or 'none'}"
+                       + ("" if found.get(alert, set()) == accounts else f" (expected {', '.join(sorted(accounts))})")
+                       for alert, accounts in expected.items())
+    unexpected = sorted(set(found) - set(expected) - {REFRESH_FAILING})
+    if unexpected:
+        detail += f"; unexpected alerts: {', '.join(unexpected)}"
+    report.check("alerts name exactly the accounts that provoke them", ok and not unexpected, detail)
+
+
+def check_refresh_failing(report: Report, base: str, names: dict[tuple[str, str], str]) -> None:
+    expr = f'max by (provider, uin) (max_over_time(ALERTS{{alertname="{REFRESH_FAILING}"}}[5m]))'
+    seen: set[str] = set()
+
+    def caught() -> bool:
+        nonlocal seen
+        seen = {names.get((r["metric"].get("provider", ""), r["metric"].get("uin", "")), "?") for r in query(base, expr)}
+        return bool(seen)
+    try:
+        wait_until(f"{REFRESH_FAILING} in ALERTS", caught, timeout=ALERT_TIMEOUT, interval=1)
+    except TimeoutError:
+        flips = query(base, f'changes(balance_up{{job="{JOB}"}}[5m]) > 0')
+        report.check(f"{REFRESH_FAILING} pending for {FLAKY_ACCOUNT}", False,
+                     f"never in ALERTS after {ALERT_TIMEOUT}s; series where balance_up changed: "
+                     f"{[r['metric'].get('uin') for r in flips]}")
+        return
+    report.check(f"{REFRESH_FAILING} pending for {FLAKY_ACCOUNT}", seen == {FLAKY_ACCOUNT},
+                 f"seen in ALERTS for {', '.join(sorted(seen))}")
+
+
+def run(report: Report, binary: Path, work: Path) -> None:
+    check_usage_error(report, binary)
+    with Processes() as processes:
+        exporter_port, prom_port = free_port(), free_port()
+        target = f"127.0.0.1:{exporter_port}"
+        body = start_demo(report, processes, binary, work, exporter_port)
+        scraped_at = time.time()
+        check_promtool_metrics(report, body)
+
+        samples = parse_exposition(body)
+        names = account_names(samples)
+        data = work / "tsdb"
+        (work / "backfill.om").write_text(synthesize_history(samples, scraped_at, target, days_left=DAYS_LEFT),
+                                          encoding="utf-8")
+        try:
+            create_blocks(work / "backfill.om", data)
+        except subprocess.CalledProcessError as error:
+            report.check("backfill history with promtool", False, (error.stderr or b"").decode(errors="replace"))
+            raise StepFailed() from error
+
+        config = prometheus_config(target, RULES, "/metrics", interval="1s")
+        try:
+            base = start_prometheus(processes, work, config, data, prom_port)
+            wait_until("up == 1", lambda: query(base, f'up{{job="{JOB}"}} == 1'))
+            # Two scrapes (for rate and increase) and a rule evaluation after them.
+            wait_until("scrapes and rules", lambda: query(base, "balance:days_left:3d")
+                       and query(base, f'rate(process_cpu_seconds_total{{job="{JOB}"}}[1m])'))
+        except TimeoutError as error:
+            report.check("prometheus scrapes the demo and evaluates the rules", False,
+                         f"{error}\n{log_tail(work / 'prometheus.log')}")
+            raise StepFailed() from error
+        report.check("prometheus scrapes the demo and evaluates the rules", True,
+                     f"{base}, {HISTORY_HOURS} h backfilled, up == 1")
+
+        run_script(report, "dashboard queries (check_queries.py)",
+                   [str(HERE / "check_queries.py"), base, str(DASHBOARD), "--var", f"job={JOB}"], timeout=120)
+        run_script(report, "demo alerts pending or firing (check_alerts.py)",
+                   [str(HERE / "check_alerts.py"), base, *EXPECTED_ALERT_ACCOUNTS,
+                    "--timeout", str(ALERT_TIMEOUT), "--interval", "1"], timeout=ALERT_TIMEOUT + 30)
+        check_alert_accounts(report, base, names)
+        check_refresh_failing(report, base, names)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--binary", type=Path, default=DEFAULT_BINARY)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv[1:])
+
+    report = Report()
+    started = time.monotonic()
+    missing = [tool for tool in ("prometheus", "promtool") if shutil.which(tool) is None]
+    if missing or not args.binary.is_file():
+        report.check("tools", False, f"missing {', '.join(missing)} (apt-get install -y prometheus)" if missing
+                     else f"no exporter binary at {args.binary} (swift build)")
+    else:
+        work = Path(tempfile.mkdtemp(prefix="balance-demo-e2e-"))
+        try:
+            run(report, args.binary.resolve(), work)
+        except StepFailed:
+            pass  # reported; the steps after it cannot run
+        except (subprocess.SubprocessError, OSError, TimeoutError) as error:
+            report.check("run", False, f"{type(error).__name__}: {error}")
+        finally:
+            if args.keep:
+                print(f"demo_e2e: kept {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    print(f"demo_e2e: {time.monotonic() - started:.1f}s")
+    print(f"demo_e2e: {report.passed} passed, {report.failed} failed")
+    return 1 if report.failed or not report.passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
