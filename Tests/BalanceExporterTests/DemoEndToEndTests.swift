@@ -8,24 +8,14 @@ import XCTest
 final class DemoEndToEndTests: XCTestCase {
     func testDemoDrivesEveryDashboardQueryAndItsAlertsInARealPrometheus() throws {
         try requireTools(executables: ["prometheus", "promtool", "python3"])
-        guard let binary = Self.builtExecutable() else {
-            return XCTFail("no balance_exporter beside \(Bundle(for: Self.self).bundleURL.path): run `swift build --build-tests` first")
+        let binary = exporterBinary()
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            return XCTFail("no \(binary.path): run `swift build --build-tests` first")
         }
         let result = try runScript(["python3", "Tests/dashboards/demo_e2e.py", "--binary", binary.path],
                                    environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: 170)
         XCTAssertEqual(result.status, 0, result.output)
         let summary = result.output.split(separator: "\n").last { $0.hasPrefix("demo_e2e: ") && $0.contains("passed") }
         XCTAssertEqual(summary, "demo_e2e: 9 passed, 0 failed", result.output)
-    }
-
-    /// `swift build --build-tests` and `swift test` put the executable beside
-    /// the test bundle. On macOS the bundle is `.build/debug/X.xctest`, a
-    /// directory, so the executable is a sibling; on Linux the `.xctest` is a
-    /// plain executable and `Bundle(for:)` is the directory holding it.
-    static func builtExecutable() -> URL? {
-        let bundle = Bundle(for: Self.self).bundleURL
-        return [bundle.deletingLastPathComponent(), bundle]
-            .map { $0.appendingPathComponent("balance_exporter") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 }
