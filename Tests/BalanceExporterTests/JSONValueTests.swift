@@ -122,7 +122,7 @@ final class JSONValueTests: XCTestCase {
         let value = parse(#"{"s": "x", "o": {"k": 1}, "a": [], "b": false, "n": null}"#)
         XCTAssertEqual(value?["s"]?.string, "x")
         XCTAssertEqual(value?["o"]?["k"]?.number?.int64, 1)
-        XCTAssertEqual(value?["a"]?.array, [])
+        XCTAssertEqual(value?["a"], .array([]))
         XCTAssertEqual(value?["b"]?.bool, false)
         XCTAssertNil(value?["missing"])
         XCTAssertNil(value?["s"]?["k"], "a string has no members")

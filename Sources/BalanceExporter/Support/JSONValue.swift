@@ -57,13 +57,19 @@ public enum JSONValue: Sendable, Equatable, Codable {
             while !elements.isAtEnd { array.append(try elements.decode(JSONValue.self)) }
             self = .array(array)
         } else {
+            // Exactness decides the number attempts' order (see JSONNumber);
+            // JSONDecoder refuses Bool from a number and numbers from a Bool.
             let single = try decoder.singleValueContainer()
             if single.decodeNil() {
                 self = .null
             } else if let bool = try? single.decode(Bool.self) {
                 self = .bool(bool)
-            } else if let number = try? single.decode(JSONNumber.self) {
-                self = .number(number)
+            } else if let int = try? single.decode(Int64.self) {
+                self = .number(.int(int))
+            } else if let decimal = try? single.decode(Decimal.self) {
+                self = .number(.decimal(decimal))
+            } else if let double = try? single.decode(Double.self) {
+                self = .number(.double(double))
             } else {
                 self = .string(try single.decode(String.self))
             }
@@ -73,9 +79,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var single = encoder.singleValueContainer()
         switch self {
-        case .null: try single.encodeNil()
         case .bool(let bool): try single.encode(bool)
-        case .number(let number): try single.encode(number)
+        case .number(.int(let int)): try single.encode(int)
+        case .number(.decimal(let decimal)): try single.encode(decimal)
+        case .number(.double(let double)) where double.isFinite: try single.encode(double)
+        // JSON has no NaN or infinity (RFC 8259 §6).
+        case .null, .number(.double): try single.encodeNil()
         case .string(let string): try single.encode(string)
         case .array(let array): try single.encode(array)
         case .object(let object): try single.encode(object)
@@ -117,11 +126,6 @@ extension JSONValue {
 
     public var object: [String: JSONValue]? {
         if case .object(let members) = self { return members }
-        return nil
-    }
-
-    public var array: [JSONValue]? {
-        if case .array(let elements) = self { return elements }
         return nil
     }
 
@@ -174,37 +178,15 @@ extension JSONValue {
     }
 }
 
-/// A JSON number, as exact as Swift can hold it. Decoding tries `Int64`
+/// A JSON number, as exact as Swift can hold it. `JSONValue` decoding tries `Int64`
 /// first (every integer in range, exactly), then `Decimal` (JSONDecoder
 /// parses it from the number's text: `1.5`, `0.1`, up to 38 significant
 /// digits), and only then `Double` (magnitudes `Decimal` cannot hold, such as
 /// `1e300`). A boolean is never a number: JSONDecoder refuses all three.
-public enum JSONNumber: Sendable, Equatable, Codable {
+public enum JSONNumber: Sendable, Equatable {
     case int(Int64)
     case decimal(Decimal)
     case double(Double)
-
-    public init(from decoder: any Decoder) throws {
-        let single = try decoder.singleValueContainer()
-        if let int = try? single.decode(Int64.self) {
-            self = .int(int)
-        } else if let decimal = try? single.decode(Decimal.self) {
-            self = .decimal(decimal)
-        } else {
-            self = .double(try single.decode(Double.self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var single = encoder.singleValueContainer()
-        switch self {
-        case .int(let int): try single.encode(int)
-        case .decimal(let decimal): try single.encode(decimal)
-        case .double(let double):
-            // JSON has no NaN or infinity (RFC 8259 §6).
-            if double.isFinite { try single.encode(double) } else { try single.encodeNil() }
-        }
-    }
 
     /// The number if it is an integer that fits `Int64`.
     public var int64: Int64? {
