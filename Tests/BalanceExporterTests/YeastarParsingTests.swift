@@ -30,6 +30,9 @@ final class YeastarParsingTests: XCTestCase {
         let token = jwt(["exp": .number(.int(1_800_000_600)), "X-MS-USER": .string(user)])
         XCTAssertEqual(YeastarJWTClaims.parse(token), YeastarJWTClaims(expiresAt: 1_800_000_600, userID: "42"))
 
+        let bigID = jwt(["X-MS-USER": .string("{\"userId\":9007199254740993}")])
+        XCTAssertEqual(YeastarJWTClaims.parse(bigID)?.userID, "9007199254740993", "beyond 2^53: every digit")
+
         let stringID = jwt(["X-MS-USER": .string("{\"userId\":\"u-7\"}")])
         XCTAssertEqual(YeastarJWTClaims.parse(stringID), YeastarJWTClaims(expiresAt: nil, userID: "u-7"))
 
@@ -86,7 +89,8 @@ final class YeastarParsingTests: XCTestCase {
         XCTAssertEqual(YeastarBalanceResponse.interpret(response(200, envelope("{\"accountBalance\":675.24}"))), .balance(675.24))
         XCTAssertEqual(YeastarBalanceResponse.interpret(response(200, envelope("{\"accountBalance\":\"675.24\"}"))), .balance(675.24))
         XCTAssertEqual(YeastarBalanceResponse.interpret(response(200, envelope("{\"accountBalance\":-3}"))), .balance(-3))
-        for bad in ["{\"accountBalance\":true}", "{\"accountBalance\":\"n/a\"}", "{\"accountBalance\":null}", "{}", "[]", "null"] {
+        for bad in ["{\"accountBalance\":true}", "{\"accountBalance\":\"n/a\"}", "{\"accountBalance\":null}", "{}", "[]", "null",
+                    "{\"accountBalance\":\"0x10\"}", "{\"accountBalance\":\"inf\"}", "{\"accountBalance\":\"[1]\"}"] {
             guard case .failed(let error) = YeastarBalanceResponse.interpret(response(200, envelope(bad))) else {
                 return XCTFail(bad)
             }
