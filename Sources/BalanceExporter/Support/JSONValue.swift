@@ -14,6 +14,8 @@ import Foundation
 ///   and only what `Decimal` cannot hold as `Double`.
 /// - nesting deeper than `maxDepth` is a decoding error, never a crash: the
 ///   decoding recursion then stays far below any thread's stack size.
+/// - input is RFC 8259 JSON, with the one leniency of Foundation's decoder
+///   that loses nothing: a trailing comma (`[1,]`) is accepted.
 /// - decoding errors are thrown (`decode`) or collapse to nil (`parse`);
 ///   encoding never fails (a non-finite double, which JSON cannot carry,
 ///   encodes as `null`, RFC 8259 §6).
