@@ -113,6 +113,16 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(loaded.config.accounts[0].uin, "600000561284")
     }
 
+    func testNumericUINKeepsEveryDigitAndMustBeWhole() throws {
+        let account = #""name": "x", "provider": "yeastar", "client_id": "1", "client_secret": "2""#
+        let loaded = try load(#"{"accounts": [{\#(account), "uin": 9007199254740993}]}"#).get()
+        XCTAssertEqual(loaded.config.accounts[0].uin, "9007199254740993", "beyond 2^53: no digit lost to a Double")
+        for bad in ["1.5", "-7"] {
+            XCTAssertEqual(problems(#"{"accounts": [{\#(account), "uin": \#(bad)}]}"#),
+                           [#"accounts[0] "x": uin: expected a string, got a number"#], bad)
+        }
+    }
+
     func testWorldReadableSecretFileWarns() throws {
         let dir = try temporaryDirectory()
         let file = dir.appendingPathComponent("secret")

@@ -40,11 +40,11 @@ final class TencentCloudMappingTests: XCTestCase {
             ("123456789012345678901234567890", 1234567890123456789012345678.90), ("\"4711\"", 47.11),
         ]
         for (lexeme, expected) in cases {
-            let json = TencentJSON.parse(Array(lexeme.utf8))!
+            let json = JSONValue.parse(Array(lexeme.utf8))!
             XCTAssertEqual(TencentBalanceMapping.majorUnits(json), expected, lexeme)
         }
         for bad in ["\"inf\"", "\"nan\"", "\"0x10\"", "\"\"", "true", "null", "\"12 cents\""] {
-            XCTAssertNil(TencentBalanceMapping.majorUnits(TencentJSON.parse(Array(bad.utf8))!), bad)
+            XCTAssertNil(TencentBalanceMapping.majorUnits(JSONValue.parse(Array(bad.utf8))!), bad)
         }
     }
 

@@ -15,7 +15,7 @@ final class TencentCloudSimulatorTests: XCTestCase {
     }
 
     private func code(_ response: HTTPResponse) -> String? {
-        TencentJSON.parse(response.body)?["Response"]?["Error"]?["Code"]?.stringValue
+        JSONValue.parse(response.body)?["Response"]?["Error"]?["Code"]?.string
     }
 
     func testDemoAccountAnswersASignedRequest() throws {
@@ -47,8 +47,8 @@ final class TencentCloudSimulatorTests: XCTestCase {
             account.nullFields = ["RealBalance"]
         }
         let response = simulator.handle(signedRequest())
-        let json = try XCTUnwrap(TencentJSON.parse(response.body)?["Response"])
-        XCTAssertEqual(json["Balance"], .number("12345.5"))
+        let json = try XCTUnwrap(JSONValue.parse(response.body)?["Response"])
+        XCTAssertEqual(json["Balance"], .number(.decimal(Decimal(string: "12345.5")!)))
         XCTAssertEqual(json["Uin"], .string("42"))
         XCTAssertEqual(json["RealBalance"], .null)
         XCTAssertNil(json["TempCredit"], "only sent when the request asks for it")

@@ -27,8 +27,11 @@ final class YeastarParsingTests: XCTestCase {
 
     func testJWTClaimsReadExpAndTheUserIdInsideTheXMSUserString() {
         let user = "{\"userId\":42,\"username\":\"p\"}"
-        let token = jwt(["exp": .int(1_800_000_600), "X-MS-USER": .string(user)])
+        let token = jwt(["exp": .number(.int(1_800_000_600)), "X-MS-USER": .string(user)])
         XCTAssertEqual(YeastarJWTClaims.parse(token), YeastarJWTClaims(expiresAt: 1_800_000_600, userID: "42"))
+
+        let bigID = jwt(["X-MS-USER": .string("{\"userId\":9007199254740993}")])
+        XCTAssertEqual(YeastarJWTClaims.parse(bigID)?.userID, "9007199254740993", "beyond 2^53: every digit")
 
         let stringID = jwt(["X-MS-USER": .string("{\"userId\":\"u-7\"}")])
         XCTAssertEqual(YeastarJWTClaims.parse(stringID), YeastarJWTClaims(expiresAt: nil, userID: "u-7"))
@@ -55,7 +58,7 @@ final class YeastarParsingTests: XCTestCase {
 
     func testTokenLifetimeFromExpiresInElseJWTExpElseFiveMinutes() throws {
         let now = 1_800_000_000.0
-        let jwtToken = jwt(["exp": .int(1_800_000_100)])
+        let jwtToken = jwt(["exp": .number(.int(1_800_000_100))])
         let cases: [(String, Double)] = [
             ("\"expiresIn\":\"1800\",", 1800),
             ("\"expiresIn\":1200,", 1200),
@@ -86,7 +89,8 @@ final class YeastarParsingTests: XCTestCase {
         XCTAssertEqual(YeastarBalanceResponse.interpret(response(200, envelope("{\"accountBalance\":675.24}"))), .balance(675.24))
         XCTAssertEqual(YeastarBalanceResponse.interpret(response(200, envelope("{\"accountBalance\":\"675.24\"}"))), .balance(675.24))
         XCTAssertEqual(YeastarBalanceResponse.interpret(response(200, envelope("{\"accountBalance\":-3}"))), .balance(-3))
-        for bad in ["{\"accountBalance\":true}", "{\"accountBalance\":\"n/a\"}", "{\"accountBalance\":null}", "{}", "[]", "null"] {
+        for bad in ["{\"accountBalance\":true}", "{\"accountBalance\":\"n/a\"}", "{\"accountBalance\":null}", "{}", "[]", "null",
+                    "{\"accountBalance\":\"0x10\"}", "{\"accountBalance\":\"inf\"}", "{\"accountBalance\":\"[1]\"}"] {
             guard case .failed(let error) = YeastarBalanceResponse.interpret(response(200, envelope(bad))) else {
                 return XCTFail(bad)
             }
@@ -118,15 +122,8 @@ final class YeastarParsingTests: XCTestCase {
         "{\"code\":\"success\",\"detailMessage\":\"\",\"requestId\":\"r1\",\"result\":\(result),\"status\":200}"
     }
 
-    private func jwt(_ claims: [String: YeastarJSON]) -> String {
-        let members = claims.sorted { $0.key < $1.key }.map { key, value -> String in
-            switch value {
-            case .int(let i): return "\(YeastarSimulator.json(key)):\(i)"
-            case .string(let s): return "\(YeastarSimulator.json(key)):\(YeastarSimulator.json(s))"
-            default: return "\(YeastarSimulator.json(key)):null"
-            }
-        }
-        let payload = "{" + members.joined(separator: ",") + "}"
+    private func jwt(_ claims: [String: JSONValue]) -> String {
+        let payload = JSONValue.object(claims).text
         return "eyJhbGciOiJIUzI1NiJ9.\(YeastarBase64URL.encode(Array(payload.utf8))).c2ln"
     }
 }

@@ -15,7 +15,7 @@ final class YeastarSimulatorTests: XCTestCase {
     func testGrantIssuesAJWTWithExpAndXMSUserAndExpiresInAsAString() throws {
         let response = simulator.handle(tokenRequest("client_id=c1&client_secret=s1&grant_type=pp_credentials"))
         XCTAssertEqual(response.status, 200)
-        let body = try XCTUnwrap(YeastarJSON.parse(response.body))
+        let body = try XCTUnwrap(JSONValue.parse(response.body))
         XCTAssertEqual(body["code"], .string("success"))
         XCTAssertEqual(body["result"]?["expiresIn"], .string("5"))
         XCTAssertEqual(body["result"]?["tokenHead"], .string("Bearer "))
@@ -76,7 +76,7 @@ final class YeastarSimulatorTests: XCTestCase {
         simulator.inject(.garbage, on: .token)
         let grant = tokenRequest("client_id=c1&client_secret=s1&grant_type=pp_credentials")
         XCTAssertEqual(simulator.handle(grant).status, 503)
-        XCTAssertNil(YeastarJSON.parse(simulator.handle(grant).body))
+        XCTAssertNil(JSONValue.parse(simulator.handle(grant).body))
         XCTAssertEqual(YeastarEnvelope.parse(simulator.handle(grant).body)?.code, "success")
         XCTAssertEqual(simulator.counters.grants, 3)
     }
@@ -109,7 +109,7 @@ final class YeastarSimulatorTests: XCTestCase {
                     headers: [("User-Agent", "OpenAPI"), ("Authorization", authorization)])
     }
 
-    private func result(_ response: HTTPResponse) throws -> YeastarJSON {
-        try XCTUnwrap(YeastarJSON.parse(response.body)?["result"])
+    private func result(_ response: HTTPResponse) throws -> JSONValue {
+        try XCTUnwrap(JSONValue.parse(response.body)?["result"])
     }
 }

@@ -40,7 +40,7 @@ public struct ConfigLoader: Sendable {
     public func load(bytes: [UInt8], source: String) -> Result<Loaded, ConfigProblems> {
         let document: JSONValue
         do {
-            document = try JSONValue.parse(bytes)
+            document = try JSONValue.decode(bytes)
         } catch {
             return .failure(ConfigProblems([ConfigProblem(location: "config file", key: nil,
                                                           message: "not valid JSON (JSON is also valid YAML; write the file as JSON): \(Self.describe(error))")]))

@@ -22,10 +22,11 @@ struct Reader {
         }
     }
 
-    /// An account ID: a string, or a whole number written without quotes.
+    /// An account ID: a string, or a whole number written without quotes
+    /// (kept digit for digit: JSONValue numbers are exact).
     mutating func identifier(_ fields: [String: JSONValue], _ key: String) -> String? {
-        if case .number(let n)? = fields[key], n >= 0, n == n.rounded(), n < 1e15 {
-            return String(Int64(n))
+        if let digits = fields[key]?.number?.wholeNumberText, !digits.hasPrefix("-") {
+            return digits
         }
         return string(fields, key)
     }
@@ -43,7 +44,8 @@ struct Reader {
     mutating func number(_ fields: [String: JSONValue], _ key: String, minimumExclusive: Double? = nil, integer: Bool = false) -> Double? {
         switch fields[key] {
         case nil, .null?: return nil
-        case .number(let n)?:
+        case .number(let number)?:
+            let n = number.double
             if integer && (n != n.rounded() || n > 1e9) {
                 problem(key, "expected a whole number, got \(n)")
                 return nil

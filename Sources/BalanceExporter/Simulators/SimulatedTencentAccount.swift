@@ -1,3 +1,5 @@
+import Foundation
+
 /// One simulated Tencent Cloud account as `DescribeAccountBalance` reports
 /// it. Every field is optional (absent from the response when nil); amounts
 /// are cents, as the real API sends them.
@@ -68,44 +70,45 @@ public struct SimulatedTencentAccount: Sendable, Equatable {
         self.rawFields = rawFields
     }
 
-    /// The `Response` members, in the documented order.
-    func responseMembers(includeTempCredit: Bool) -> [(String, String)] {
-        var members: [(String, String?)] = [
-            ("Balance", balance.map(String.init)),
+    /// The `Response` members as JSON text, in the documented order.
+    func responseMembers(includeTempCredit: Bool) -> [(key: String, json: String)] {
+        func cents(_ amount: Int64?) -> JSONValue? { amount.map { .number(.int($0)) } }
+        var members: [(String, JSONValue?)] = [
+            ("Balance", cents(balance)),
             ("Uin", uin.map { uin in
                 switch uin {
-                case .number(let n): return String(n)
-                case .string(let s): return TencentJSON.quote(s)
+                case .number(let n): return .number(.decimal(Decimal(n)))
+                case .string(let s): return .string(s)
                 }
             }),
-            ("RealBalance", realBalance.map(String.init)),
-            ("CashAccountBalance", cashAccountBalance.map(String.init)),
-            ("IncomeIntoAccountBalance", incomeIntoAccountBalance.map(String.init)),
-            ("PresentAccountBalance", presentAccountBalance.map(String.init)),
-            ("FreezeAmount", freezeAmount.map(String.init)),
-            ("OweAmount", oweAmount.map(String.init)),
-            ("IsAllowArrears", isAllowArrears.map { $0 ? "true" : "false" }),
-            ("IsCreditLimited", isCreditLimited.map { $0 ? "true" : "false" }),
-            ("CreditAmount", creditAmount.map(String.init)),
-            ("CreditBalance", creditBalance.map(String.init)),
-            ("RealCreditBalance", realCreditBalance.map(String.init)),
+            ("RealBalance", cents(realBalance)),
+            ("CashAccountBalance", cents(cashAccountBalance)),
+            ("IncomeIntoAccountBalance", cents(incomeIntoAccountBalance)),
+            ("PresentAccountBalance", cents(presentAccountBalance)),
+            ("FreezeAmount", cents(freezeAmount)),
+            ("OweAmount", cents(oweAmount)),
+            ("IsAllowArrears", isAllowArrears.map(JSONValue.bool)),
+            ("IsCreditLimited", isCreditLimited.map(JSONValue.bool)),
+            ("CreditAmount", cents(creditAmount)),
+            ("CreditBalance", cents(creditBalance)),
+            ("RealCreditBalance", cents(realCreditBalance)),
         ]
         if includeTempCredit {
-            members.append(("TempCredit", tempCredit.map(String.init)))
+            members.append(("TempCredit", cents(tempCredit)))
             members.append(("TempAmountInfoList", tempAmounts.map { list in
-                "[" + list.map { t in
-                    "{\"Uin\":\(TencentJSON.quote(t.uin)),\"TempAmount\":\(t.amountCents),"
-                        + "\"StartTime\":\(TencentJSON.quote(t.startTime)),\"EndTime\":\(TencentJSON.quote(t.endTime))}"
-                }.joined(separator: ",") + "]"
+                .array(list.map { t in
+                    .object(["Uin": .string(t.uin), "TempAmount": .number(.int(t.amountCents)),
+                             "StartTime": .string(t.startTime), "EndTime": .string(t.endTime)])
+                })
             }))
         }
-        var out: [(String, String)] = []
+        var out: [(key: String, json: String)] = []
         var written = Set<String>()
         for (name, value) in members {
             written.insert(name)
             if nullFields.contains(name) { out.append((name, "null")); continue }
             if let raw = rawFields[name] { out.append((name, raw)); continue }
-            if let value { out.append((name, value)) }
+            if let value { out.append((name, value.text)) }
         }
         for name in nullFields.sorted() where !written.contains(name) { out.append((name, "null")) }
         for (name, raw) in rawFields.sorted(by: { $0.key < $1.key }) where !written.contains(name) && !nullFields.contains(name) {

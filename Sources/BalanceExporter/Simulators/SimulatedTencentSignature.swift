@@ -100,7 +100,14 @@ enum SimulatedTencentSignature {
 
     /// Tencent's error envelope, HTTP 200 as the real API answers.
     static func errorResponse(code: String, message: String, requestID: String) -> HTTPResponse {
-        json(#"{"Response":{"Error":{"Code":\#(TencentJSON.quote(code)),"Message":\#(TencentJSON.quote(message))},"RequestId":\#(TencentJSON.quote(requestID))}}"#)
+        json(.object(["Response": .object([
+            "Error": .object(["Code": .string(code), "Message": .string(message)]),
+            "RequestId": .string(requestID),
+        ])]))
+    }
+
+    static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
+        json(value.text, status: status)
     }
 
     static func json(_ text: String, status: Int = 200) -> HTTPResponse {

@@ -134,7 +134,7 @@ public final class TencentCloudSimulator: HTTPHandler {
         guard request.header("X-TC-Version") == "2018-07-09" else {
             return reject("NoSuchVersion", "The API version does not exist.")
         }
-        guard let params = TencentJSON.parse(request.body)?.objectValue else {
+        guard let params = JSONValue.parse(request.body)?.object else {
             return reject("InvalidParameter", "The request body is not a JSON object.")
         }
         guard let name = s.credentials[secretId]?.account, let account = s.accounts[name] else {
@@ -144,9 +144,9 @@ public final class TencentCloudSimulator: HTTPHandler {
     }
 
     static func balanceBody(_ account: SimulatedTencentAccount, tempCredit: Bool, requestID: String) -> String {
-        var members = account.responseMembers(includeTempCredit: tempCredit).map { "\(TencentJSON.quote($0.0)):\($0.1)" }
-        members.append("\"RequestId\":\(TencentJSON.quote(requestID))")
-        return "{\"Response\":{\(members.joined(separator: ","))}}"
+        var members = account.responseMembers(includeTempCredit: tempCredit)
+        members.append(("RequestId", JSONValue.string(requestID).text))
+        return JSONValue.objectText([("Response", JSONValue.objectText(members))])
     }
 
     // MARK: Demo

@@ -64,10 +64,11 @@ public final class TencentMetadataSimulator: HTTPHandler {
             billing.addTemporaryCredential(secretId: issued.id, secretKey: issued.key, token: issued.token,
                                            expiresAt: issued.expiresAt, account: account)
         }
-        return SimulatedTencentSignature.json(
-            "{\"TmpSecretId\":\(TencentJSON.quote(issued.id)),\"TmpSecretKey\":\(TencentJSON.quote(issued.key)),"
-                + "\"ExpiredTime\":\(Int(issued.expiresAt)),"
-                + "\"Expiration\":\(TencentJSON.quote(TencentCalendar.rfc3339Beijing(Int(issued.expiresAt)))),"
-                + "\"Token\":\(TencentJSON.quote(issued.token)),\"Code\":\"Success\"}")
+        return SimulatedTencentSignature.json(.object([
+            "TmpSecretId": .string(issued.id), "TmpSecretKey": .string(issued.key),
+            "ExpiredTime": .number(.int(Int64(issued.expiresAt))),
+            "Expiration": .string(TencentCalendar.rfc3339Beijing(Int(issued.expiresAt))),
+            "Token": .string(issued.token), "Code": .string("Success"),
+        ]))
     }
 }

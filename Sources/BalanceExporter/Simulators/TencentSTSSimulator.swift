@@ -53,13 +53,13 @@ public final class TencentSTSSimulator: HTTPHandler {
         }
         guard request.header("X-TC-Action") == "AssumeRole" else { return reject("InvalidAction", "Only AssumeRole is simulated.") }
         guard request.header("X-TC-Version") == "2018-08-13" else { return reject("NoSuchVersion", "The API version does not exist.") }
-        guard let params = TencentJSON.parse(request.body)?.objectValue,
-              let arn = params["RoleArn"]?.stringValue, let session = params["RoleSessionName"]?.stringValue, !session.isEmpty else {
+        guard let params = JSONValue.parse(request.body)?.object,
+              let arn = params["RoleArn"]?.string, let session = params["RoleSessionName"]?.string, !session.isEmpty else {
             return reject("InvalidParameter", "RoleArn and RoleSessionName are required.")
         }
         var duration = 7200.0
-        if case .number(let text)? = params["DurationSeconds"] {
-            guard let value = Double(text), value > 0, value <= 43200 else {
+        if let value = params["DurationSeconds"]?.number?.double {
+            guard value > 0, value <= 43200 else {
                 return reject("InvalidParameterValue", "DurationSeconds must be at most 43200.")
             }
             duration = value
@@ -72,10 +72,11 @@ public final class TencentSTSSimulator: HTTPHandler {
                       expiresAt: (now + duration).rounded(.down), account: account)
         billing.addTemporaryCredential(secretId: issued.id, secretKey: issued.key, token: issued.token,
                                        expiresAt: issued.expiresAt, account: issued.account)
-        return SimulatedTencentSignature.json(
-            "{\"Response\":{\"Credentials\":{\"Token\":\(TencentJSON.quote(issued.token)),\"TmpSecretId\":\(TencentJSON.quote(issued.id)),"
-                + "\"TmpSecretKey\":\(TencentJSON.quote(issued.key))},\"ExpiredTime\":\(Int(issued.expiresAt)),"
-                + "\"Expiration\":\(TencentJSON.quote(TencentCalendar.rfc3339Beijing(Int(issued.expiresAt)))),"
-                + "\"RequestId\":\(TencentJSON.quote(requestID))}}")
+        return SimulatedTencentSignature.json(.object(["Response": .object([
+            "Credentials": .object(["Token": .string(issued.token), "TmpSecretId": .string(issued.id), "TmpSecretKey": .string(issued.key)]),
+            "ExpiredTime": .number(.int(Int64(issued.expiresAt))),
+            "Expiration": .string(TencentCalendar.rfc3339Beijing(Int(issued.expiresAt))),
+            "RequestId": .string(requestID),
+        ])]))
     }
 }

@@ -233,19 +233,20 @@ public final class YeastarSimulator: HTTPHandler {
         let userID = state.clients[clientID]?.userID ?? 0
         let expiresAt = now + options.tokenLifetime
         let token = jwt(payload: accessPayload(clientID: clientID, userID: userID, now: now, expiresAt: expiresAt, serial: state.serial))
-        let refresh = jwt(payload: "{\"typ\":\"refresh\",\"exp\":\(Int64(now + options.refreshTokenLifetime)),\"jti\":\"r\(state.serial)\"}")
+        let refresh = jwt(payload: .object(["typ": .string("refresh"), "exp": .number(.int(Int64(now + options.refreshTokenLifetime))),
+                                            "jti": .string("r\(state.serial)")]))
         state.accessTokens[token] = Grant(clientID: clientID, expiresAt: expiresAt)
         state.refreshTokens[refresh] = Grant(clientID: clientID, expiresAt: now + options.refreshTokenLifetime)
 
-        var fields = ["\"token\":\(json(token))", "\"refreshToken\":\(json(refresh))"]
-        if let head = options.tokenHead { fields.append("\"tokenHead\":\(json(head))") }
+        var fields: [String: JSONValue] = ["token": .string(token), "refreshToken": .string(refresh)]
+        if let head = options.tokenHead { fields["tokenHead"] = .string(head) }
         let seconds = Int64(options.tokenLifetime.rounded())
         switch options.expiresIn {
-        case .string: fields.append("\"expiresIn\":\"\(seconds)\"")
-        case .number: fields.append("\"expiresIn\":\(seconds)")
+        case .string: fields["expiresIn"] = .string(String(seconds))
+        case .number: fields["expiresIn"] = .number(.int(seconds))
         case .absent: break
         }
-        return envelope(state, code: "success", detail: "", status: 200, result: "{" + fields.joined(separator: ",") + "}")
+        return envelope(state, code: "success", detail: "", status: 200, result: .object(fields))
     }
 
     private static func balance(_ request: HTTPRequest, now: Double, state: inout State) -> HTTPResponse {
@@ -265,7 +266,7 @@ public final class YeastarSimulator: HTTPHandler {
         let amount = client.balance
         client.balance -= client.drainPerCall
         state.clients[grant.clientID] = client
-        return envelope(state, code: "success", detail: "", status: 200, result: "{\"accountBalance\":\(number(amount))}")
+        return envelope(state, code: "success", detail: "", status: 200, result: .object(["accountBalance": .number(.double(amount))]))
     }
 
     private static func nextFault(_ endpoint: Endpoint, _ state: inout State) -> Fault? {

@@ -3,47 +3,28 @@
 /// random signature bytes that make every token unique.
 extension YeastarSimulator {
     static func envelope(_ state: State, code: String, detail: String, status: Int, http: Int = 200,
-                         result: String = "null") -> HTTPResponse {
-        let body = "{\"code\":\(json(code)),\"detailMessage\":\(json(detail)),\"requestId\":\"sim-\(state.serial)\",\"result\":\(result),\"status\":\(status)}"
-        return HTTPResponse(status: http, headers: [("Content-Type", "application/json;charset=UTF-8")], body: Array(body.utf8))
+                         result: JSONValue = .null) -> HTTPResponse {
+        let body: JSONValue = .object([
+            "code": .string(code), "detailMessage": .string(detail), "requestId": .string("sim-\(state.serial)"),
+            "result": result, "status": .number(.int(Int64(status))),
+        ])
+        return HTTPResponse(status: http, headers: [("Content-Type", "application/json;charset=UTF-8")], body: Array(body.text.utf8))
     }
 
     /// The payload Yeastar's tokens carry: `X-MS-USER` is a JSON object
     /// serialised into a string claim.
-    static func accessPayload(clientID: String, userID: Int64, now: Double, expiresAt: Double, serial: Int) -> String {
-        let user = "{\"userId\":\(userID),\"ucId\":\(userID),\"username\":\(json(clientID)),\"type\":1,\"userCode\":\"P\(userID)\"}"
-        return "{\"X-MS-USER\":\(json(user)),\"iat\":\(Int64(now)),\"exp\":\(Int64(expiresAt)),\"jti\":\"a\(serial)\"}"
+    static func accessPayload(clientID: String, userID: Int64, now: Double, expiresAt: Double, serial: Int) -> JSONValue {
+        let user: JSONValue = .object([
+            "userId": .number(.int(userID)), "ucId": .number(.int(userID)), "username": .string(clientID),
+            "type": .number(.int(1)), "userCode": .string("P\(userID)"),
+        ])
+        return .object(["X-MS-USER": .string(user.text), "iat": .number(.int(Int64(now))),
+                        "exp": .number(.int(Int64(expiresAt))), "jti": .string("a\(serial)")])
     }
 
-    static func jwt(payload: String) -> String {
-        let header = YeastarBase64URL.encode(Array("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".utf8))
+    static func jwt(payload: JSONValue) -> String {
+        let header: JSONValue = .object(["alg": .string("HS256"), "typ": .string("JWT")])
         let signature = YeastarBase64URL.encode((0..<32).map { _ in UInt8.random(in: 0...255) })
-        return "\(header).\(YeastarBase64URL.encode(Array(payload.utf8))).\(signature)"
-    }
-
-    static func number(_ value: Double) -> String {
-        value.isFinite ? "\(value)" : "null"
-    }
-
-    /// A JSON string literal.
-    static func json(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        return "\(YeastarBase64URL.encode(Array(header.text.utf8))).\(YeastarBase64URL.encode(Array(payload.text.utf8))).\(signature)"
     }
 }

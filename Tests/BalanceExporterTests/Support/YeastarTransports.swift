@@ -30,7 +30,7 @@ final class YeastarRecordingTransport: HTTPTransport {
     /// Every access and refresh token seen in a token response.
     var issuedTokens: [String] {
         exchanges.compactMap { $0.response }.flatMap { response -> [String] in
-            guard let result = YeastarJSON.parse(response.body)?["result"] else { return [] }
+            guard let result = JSONValue.parse(response.body)?["result"] else { return [] }
             return [result["token"]?.string, result["refreshToken"]?.string].compactMap { $0 }
         }
     }
@@ -38,7 +38,7 @@ final class YeastarRecordingTransport: HTTPTransport {
     /// The refresh token of the latest token response.
     var latestRefreshToken: String? {
         exchanges.compactMap { $0.response }.reversed().lazy
-            .compactMap { YeastarJSON.parse($0.body)?["result"]?["refreshToken"]?.string }.first
+            .compactMap { JSONValue.parse($0.body)?["result"]?["refreshToken"]?.string }.first
     }
 }
 

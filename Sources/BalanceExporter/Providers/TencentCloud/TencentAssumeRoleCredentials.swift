@@ -55,19 +55,23 @@ final class TencentAssumeRoleCredentials: TencentCredentialProvider {
     }
 
     static func body(_ role: Role) -> [UInt8] {
-        Array(("{\"RoleArn\":\(TencentJSON.quote(role.arn)),\"RoleSessionName\":\(TencentJSON.quote(role.sessionName)),"
-            + "\"DurationSeconds\":\(role.durationSeconds)}").utf8)
+        // In the documented parameter order.
+        Array(JSONValue.objectText([
+            ("RoleArn", JSONValue.string(role.arn).text),
+            ("RoleSessionName", JSONValue.string(role.sessionName).text),
+            ("DurationSeconds", JSONValue.number(.int(Int64(role.durationSeconds))).text),
+        ]).utf8)
     }
 
     /// `Response.Credentials.{TmpSecretId, TmpSecretKey, Token}` and `Response.ExpiredTime`, pure.
     static func credentials(status: Int, body: [UInt8], role: Role) throws(ProviderError) -> TencentCredentials {
         let response = try TencentResponse.payload(status: status, body: body)
-        guard let credentials = response["Credentials"]?.objectValue,
-              let id = credentials["TmpSecretId"]?.stringValue, let key = credentials["TmpSecretKey"]?.stringValue,
-              let token = credentials["Token"]?.stringValue,
-              case .number(let expiry)? = response["ExpiredTime"], let expiresAt = Double(expiry) else {
+        guard let credentials = response["Credentials"]?.object,
+              let id = credentials["TmpSecretId"]?.string, let key = credentials["TmpSecretKey"]?.string,
+              let token = credentials["Token"]?.string,
+              let expiresAt = response["ExpiredTime"]?.number?.double else {
             throw ProviderError(.bad_response, message: "STS AssumeRole response lacks Credentials or ExpiredTime",
-                                requestID: response["RequestId"]?.stringValue)
+                                requestID: response["RequestId"]?.string)
         }
         return TencentCredentials(secretId: id, secretKey: key, token: token, expiresAt: expiresAt, source: "STS role \(role.arn)")
     }

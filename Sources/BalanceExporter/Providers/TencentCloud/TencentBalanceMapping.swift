@@ -1,3 +1,5 @@
+import Foundation
+
 /// DescribeAccountBalance response → `BalanceReading`, pure: bytes in, samples out.
 ///
 /// Fields per https://www.tencentcloud.com/document/api/555/50383 (see
@@ -46,14 +48,14 @@ enum TencentBalanceMapping {
     /// One `credit` label per entry: its start in RFC 3339 Beijing time, made
     /// unique with `#2`, `#3` when starts repeat. An entry whose StartTime
     /// cannot be read keeps the raw text as its label and has no start sample.
-    static func temporaryCredits(_ entries: [TencentJSON]) -> [FieldSample] {
+    static func temporaryCredits(_ entries: [JSONValue]) -> [FieldSample] {
         var samples: [FieldSample] = []
         var seen: [String: Int] = [:]
         for entry in entries {
             guard case .object(let credit) = entry else { continue }
-            let startText = credit["StartTime"]?.stringValue
+            let startText = credit["StartTime"]?.string
             let start = startText.flatMap(TencentCalendar.parseBeijingTime)
-            let end = credit["EndTime"]?.stringValue.flatMap(TencentCalendar.parseBeijingTime)
+            let end = credit["EndTime"]?.string.flatMap(TencentCalendar.parseBeijingTime)
             var label = start.map(TencentCalendar.rfc3339Beijing) ?? startText.map { TencentText.truncate($0, limit: 64) } ?? "unknown"
             let count = (seen[label] ?? 0) + 1
             seen[label] = count
@@ -68,48 +70,30 @@ enum TencentBalanceMapping {
         return samples
     }
 
-    /// Cents → major units with decimal-exact semantics: the decimal point is
-    /// moved in the number's text and the result parsed once, so `123456789`
-    /// gives exactly the Double literal `1234567.89`. Numeric strings are
-    /// accepted too; anything else (null, text) is no value.
-    static func majorUnits(_ value: TencentJSON) -> Double? {
-        let text: String
-        switch value {
-        case .number(let n): text = n
-        case .string(let s): text = TencentText.trim(s)
-        default: return nil
-        }
-        // Decimal notation only (Double(_:) would also take "0x1p3", "inf", "nan").
-        guard !text.isEmpty, text.utf8.allSatisfy({ Self.decimalCharacters.contains($0) }),
-              let parsed = Double(text), parsed.isFinite else { return nil }
-        var mantissa = Substring(text)
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            guard let exp = Int(text[text.index(after: e)...]) else { return nil }
-            mantissa = text[..<e]
-            exponent = exp
-        }
-        guard let result = Double("\(mantissa)e\(exponent - 2)"), result.isFinite else { return nil }
-        return result
+    /// Cents → major units, decimal-exact: `Decimal(cents) / 100`, then the
+    /// nearest Double through its decimal text, so `123456789` gives exactly
+    /// the Double literal `1234567.89`. Numeric strings are accepted too;
+    /// anything else (null, text, a boolean) is no value.
+    static func majorUnits(_ value: JSONValue) -> Double? {
+        guard let cents = value.numberOrNumericString else { return nil }
+        // Only a magnitude beyond Decimal's range has no `decimal`: exactness is moot there.
+        let units = cents.decimal.map { JSONNumber.nearestDouble($0 / 100) } ?? cents.double / 100
+        return units.isFinite ? units : nil
     }
 
-    private static let decimalCharacters = Set("0123456789+-.eE".utf8)
-
-    static func flag(_ value: TencentJSON) -> Double? {
+    static func flag(_ value: JSONValue) -> Double? {
         switch value {
         case .bool(let b): return b ? 1 : 0
-        case .number(let n) where n == "0" || n == "1": return Double(n)
+        case .number(.int(let n)) where n == 0 || n == 1: return Double(n)
         default: return nil
         }
     }
 
     /// `Uin` is documented as an integer, but an older example returns a string: accept both.
-    static func uin(_ value: TencentJSON) -> String? {
+    static func uin(_ value: JSONValue) -> String? {
         switch value {
         case .number(let n):
-            if n.allSatisfy(\.isNumber) { return n }
-            guard let d = Double(n), d.isFinite, d == d.rounded(), abs(d) < 1e18 else { return nil }
-            return String(Int64(d))
+            return n.wholeNumberText
         case .string(let s):
             let trimmed = TencentText.trim(s)
             return trimmed.isEmpty ? nil : trimmed

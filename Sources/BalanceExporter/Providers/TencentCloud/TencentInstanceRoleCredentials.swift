@@ -40,15 +40,14 @@ final class TencentInstanceRoleCredentials: TencentCredentialProvider {
         case .success(let b): body = b
         case .failure(let error): return .failure(error)
         }
-        guard let json = TencentJSON.parse(body)?.objectValue else {
+        guard let json = JSONValue.parse(body)?.object else {
             return .failure(ProviderError(.bad_response, message: "CVM role credentials are not JSON"))
         }
-        if let code = json["Code"]?.stringValue, code != "Success" {
+        if let code = json["Code"]?.string, code != "Success" {
             return .failure(ProviderError(.auth, code: code, message: "CVM role credentials for role \(role) not issued"))
         }
-        guard let id = json["TmpSecretId"]?.stringValue, let key = json["TmpSecretKey"]?.stringValue,
-              let token = json["Token"]?.stringValue, case .number(let expiry)? = json["ExpiredTime"],
-              let expiresAt = Double(expiry) else {
+        guard let id = json["TmpSecretId"]?.string, let key = json["TmpSecretKey"]?.string,
+              let token = json["Token"]?.string, let expiresAt = json["ExpiredTime"]?.number?.double else {
             return .failure(ProviderError(.bad_response, message: "CVM role credentials lack TmpSecretId, TmpSecretKey, Token or ExpiredTime"))
         }
         return .success(TencentCredentials(secretId: id, secretKey: key, token: token, expiresAt: expiresAt,

@@ -3,14 +3,14 @@
 /// failure, often with HTTP 200, so the body is checked before the status.
 enum TencentResponse {
     /// The `Response` object of a successful call, or the failure as a `ProviderError`.
-    static func payload(status: Int, body: [UInt8]) throws(ProviderError) -> [String: TencentJSON] {
-        let json = TencentJSON.parse(body)
+    static func payload(status: Int, body: [UInt8]) throws(ProviderError) -> [String: JSONValue] {
+        let json = JSONValue.parse(body)
         if let response = json?["Response"], case .object(let error)? = response["Error"] {
-            let code = error["Code"]?.stringValue ?? "Unknown"
-            let message = error["Message"]?.stringValue ?? ""
+            let code = error["Code"]?.string ?? "Unknown"
+            let message = error["Message"]?.string ?? ""
             throw ProviderError(TencentErrorCode.reason(for: code), code: code,
                                 message: TencentText.truncate(message.isEmpty ? code : message),
-                                requestID: response["RequestId"]?.stringValue)
+                                requestID: response["RequestId"]?.string)
         }
         guard (200..<300).contains(status) else {
             throw ProviderError(.http_status, message: "HTTP status \(status) without a Tencent Cloud error body")
@@ -18,7 +18,7 @@ enum TencentResponse {
         guard let json else {
             throw ProviderError(.bad_response, message: "response is not JSON (\(body.count) bytes, possibly truncated)")
         }
-        guard let response = json["Response"]?.objectValue else {
+        guard let response = json["Response"]?.object else {
             throw ProviderError(.bad_response, message: "response JSON has no \"Response\" object")
         }
         return response

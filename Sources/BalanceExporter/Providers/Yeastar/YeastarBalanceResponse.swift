@@ -46,7 +46,7 @@ enum YeastarBalanceResponse {
         guard envelope != nil else {
             return .failed(ProviderError(.bad_response, message: "balance request: the body is not a Yeastar JSON envelope (\(response.body.count) bytes)"))
         }
-        guard let amount = envelope?.result?["accountBalance"]?.number else {
+        guard let amount = envelope?.result?["accountBalance"]?.yeastarNumber else {
             return .failed(ProviderError(.bad_response, message: "balance request: the success response has no numeric result.accountBalance",
                                          requestID: requestID))
         }

@@ -6,7 +6,7 @@ struct YeastarEnvelope: Sendable, Equatable {
     var detailMessage: String?
     var requestID: String?
     var status: Int?
-    var result: YeastarJSON?
+    var result: JSONValue?
 
     var isSuccess: Bool { code == "success" }
 
@@ -19,11 +19,33 @@ struct YeastarEnvelope: Sendable, Equatable {
 
     /// nil unless the body is a JSON object with a string `code`.
     static func parse(_ body: [UInt8]) -> YeastarEnvelope? {
-        guard let json = YeastarJSON.parse(body), let code = json["code"]?.string else { return nil }
+        guard let json = JSONValue.parse(body), let code = json["code"]?.string else { return nil }
         var status: Int?
-        if let s = json["status"]?.number, s >= 0, s < 1000 { status = Int(s) }
+        if let s = json["status"]?.yeastarNumber, s >= 0, s < 1000 { status = Int(s) }
         return YeastarEnvelope(code: code, detailMessage: json["detailMessage"]?.string,
-                               requestID: json["requestId"]?.identifier, status: status, result: json["result"])
+                               requestID: json["requestId"]?.yeastarIdentifier, status: status, result: json["result"])
+    }
+}
+
+/// Yeastar's envelope is loosely specified (`expiresIn` documented as a
+/// string but sent as a number by some deployments), so fields are picked
+/// defensively instead of decoded into fixed structs.
+extension JSONValue {
+    /// A finite number, or a string holding one (`"675.24"`, `"1800"`):
+    /// Yeastar documents several numbers as strings.
+    var yeastarNumber: Double? {
+        guard let number = numberOrNumericString?.double, number.isFinite else { return nil }
+        return number
+    }
+
+    /// An identifier given as a string or a number, as text (`123`, not
+    /// `123.0`; a `userId` beyond 2^53 digit for digit).
+    var yeastarIdentifier: String? {
+        switch self {
+        case .string(let s): return s.isEmpty ? nil : s
+        case .number(let n): return n.wholeNumberText ?? "\(n.double)"
+        default: return nil
+        }
     }
 }
 

@@ -13,20 +13,20 @@ struct YeastarJWTClaims: Sendable, Equatable {
     static func parse(_ token: String) -> YeastarJWTClaims? {
         let segments = token.split(separator: ".", omittingEmptySubsequences: false)
         guard segments.count == 3, let payloadBytes = YeastarBase64URL.decode(segments[1]),
-              let payload = YeastarJSON.parse(payloadBytes), case .object = payload else { return nil }
+              let payload = JSONValue.parse(payloadBytes), case .object = payload else { return nil }
         var claims = YeastarJWTClaims()
-        claims.expiresAt = payload["exp"]?.number
+        claims.expiresAt = payload["exp"]?.yeastarNumber
         claims.userID = userID(from: payload["X-MS-USER"])
         return claims
     }
 
-    private static func userID(from claim: YeastarJSON?) -> String? {
+    private static func userID(from claim: JSONValue?) -> String? {
         switch claim {
         case .string(let text)?:
-            return YeastarJSON.parse(Array(text.utf8))?["userId"]?.identifier
+            return JSONValue.parse(Array(text.utf8))?["userId"]?.yeastarIdentifier
         case .object?:
             // Not how Yeastar sends it, but unambiguous if a deployment does.
-            return claim?["userId"]?.identifier
+            return claim?["userId"]?.yeastarIdentifier
         default:
             return nil
         }

@@ -30,7 +30,7 @@ enum YeastarTokenResponse {
                                           requestID: requestID))
         }
         let claims = YeastarJWTClaims.parse(token)
-        let lifetime = YeastarToken.lifetime(expiresIn: result["expiresIn"]?.number, jwtExpiry: claims?.expiresAt, now: now)
+        let lifetime = YeastarToken.lifetime(expiresIn: result["expiresIn"]?.yeastarNumber, jwtExpiry: claims?.expiresAt, now: now)
         var refreshToken = result["refreshToken"]?.string
         if refreshToken?.isEmpty ?? true { refreshToken = previousRefreshToken }
         return .success(YeastarToken(
