@@ -174,7 +174,7 @@ private final class EchoRecorder: Sendable {
         if let token = request.header("X-TC-Token") { tokens.withLock { $0.append(token) } }
         let everything = request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
             + " body=" + String(decoding: request.body, as: UTF8.self)
-        let quoted = TencentJSON.quote(everything)
+        let quoted = JSONValue.string(everything).text
         let body = #"{"Response":{"Error":{"Code":"AuthFailure.InvalidAuthorization","Message":\#(quoted)},"RequestId":\#(quoted)}}"#
         return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
     }
