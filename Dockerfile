@@ -49,11 +49,14 @@ RUN apt-get update \
 
 # A fixed, unprivileged, numeric user: Kubernetes' runAsNonRoot can only verify a numeric USER,
 # and a fixed uid lets you chown mounted secret files to it (65532 as in distroless "nonroot").
+# Not --system (its uid range ends at 999); --no-log-init: a high uid would otherwise grow a huge
+# sparse /var/log/lastlog and faillog in the image.
+# Tests/container/verify_image.sh repeats these two commands: change them there too.
 ARG APP_USER="balance"
 ARG APP_UID="65532"
 ARG APP_GID="65532"
-RUN groupadd --system --gid "${APP_GID}" "${APP_USER}" \
- && useradd --system --uid "${APP_UID}" --gid "${APP_GID}" --home-dir /nonexistent --no-create-home \
+RUN groupadd --gid "${APP_GID}" "${APP_USER}" \
+ && useradd --uid "${APP_UID}" --gid "${APP_GID}" --home-dir /nonexistent --no-create-home --no-log-init \
       --shell /usr/sbin/nologin "${APP_USER}" \
  && install -d -m 0755 /etc/balance_exporter
 
