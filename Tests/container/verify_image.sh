@@ -241,6 +241,11 @@ build_rootfs() {
     rm -rf --one-file-system "$CACHED"
     mv "$tmp" "$CACHED"
     mv "$tmp.log" "$CACHED.log"
+    # Older filesystems of other package lists or mirrors (we hold the lock: nobody copies them now).
+    local old
+    for old in "$ROOTFS_CACHE/$SUITE-$ARCH-"*; do
+        [ "$old" = "$CACHED" ] || [ "$old" = "$CACHED.log" ] || rm -rf --one-file-system "$old"
+    done
 }
 
 stage_started=$SECONDS
@@ -385,6 +390,10 @@ if alive; then
         fail "/metrics answers 200 with balance_exporter_build_info" "status $status"
     fi
 
+    # Kubernetes' readinessProbe (README) uses /-/ready.
+    status=$(http_get "$BASE/-/ready" "$RUN_DIR/ready")
+    if [ "$status" = 200 ]; then pass "/-/ready answers 200"; else fail "/-/ready answers 200" "status $status"; fi
+
     # The demo's simulated upstreams are reached through the transport the real ones use, so an
     # account up means the runtime filesystem's libraries carry a real refresh.
     deadline=$((SECONDS + START_TIMEOUT))
@@ -430,4 +439,30 @@ if idle_port=$(free_port); then
     rc=0; timeout 15 "${IN_CONTAINER[@]}" --health-check --web.listen-address="127.0.0.1:$idle_port" >/dev/null 2>&1 || rc=$?
     if [ "$rc" = 1 ]; then pass "--health-check exits 1 when nothing answers"
     else fail "--health-check exits 1 when nothing answers" "exit $rc"; fi
+fi
+
+# The README's file convention: configuration in /etc/balance_exporter, secrets as *_file under
+# /run/secrets, readable by the image's user (group APP_GID, mode 0640) and by nobody else.
+install -d -m 0755 "$ROOT/run/secrets"
+printf 'AKIDexample\n' >"$ROOT/run/secrets/tencentcloud_secret_id"
+printf 'example-secret-key\n' >"$ROOT/run/secrets/tencentcloud_secret_key"
+cat >"$ROOT/etc/balance_exporter/config.json" <<'JSON'
+{
+  "accounts": [
+    {
+      "name": "production",
+      "provider": "tencentcloud",
+      "secret_id_file": "/run/secrets/tencentcloud_secret_id",
+      "secret_key_file": "/run/secrets/tencentcloud_secret_key"
+    }
+  ]
+}
+JSON
+chown "0:$APP_GID" "$ROOT/etc/balance_exporter/config.json" "$ROOT/run/secrets/"*
+chmod 0640 "$ROOT/etc/balance_exporter/config.json" "$ROOT/run/secrets/"*
+rc=0; check_out=$(timeout 15 "${IN_CONTAINER[@]}" --config.check --config.file=/etc/balance_exporter/config.json 2>&1) || rc=$?
+if [ "$rc" = 0 ] && grep -q 'configuration OK: 1 account' <<<"$check_out" && ! grep -qi 'warning' <<<"$check_out"; then
+    pass "mounted config.json with *_file secrets (0640, group $APP_GID) loads as $APP_USER without warnings"
+else
+    fail "mounted config.json with *_file secrets loads as $APP_USER" "exit $rc: $(tr '\n' ' ' <<<"$check_out")"
 fi
