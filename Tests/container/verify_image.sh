@@ -293,7 +293,8 @@ fi
 # always mounts it, and the binary needs it: run without it, the Swift runtime traps at start, SIGILL).
 # Preferably as PID 1 of a new PID namespace, as under Docker, with that namespace's /proc: the host
 # never sees the mount, which ends with the namespace. Without namespaces: a plain chroot and a /proc
-# mount, unmounted on exit. Arguments follow.
+# mount, unmounted on exit. Arguments follow. unshare ignores SIGTERM while it waits for its child
+# (and --kill-child SIGKILLs the child when unshare dies), so bound these runs with `timeout -k`.
 if unshare --pid --fork --mount-proc="$ROOT/proc" true 2>/dev/null; then
     PID_NAMESPACE=1
     IN_CONTAINER=(env -i PATH="$CONTAINER_PATH" HOME=/nonexistent
@@ -307,7 +308,7 @@ else
         chroot --userspec="$APP_UID:$APP_GID" "$ROOT" balance_exporter)
 fi
 
-rc=0; version_out=$(timeout 10 "${IN_CONTAINER[@]}" --version 2>&1) || rc=$?
+rc=0; version_out=$(timeout -k 5 10 "${IN_CONTAINER[@]}" --version 2>&1) || rc=$?
 if [ "$rc" = 0 ] && grep -q 'balance_exporter' <<<"$version_out"; then
     pass "--version runs as $APP_USER in the runtime filesystem ($(head -n 1 <<<"$version_out"))"
 else
@@ -410,7 +411,7 @@ if alive; then
     fi
 
     # HEALTHCHECK CMD ["balance_exporter", "--health-check"], here with the demo's address.
-    rc=0; timeout 15 "${IN_CONTAINER[@]}" --health-check --web.listen-address="127.0.0.1:$PORT" >/dev/null 2>&1 || rc=$?
+    rc=0; timeout -k 5 15 "${IN_CONTAINER[@]}" --health-check --web.listen-address="127.0.0.1:$PORT" >/dev/null 2>&1 || rc=$?
     if [ "$rc" = 0 ]; then pass "--health-check exits 0 while the exporter is up"
     else fail "--health-check exits 0 while the exporter is up" "exit $rc"; fi
 
@@ -436,7 +437,7 @@ stop_exporter KILL
 
 # The health check must be able to fail: nothing listens on this port.
 if idle_port=$(free_port); then
-    rc=0; timeout 15 "${IN_CONTAINER[@]}" --health-check --web.listen-address="127.0.0.1:$idle_port" >/dev/null 2>&1 || rc=$?
+    rc=0; timeout -k 5 15 "${IN_CONTAINER[@]}" --health-check --web.listen-address="127.0.0.1:$idle_port" >/dev/null 2>&1 || rc=$?
     if [ "$rc" = 1 ]; then pass "--health-check exits 1 when nothing answers"
     else fail "--health-check exits 1 when nothing answers" "exit $rc"; fi
 fi
@@ -460,7 +461,7 @@ cat >"$ROOT/etc/balance_exporter/config.json" <<'JSON'
 JSON
 chown "0:$APP_GID" "$ROOT/etc/balance_exporter/config.json" "$ROOT/run/secrets/"*
 chmod 0640 "$ROOT/etc/balance_exporter/config.json" "$ROOT/run/secrets/"*
-rc=0; check_out=$(timeout 15 "${IN_CONTAINER[@]}" --config.check --config.file=/etc/balance_exporter/config.json 2>&1) || rc=$?
+rc=0; check_out=$(timeout -k 5 15 "${IN_CONTAINER[@]}" --config.check --config.file=/etc/balance_exporter/config.json 2>&1) || rc=$?
 if [ "$rc" = 0 ] && grep -q 'configuration OK: 1 account' <<<"$check_out" && ! grep -qi 'warning' <<<"$check_out"; then
     pass "mounted config.json with *_file secrets (0640, group $APP_GID) loads as $APP_USER without warnings"
 else
