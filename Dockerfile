@@ -72,8 +72,7 @@ LABEL org.opencontainers.image.title="balance_exporter" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="${SOURCE_URL}" \
-      org.opencontainers.image.licenses="Apache-2.0"
-ENV BALANCE_EXPORTER_REVISION="${REVISION}"
+      org.opencontainers.image.licenses="MIT"
 
 # Configuration, by either:
 # - environment (zero-config): TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (and
