@@ -189,7 +189,8 @@ def scrapers_phase(binary, n, upstream_port, port, seconds, interval_s=2):
     per = list(counts["per_account"].values()) + [0] * (n - len(counts["per_account"]))
     intervals = seconds / interval_s
     return {"scrapes": line.get("reqs", 0), "total": counts["total"], "per_interval": counts["total"] / n / intervals,
-            "max_per_account": max(per), "min_per_account": min(per), "intervals": intervals}
+            "max_per_account": max(per), "min_per_account": min(per), "intervals": intervals,
+            "min_gap_s": counts.get("min_gap_s")}
 
 
 def measure(name, pid, url, seconds, tree, gzip_ok):
@@ -304,15 +305,16 @@ def report(results, meta):
                   f"{fmt(c1['p50_ms'], '.3f')} / {fmt(c1['p99_ms'], '.3f')} | {fmt(p99r, '.2f')} | {fmt(c16['cpu_us'], '.0f')} | "
                   f"{fmt(c16['cpu_us'] / res['series'] * 1000, '.2f')} ns | {body} | {peer['rss_idle_kB']} / {peer['rss_peak_kB']} |")
     w("")
-    w("| N | exporter start-up to first /metrics | first full refresh | 50 scrapers: scrapes | upstream calls | calls per account per 2 s interval | per-account min..max |")
-    w("|---:|---:|---:|---:|---:|---:|---:|")
+    w("| N | exporter start-up to first /metrics | first full refresh | 50 scrapers: scrapes | upstream calls | calls per account per 2 s interval | per-account min..max | shortest gap between calls of one account |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         s = res.get("scrapers")
         if s:
             w(f"| {res['n']} | {res['startup_ms']:.0f} ms | {res['full_refresh_s']:.2f} s | {s['scrapes']:.0f} | {s['total']} | "
-              f"{s['per_interval']:.3f} ({s['intervals']:.1f} intervals) | {s['min_per_account']}..{s['max_per_account']} |")
+              f"{s['per_interval']:.3f} ({s['intervals']:.1f} intervals) | {s['min_per_account']}..{s['max_per_account']} | "
+              f"{fmt(s['min_gap_s'], '.2f')} s |")
         else:
-            w(f"| {res['n']} | {res['startup_ms']:.0f} ms | {res['full_refresh_s']:.2f} s | - | - | - | - |")
+            w(f"| {res['n']} | {res['startup_ms']:.0f} ms | {res['full_refresh_s']:.2f} s | - | - | - | - | - |")
     return "\n".join(out)
 
 

@@ -9,7 +9,8 @@ UPSTREAMS.md section 1) for the account named by the SecretId in the TC3
 written by bench.py gives account i the SecretId `AKIDbench<i>`, so each
 account gets its own `Uin` and values. The signature is not checked.
 
-GET /__counts answers `{"total": T, "per_account": {"<i>": n, ...}}` and
+GET /__counts answers `{"total": T, "min_gap_s": G, "per_account": {"<i>": n, ...}}`
+(G: the shortest time between two calls for one account) and
 GET /__reset zeroes the counters: bench.py counts upstream calls per account
 per refresh interval with them. Listens on 127.0.0.1 only.
 """
@@ -17,11 +18,14 @@ import json
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CREDENTIAL = re.compile(r"Credential=AKIDbench(\d+)/")
 lock = threading.Lock()
 counts = {}
+last_call = {}
+min_gap = None  # shortest time between two calls for the same account since the last reset
 total = 0
 
 
@@ -52,20 +56,22 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
-        global total
+        global total, min_gap
         if self.path == "/__counts":
             with lock:
-                self.reply({"total": total, "per_account": {str(k): v for k, v in counts.items()}})
+                self.reply({"total": total, "min_gap_s": min_gap, "per_account": {str(k): v for k, v in counts.items()}})
         elif self.path == "/__reset":
             with lock:
                 counts.clear()
+                last_call.clear()
                 total = 0
+                min_gap = None
             self.reply({"ok": True})
         else:
             self.reply({"error": "not found"}, 404)
 
     def do_POST(self):
-        global total
+        global total, min_gap
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
@@ -75,9 +81,14 @@ class Handler(BaseHTTPRequestHandler):
                                      "RequestId": "bench"}})
             return
         i = int(m.group(1))
+        now = time.monotonic()
         with lock:
             counts[i] = counts.get(i, 0) + 1
             total += 1
+            if i in last_call:
+                gap = now - last_call[i]
+                min_gap = gap if min_gap is None else min(min_gap, gap)
+            last_call[i] = now
         self.reply({"Response": balance(i)})
 
 
