@@ -289,7 +289,7 @@ def report(results, meta):
     w(f"Run: {meta['date']}, {meta['nproc']} cores ({meta['cpu']}), {meta['mem']}; wrk 1 thread on the same cores, "
       f"{meta['duration']} s per cell; nginx and go-static serve the exporter's own body bytes.")
     w("")
-    w("| N | series | peer | enc | req/s c16 | x nginx | p50 / p99 ms c1 | p99 x nginx | CPU us/req c16 | us/series | body B | RSS idle / peak kB |")
+    w("| N | series | peer | enc | req/s c16 | x nginx | p50 / p99 ms c1 | p99 x nginx | CPU us/req c16 | CPU per series | body B | RSS idle / peak kB |")
     w("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         ngx = {}
