@@ -11,7 +11,9 @@ let package = Package(
         .library(name: "BalanceExporter", targets: ["BalanceExporter"]),
     ],
     targets: [
-        .target(name: "BalanceExporter"),
+        // The system zlib, for gzip responses (headers: apt-get install zlib1g-dev).
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "BalanceExporter", dependencies: ["CZlib"]),
         .executableTarget(name: "balance_exporter", dependencies: ["BalanceExporter"]),
         .testTarget(name: "BalanceExporterTests", dependencies: ["BalanceExporter"]),
     ],

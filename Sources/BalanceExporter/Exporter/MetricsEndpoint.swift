@@ -28,7 +28,7 @@ struct MetricsEndpoint: Sendable {
         let accept = request.headers.filter { $0.name.lowercased() == "accept" }.map(\.value).joined(separator: ",")
         let format = ExpositionFormat.negotiate(accept: accept.isEmpty ? nil : accept)
         let key = RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion)
-        let cached = cache.body(format: format, key: key, now: clock.now()) {
+        let render = {
             let snapshot = engine.snapshot()
             var part: [UInt8] = []
             part.reserveCapacity(4096 + snapshot.accounts.count * 1536)
@@ -36,10 +36,22 @@ struct MetricsEndpoint: Sendable {
             return (part, RenderCache.validUntil(snapshot))
         }
         // Every balance_* family sorts before process_*: appending keeps the body sorted.
+        var processPart: [UInt8] = []
+        processPart.reserveCapacity(2048)
+        format.render(ProcessMetrics.collect(), into: &processPart)
+        let codings = request.headers.filter { $0.name.lowercased() == "accept-encoding" }.map(\.value)
+        if ExpositionFormat.acceptsGzip(acceptEncoding: codings.isEmpty ? nil : codings.joined(separator: ",")),
+           let prefix = cache.gzipPrefix(format: format, key: key, now: clock.now(), render: render),
+           let body = Gzip.finish(prefix, tail: processPart) {
+            return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Content-Encoding", "gzip"),
+                                                       ("Vary", "Accept-Encoding")],
+                                body: body, omitBody: request.method == "HEAD")
+        }
+        let cached = cache.body(format: format, key: key, now: clock.now(), render: render)
         var body: [UInt8] = []
-        body.reserveCapacity(cached.count + 2048)
+        body.reserveCapacity(cached.count + processPart.count)
         body.append(contentsOf: cached)
-        format.render(ProcessMetrics.collect(), into: &body)
+        body.append(contentsOf: processPart)
         return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body,
                             omitBody: request.method == "HEAD")
     }

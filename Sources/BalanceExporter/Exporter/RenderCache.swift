@@ -2,7 +2,9 @@ import Synchronization
 
 /// The rendered account part of the metrics body, per format, kept until
 /// the engine's data changes: a scrape between refreshes copies bytes
-/// instead of rendering every series again.
+/// instead of rendering every series again. The gzip-compressed form of a
+/// part is made on the first gzip scrape after a change and kept with it,
+/// so compression also happens once per change, not per scrape.
 final class RenderCache: Sendable {
     struct Key: Equatable {
         var generation: UInt64
@@ -14,6 +16,7 @@ final class RenderCache: Sendable {
         /// A staleness deadline passes then: series disappear without a refresh.
         var validUntil: Double
         var body: [UInt8]
+        var gzip: Gzip.Prefix?
     }
 
     private let entries = Mutex<[ExpositionFormat: Entry]>([:])
@@ -27,6 +30,28 @@ final class RenderCache: Sendable {
         let (body, validUntil) = render()
         entries.withLock { $0[format] = Entry(key: key, validUntil: validUntil, body: body) }
         return body
+    }
+
+    /// The gzip prefix of the bytes `body(format:key:now:render:)` answers
+    /// (see `Gzip`), compressed at most once per cached entry; nil if zlib
+    /// failed.
+    func gzipPrefix(format: ExpositionFormat, key: Key, now: Double,
+                    render: () -> (body: [UInt8], validUntil: Double)) -> Gzip.Prefix? {
+        if let entry = entries.withLock({ $0[format] }), entry.key == key, now < entry.validUntil, let gzip = entry.gzip {
+            return gzip
+        }
+        let body = body(format: format, key: key, now: now, render: render)
+        // Compressed outside the lock: concurrent scrapes of other formats
+        // or identity do not wait for it (two gzip scrapes racing may both compress).
+        guard let gzip = Gzip.prefix(body) else { return nil }
+        entries.withLock { entries in
+            // Kept only with the very bytes it was made from.
+            if var entry = entries[format], entry.key == key, entry.body == body {
+                entry.gzip = gzip
+                entries[format] = entry
+            }
+        }
+        return gzip
     }
 
     /// The earliest time at which the snapshot's rendering changes by the

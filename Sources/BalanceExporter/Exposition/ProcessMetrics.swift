@@ -83,7 +83,7 @@ public enum ProcessMetrics {
     public static func collect() -> [MetricFamily] {
         families(Snapshot(
             stat: readFile("/proc/self/stat").flatMap(parseStat),
-            bootTime: readFile("/proc/stat").flatMap(parseBootTime),
+            bootTime: bootTime,
             openFDs: countDirectoryEntries("/proc/self/fd"),
             maxFDs: readFile("/proc/self/limits").flatMap(parseMaxOpenFiles),
             clockTicksPerSecond: positiveSysconf(Int32(_SC_CLK_TCK)),
@@ -91,6 +91,10 @@ public enum ProcessMetrics {
     }
 
     // MARK: I/O edge
+
+    /// `btime` is fixed while the system runs, so `/proc/stat` (large: one
+    /// `intr` line of thousands of counters) is read once, not per scrape.
+    private static let bootTime: Double? = readFile("/proc/stat").flatMap(parseBootTime)
 
     private static func positiveSysconf(_ name: Int32) -> Double? {
         let value = sysconf(name)

@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Serves one accepted connection on its own thread: reads requests,
 /// answers them in order through the handler, and ends on close, error,
@@ -27,6 +32,8 @@ struct HTTPConnection {
         // to complete it.
         var deadline = Self.now() + limits.readTimeout
         var idle = false
+        // One receive buffer for the connection's life, not one per read.
+        var scratch = [UInt8](repeating: 0, count: Self.receiveBufferSize)
         while true {
             switch parser.next() {
             case .request(let request):
@@ -35,8 +42,9 @@ struct HTTPConnection {
                 if request.method == "HEAD" { response.omitBody = true }
                 // Read after the handler: a shutdown during a slow answer still closes after it.
                 let keepAlive = request.wantsKeepAlive && !isStopping()
-                let bytes = ResponseEncoder.encode(response, minorVersion: request.minorVersion, keepAlive: keepAlive)
-                guard write(bytes) else { return }
+                let (head, sendsBody) = ResponseEncoder.encodeHead(response, minorVersion: request.minorVersion,
+                                                                   keepAlive: keepAlive)
+                guard sendsBody ? write(head, then: response.body) : write(head) else { return }
                 guard keepAlive else { return closeGracefully() }
                 idle = !parser.hasPartialRequest
                 deadline = Self.now() + (idle ? limits.idleTimeout : limits.readTimeout)
@@ -55,10 +63,9 @@ struct HTTPConnection {
                     _ = write(ResponseEncoder.encode(ResponseEncoder.errorResponse(408), keepAlive: false))
                     return closeGracefully()
                 case .readable:
-                    var bytes: [UInt8] = []
                     let received: Int?
                     do {
-                        received = try socket.receive(appendingTo: &bytes)
+                        received = try receive(into: &scratch)
                     } catch {
                         logger.debug("read failed", ["err": error.description])
                         return
@@ -69,7 +76,7 @@ struct HTTPConnection {
                         idle = false
                         deadline = Self.now() + limits.readTimeout
                     }
-                    parser.append(bytes)
+                    parser.append(Array(scratch[0..<received]))
                 }
             }
         }
@@ -89,6 +96,100 @@ struct HTTPConnection {
         } catch {
             logger.debug("poll failed", ["err": error.description])
             return .failed
+        }
+    }
+
+    static let receiveBufferSize = 16_384
+
+    /// `recv` into `buffer`: the count received (0: the client closed), nil
+    /// when nothing is there yet (non-blocking socket).
+    private func receive(into buffer: inout [UInt8]) throws(SocketError) -> Int? {
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(socket.fd, $0.baseAddress, $0.count, 0) }
+            if n >= 0 { return n }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            default: throw .makeFailed("recv")
+            }
+        }
+    }
+
+    /// Bodies up to this size are copied behind the head and sent with one
+    /// `send`; larger ones are gathered from their own buffer (`sendmsg`),
+    /// saving a copy of the whole body per response.
+    static let copyLimit = 16_384
+
+    /// Writes `head` then `body` within writeTimeout, like `write(_:)`.
+    private func write(_ head: [UInt8], then body: [UInt8]) -> Bool {
+        guard body.count > Self.copyLimit else {
+            var bytes = head
+            bytes.append(contentsOf: body)
+            return write(bytes)
+        }
+        let deadline = Self.now() + limits.writeTimeout
+        let total = head.count + body.count
+        var offset = 0
+        do {
+            while offset < total {
+                let sent = try Self.gatherSend(socket, head, body, from: offset)
+                if sent > 0 {
+                    offset += sent
+                    continue
+                }
+                let remaining = deadline - Self.now()
+                guard remaining > 0 else {
+                    logger.debug("write timed out", ["timeout": "\(limits.writeTimeout)"])
+                    return false
+                }
+                _ = try Socket.poll([socket], events: Socket.writable, timeout: remaining)
+            }
+            return true
+        } catch {
+            logger.debug("write failed", ["err": error.description])
+            return false
+        }
+    }
+
+    /// One `sendmsg` of what is left of `head` + `body` after `offset` bytes:
+    /// the count the kernel took, 0 when the socket buffer is full.
+    /// MSG_NOSIGNAL: a vanished client is EPIPE, not SIGPIPE.
+    private static func gatherSend(_ socket: Socket, _ head: [UInt8], _ body: [UInt8],
+                                   from offset: Int) throws(SocketError) -> Int {
+        #if os(Linux)
+        let flags = Int32(MSG_NOSIGNAL)
+        #else
+        let flags: Int32 = 0
+        #endif
+        while true {
+            let n = head.withUnsafeBytes { h in
+                body.withUnsafeBytes { b in
+                    var parts = (iovec(), iovec())
+                    let headLeft = max(0, h.count - offset)
+                    let bodyOffset = offset - (h.count - headLeft)
+                    return withUnsafeMutableBytes(of: &parts) { raw in
+                        let iov = raw.bindMemory(to: iovec.self)
+                        var count = 0
+                        if headLeft > 0 {
+                            iov[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: h.baseAddress! + offset), iov_len: headLeft)
+                            count += 1
+                        }
+                        iov[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress! + bodyOffset),
+                                           iov_len: b.count - bodyOffset)
+                        count += 1
+                        var message = msghdr()
+                        message.msg_iov = iov.baseAddress
+                        message.msg_iovlen = numericCast(count)
+                        return sendmsg(socket.fd, &message, flags)
+                    }
+                }
+            }
+            if n >= 0 { return n }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return 0
+            default: throw .makeFailed("sendmsg")
+            }
         }
     }
 

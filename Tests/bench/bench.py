@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""Benchmarks balance_exporter's /metrics against the reference exporters, on loopback only.
+
+Usage: bench.py [--quick] [--ns 10,100,1000,10000] [--duration 5] [--binary PATH]
+                [--peers nginx,go-static,go-promhttp] [--no-scrapers]
+
+Per N (accounts): writes a config of N Tencent Cloud accounts pointing at a
+loopback fake upstream (fake_upstream.py), starts the exporter, waits for the
+first full refresh (N x `balance_up ... 1`), captures its body, then starts
+the references serving the same account count: nginx and go-static serve the
+exporter's own bytes (the ceiling for "serving those bytes"), go-promhttp
+renders its N x 16 gauges per scrape as client_golang does. Every peer is
+driven with wrk (shared/bench/bench.sh): identity and gzip, 16 keep-alive
+connections and 1. Then, with a 2 s refresh interval, 50 concurrent scrapers
+run for several intervals while the fake upstream counts calls per account.
+
+Reports per N: req/s, p50/p99, body bytes, server CPU us per request (utime +
+stime from /proc/PID/stat over the run / requests), RSS idle and peak
+(VmRSS/VmHWM), start-up time to the first served /metrics, ratios to nginx.
+Every process it starts is stopped by its PID; every wait is bounded.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+SHARED = os.environ.get("BENCH_SHARED", "/work/shared/bench")
+WORK = os.environ.get("BENCH_WORK", "/tmp/balance-bench")
+HZ = os.sysconf("SC_CLK_TCK")
+STARTED = []  # Popen objects we started; nothing else is ever signalled
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def start(cmd, logname):
+    lg = open(os.path.join(WORK, "run", logname), "wb")
+    p = subprocess.Popen(cmd, stdout=lg, stderr=subprocess.STDOUT, start_new_session=True)
+    STARTED.append(p)
+    return p
+
+
+def stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            log(f"PID {p.pid} ignored SIGTERM; SIGKILL")
+            p.kill()
+            p.wait(5)
+    if p in STARTED:
+        STARTED.remove(p)
+
+
+def stop_all():
+    for p in list(STARTED):
+        stop(p)
+
+
+def free_port(base):
+    port = base
+    while True:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                port += 1
+
+
+def http_get(url, headers=None, timeout=15):
+    assert url.startswith("http://127.0.0.1:")
+    req = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, dict(r.headers), r.read()
+
+
+def wait_http(url, deadline_s, proc=None, headers=None):
+    t_end = time.monotonic() + deadline_s
+    while time.monotonic() < t_end:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"process for {url} died (exit {proc.returncode})")
+        try:
+            status, _, _ = http_get(url, headers, timeout=2)
+            if status == 200:
+                return True
+        except Exception:
+            pass
+        time.sleep(0.01)
+    raise SystemExit(f"{url} not ready after {deadline_s} s")
+
+
+def cpu_ticks(pid, tree=False):
+    pids = [pid]
+    if tree:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+        pids += [int(x) for x in out.split()]
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        except OSError:
+            pass
+    return total
+
+
+def rss(pid, tree=False):
+    out = subprocess.run([os.path.join(SHARED, "rss.sh"), str(pid)] + (["--tree"] if tree else []),
+                         capture_output=True, text=True).stdout
+    kv = dict(x.split("=", 1) for x in out.split() if "=" in x)
+    return int(kv.get("VmRSS_kB", 0)), int(kv.get("VmHWM_kB", 0))
+
+
+def wrk(url, seconds, conns, header=""):
+    args = [os.path.join(SHARED, "bench.sh"), url, str(seconds), str(conns)] + ([header] if header else [])
+    out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 30).stdout
+    kv = dict(x.split("=", 1) for x in out.split() if "=" in x)
+    return {k: float(v) for k, v in kv.items() if k != "url"}
+
+
+def write_config(path, n, upstream_port, interval):
+    accounts = [{
+        "name": f"acct-{i:05d}", "provider": "tencentcloud",
+        "endpoint": f"http://127.0.0.1:{upstream_port}",
+        "secret_id": f"AKIDbench{i}", "secret_key": "bench-secret-key",
+        "currency": "USD",
+    } for i in range(n)]
+    config = {
+        "refresh_interval": interval, "max_stale": "2h",
+        "providers": {"tencentcloud": {"requests_per_second": 5000, "max_concurrency": 64}},
+        "accounts": accounts,
+    }
+    with open(path, "w") as f:
+        json.dump(config, f)
+
+
+UP_LINE = re.compile(rb"^balance_up\{[^}]*\} 1$", re.M)
+
+
+def start_exporter(binary, cfg, port, n, tag):
+    t0 = time.monotonic()
+    p = start([binary, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+              f"exporter-{tag}.log")
+    url = f"http://127.0.0.1:{port}/metrics"
+    # A scrape budget of 0 (timeout 0.5 s minus the 0.5 s margin): the first
+    # answer without waiting on upstreams, i.e. the process start-up alone.
+    wait_http(url, 30, p, {"X-Prometheus-Scrape-Timeout-Seconds": "0.5"})
+    startup = time.monotonic() - t0
+    t_end = time.monotonic() + 400
+    body = b""
+    while time.monotonic() < t_end:
+        try:
+            _, _, body = http_get(url, {"X-Prometheus-Scrape-Timeout-Seconds": "10"}, timeout=60)
+        except OSError as e:  # a slow first refresh of many accounts: ask again
+            log(f"  waiting for the first refresh: {e}")
+            continue
+        if len(UP_LINE.findall(body)) >= n:
+            break
+        time.sleep(0.05)
+    else:
+        raise SystemExit(f"exporter: only {len(UP_LINE.findall(body))}/{n} accounts up after 400 s")
+    full = time.monotonic() - t0
+    return p, url, startup, full
+
+
+def scrapers_phase(binary, n, upstream_port, port, seconds, interval_s=2):
+    """50 concurrent scrapers for `seconds` with a short refresh interval:
+    upstream calls per account per interval, counted at the fake upstream."""
+    up = f"http://127.0.0.1:{upstream_port}"
+    cfg = os.path.join(WORK, "run", f"bench-config-scrapers-{n}.json")
+    write_config(cfg, n, upstream_port, f"{interval_s}s")
+    p, url, _, _ = start_exporter(binary, cfg, port, n, f"scrapers-{n}")
+    try:
+        http_get(up + "/__reset")
+        line = wrk(url, seconds, 50, "X-Prometheus-Scrape-Timeout-Seconds: 10")
+        _, _, raw = http_get(up + "/__counts")
+    finally:
+        stop(p)
+    counts = json.loads(raw)
+    per = list(counts["per_account"].values()) + [0] * (n - len(counts["per_account"]))
+    intervals = seconds / interval_s
+    return {"scrapes": line.get("reqs", 0), "total": counts["total"], "per_interval": counts["total"] / n / intervals,
+            "max_per_account": max(per), "min_per_account": min(per), "intervals": intervals,
+            "min_gap_s": counts.get("min_gap_s")}
+
+
+def measure(name, pid, url, seconds, tree, gzip_ok):
+    rows = []
+    for enc in ("identity", "gzip"):
+        if enc == "gzip" and not gzip_ok:
+            continue
+        hdr = "Accept-Encoding: gzip" if enc == "gzip" else ""
+        for conns in (16, 1):
+            time.sleep(0.5)
+            t0 = cpu_ticks(pid, tree)
+            r = wrk(url, seconds, conns, hdr)
+            t1 = cpu_ticks(pid, tree)
+            reqs = r.get("reqs", 0)
+            r.update(peer=name, enc=enc, conns=conns,
+                     cpu_us=((t1 - t0) / HZ / reqs * 1e6) if reqs else float("nan"))
+            log(f"  {name:12s} {enc:8s} c={conns:2d}: {r.get('rps', 0):9.1f} req/s p50 {r.get('p50_ms', 0):.3f} "
+                f"p99 {r.get('p99_ms', 0):.3f} ms cpu {r['cpu_us']:.0f} us/req errors {r.get('sock_err', 0) + r.get('non2xx', 0):.0f}")
+            rows.append(r)
+    return rows
+
+
+def gzip_size(url):
+    _, h, b = http_get(url, {"Accept-Encoding": "gzip"})
+    return len(b) if h.get("Content-Encoding") == "gzip" else None
+
+
+def bench_n(args, n, upstream_port):
+    base = args.port_base
+    ex_port = free_port(base)
+    cfg = os.path.join(WORK, "run", f"bench-config-{n}.json")
+    write_config(cfg, n, upstream_port, "1h")
+    log(f"== N={n}: starting the exporter")
+    p, url, startup, full = start_exporter(args.binary, cfg, ex_port, n, str(n))
+    log(f"  start-up to first /metrics {startup * 1000:.0f} ms; all {n} accounts up after {full:.2f} s")
+    time.sleep(1)
+    rss_idle, _ = rss(p.pid)
+    _, _, body = http_get(url)
+    body_file = os.path.join(WORK, "run", f"exporter-body-{n}.txt")
+    with open(body_file, "wb") as f:
+        f.write(body)
+    series = sum(1 for line in body.split(b"\n") if line and not line.startswith(b"#"))
+    result = {"n": n, "series": series, "startup_ms": startup * 1000, "full_refresh_s": full, "peers": {}}
+
+    peers = {"exporter": (p, url, False)}
+    port = ex_port + 1
+    for name in args.peers:
+        port = free_port(port + 1)
+        if name == "nginx":
+            q = start([os.path.join(SHARED, "nginx", "run.sh"), body_file, str(port)], f"nginx-{port}.log")
+            tree = True
+        elif name == "go-static":
+            q = start([os.path.join(WORK, "bin", "go-peer"), "-listen", f"127.0.0.1:{port}", "-static", body_file],
+                      f"go-static-{port}.log")
+            tree = False
+        elif name == "go-promhttp":
+            q = start([os.path.join(WORK, "bin", "go-peer"), "-listen", f"127.0.0.1:{port}", "-n", str(n)],
+                      f"go-promhttp-{port}.log")
+            tree = False
+        else:
+            raise SystemExit(f"unknown peer {name}")
+        purl = f"http://127.0.0.1:{port}/metrics"
+        wait_http(purl, 30, q)
+        peers[name] = (q, purl, tree)
+    time.sleep(1)
+    for name, (q, purl, tree) in peers.items():
+        _, _, b = http_get(purl)
+        gz = gzip_size(purl)
+        idle, _ = rss(q.pid, tree)
+        result["peers"][name] = {"body": len(b), "gzip_body": gz, "rss_idle_kB": idle if name != "exporter" else rss_idle}
+        wrk(purl, 1, 16)  # warm-up
+    for name, (q, purl, tree) in peers.items():
+        rows = measure(name, q.pid, purl, args.duration, tree, result["peers"][name]["gzip_body"] is not None)
+        r, hwm = rss(q.pid, tree)
+        result["peers"][name].update(rows=rows, rss_after_kB=r, rss_peak_kB=hwm)
+    for name, (q, _, _) in peers.items():
+        stop(q)
+    if args.scrapers and n <= args.scrapers_max_n:
+        log(f"  50 concurrent scrapers, refresh_interval 2s, {args.scrapers_seconds} s")
+        result["scrapers"] = scrapers_phase(args.binary, n, upstream_port, free_port(base), args.scrapers_seconds)
+        log(f"  upstream calls: {result['scrapers']}")
+    return result
+
+
+def fmt(x, spec=".1f"):
+    return "-" if x is None or x != x else format(x, spec)
+
+
+def report(results, meta):
+    out = []
+    w = out.append
+    w(f"Run: {meta['date']}, {meta['nproc']} cores ({meta['cpu']}), {meta['mem']}; wrk 1 thread on the same cores, "
+      f"{meta['duration']} s per cell; nginx and go-static serve the exporter's own body bytes.")
+    w("")
+    w("| N | series | peer | enc | req/s c16 | x nginx | p50 / p99 ms c1 | p99 x nginx | CPU us/req c16 | CPU per series | body B | RSS idle / peak kB |")
+    w("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for res in results:
+        ngx = {}
+        for row in res["peers"].get("nginx", {}).get("rows", []):
+            ngx[row["enc"], row["conns"]] = row
+        for name, peer in res["peers"].items():
+            for enc in ("identity", "gzip"):
+                c16 = next((r for r in peer["rows"] if r["enc"] == enc and r["conns"] == 16), None)
+                c1 = next((r for r in peer["rows"] if r["enc"] == enc and r["conns"] == 1), None)
+                if not c16 or not c1:
+                    continue
+                n16, n1 = ngx.get((enc, 16)), ngx.get((enc, 1))
+                ratio = c16["rps"] / n16["rps"] if n16 and n16["rps"] else None
+                p99r = c1["p99_ms"] / n1["p99_ms"] if n1 and n1["p99_ms"] else None
+                body = peer["body"] if enc == "identity" else peer["gzip_body"]
+                w(f"| {res['n']} | {res['series']} | {name} | {enc} | {fmt(c16['rps'])} | {fmt(ratio, '.2f')} | "
+                  f"{fmt(c1['p50_ms'], '.3f')} / {fmt(c1['p99_ms'], '.3f')} | {fmt(p99r, '.2f')} | {fmt(c16['cpu_us'], '.0f')} | "
+                  f"{fmt(c16['cpu_us'] / res['series'] * 1000, '.2f')} ns | {body} | {peer['rss_idle_kB']} / {peer['rss_peak_kB']} |")
+    w("")
+    w("| N | exporter start-up to first /metrics | first full refresh | 50 scrapers: scrapes | upstream calls | calls per account per 2 s interval | per-account min..max | shortest gap between calls of one account |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for res in results:
+        s = res.get("scrapers")
+        if s:
+            w(f"| {res['n']} | {res['startup_ms']:.0f} ms | {res['full_refresh_s']:.2f} s | {s['scrapes']:.0f} | {s['total']} | "
+              f"{s['per_interval']:.3f} ({s['intervals']:.1f} intervals) | {s['min_per_account']}..{s['max_per_account']} | "
+              f"{fmt(s['min_gap_s'], '.2f')} s |")
+        else:
+            w(f"| {res['n']} | {res['startup_ms']:.0f} ms | {res['full_refresh_s']:.2f} s | - | - | - | - | - |")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="N=100 only")
+    ap.add_argument("--ns", default="10,100,1000,10000")
+    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "balance_exporter"))
+    ap.add_argument("--peers", default="nginx,go-static,go-promhttp")
+    ap.add_argument("--no-scrapers", dest="scrapers", action="store_false")
+    ap.add_argument("--scrapers-seconds", type=int, default=7)
+    ap.add_argument("--scrapers-max-n", type=int, default=100,
+                    help="the 2 s-interval phase needs the whole refresh to fit in 2 s (the Python fake does ~150 calls/s)")
+    ap.add_argument("--port-base", type=int, default=int(os.environ.get("PORT_BASE", "19370")))
+    ap.add_argument("--json", default=None, help="also write raw results here")
+    args = ap.parse_args()
+    args.peers = [x for x in args.peers.split(",") if x]
+    ns = [100] if args.quick else [int(x) for x in args.ns.split(",")]
+    os.makedirs(os.path.join(WORK, "run"), exist_ok=True)
+    if not os.access(args.binary, os.X_OK):
+        raise SystemExit(f"no exporter binary at {args.binary}: swift build -c release")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    results = []
+    try:
+        upstream_port = free_port(args.port_base + 50)
+        up = start([sys.executable, os.path.join(HERE, "fake_upstream.py"), str(upstream_port)], "fake-upstream.log")
+        wait_http(f"http://127.0.0.1:{upstream_port}/__counts", 10, up)
+        for n in ns:
+            results.append(bench_n(args, n, upstream_port))
+    finally:
+        stop_all()
+    with open("/proc/meminfo") as f:
+        mem = f"{int(f.readline().split()[1]) // 1024} MiB RAM"
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "nproc": os.cpu_count(), "cpu": cpu, "mem": mem,
+            "duration": args.duration}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "results": results}, f, indent=1)
+    print(report(results, meta))
+
+
+if __name__ == "__main__":
+    main()

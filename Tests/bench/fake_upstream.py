@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""A loopback stand-in for Tencent Cloud Billing's DescribeAccountBalance, for benchmarks only.
+
+Usage: fake_upstream.py PORT
+
+Every POST answers a successful DescribeAccountBalance (amounts in cents, per
+UPSTREAMS.md section 1) for the account named by the SecretId in the TC3
+`Authorization` header (`Credential=AKIDbench<i>/...`): the exporter config
+written by bench.py gives account i the SecretId `AKIDbench<i>`, so each
+account gets its own `Uin` and values. The signature is not checked.
+
+GET /__counts answers `{"total": T, "min_gap_s": G, "per_account": {"<i>": n, ...}}`
+(G: the shortest time between two calls for one account) and
+GET /__reset zeroes the counters: bench.py counts upstream calls per account
+per refresh interval with them. Listens on 127.0.0.1 only.
+"""
+import json
+import re
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CREDENTIAL = re.compile(r"Credential=AKIDbench(\d+)/")
+lock = threading.Lock()
+counts = {}
+last_call = {}
+min_gap = None  # shortest time between two calls for the same account since the last reset
+total = 0
+
+
+def balance(i):
+    h = lambda j: (i * 2654435761 + (j + 1) * 40503 * 97) % 50000000  # noqa: E731 (same spirit as gen_fixture.py)
+    return {
+        "Balance": h(0), "RealBalance": h(0), "CashAccountBalance": h(1), "IncomeIntoAccountBalance": 0,
+        "PresentAccountBalance": h(7), "FreezeAmount": h(4) % 10000, "OweAmount": 0,
+        "CreditAmount": h(2), "CreditBalance": h(3), "RealCreditBalance": h(3),
+        "TempCredit": 0, "IsAllowArrears": False, "IsCreditLimited": True,
+        "Uin": 600000000000 + (i * 982451653 + 561284) % 100000000000,
+        "RequestId": "bench-%d" % i,
+    }
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, body, status=200):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        global total, min_gap
+        if self.path == "/__counts":
+            with lock:
+                self.reply({"total": total, "min_gap_s": min_gap, "per_account": {str(k): v for k, v in counts.items()}})
+        elif self.path == "/__reset":
+            with lock:
+                counts.clear()
+                last_call.clear()
+                total = 0
+                min_gap = None
+            self.reply({"ok": True})
+        else:
+            self.reply({"error": "not found"}, 404)
+
+    def do_POST(self):
+        global total, min_gap
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        m = CREDENTIAL.search(self.headers.get("Authorization") or "")
+        if not m:
+            self.reply({"Response": {"Error": {"Code": "AuthFailure.SecretIdNotFound", "Message": "bench: unknown SecretId"},
+                                     "RequestId": "bench"}})
+            return
+        i = int(m.group(1))
+        now = time.monotonic()
+        with lock:
+            counts[i] = counts.get(i, 0) + 1
+            total += 1
+            if i in last_call:
+                gap = now - last_call[i]
+                min_gap = gap if min_gap is None else min(min_gap, gap)
+            last_call[i] = now
+        self.reply({"Response": balance(i)})
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1])
+    Server(("127.0.0.1", port), Handler).serve_forever()
