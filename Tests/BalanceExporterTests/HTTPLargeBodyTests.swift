@@ -43,3 +43,22 @@ final class HTTPLargeBodyTests: XCTestCase {
         XCTAssertFalse(ResponseEncoder.encodeHead(HTTPResponse(status: 204, body: [1])).sendsBody)
     }
 }
+
+final class HTTPBodyTailTests: XCTestCase {
+    func testBodyTailFollowsTheBodyOnTheWireAndInContentLength() throws {
+        let cached = [UInt8](repeating: UInt8(ascii: "a"), count: 40_000)
+        let port = try serveOnLoopback { _ in
+            var response = HTTPResponse(status: 200, body: cached)
+            response.bodyTail = Array("tail\n".utf8)
+            return response
+        }
+        let response = try RawHTTPClient.get(port: port, path: "/")
+        XCTAssertEqual(response.header("Content-Length"), "40005")
+        XCTAssertEqual(response.body, cached + Array("tail\n".utf8))
+
+        var small = HTTPResponse(status: 200, body: Array("ab".utf8))
+        small.bodyTail = Array("c".utf8)
+        XCTAssertEqual(String(decoding: ResponseEncoder.encode(small), as: UTF8.self),
+                       "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc")
+    }
+}

@@ -47,12 +47,12 @@ struct MetricsEndpoint: Sendable {
                                                        ("Vary", "Accept-Encoding")],
                                 body: body, omitBody: request.method == "HEAD")
         }
-        let cached = cache.body(format: format, key: key, now: clock.now(), render: render)
-        var body: [UInt8] = []
-        body.reserveCapacity(cached.count + processPart.count)
-        body.append(contentsOf: cached)
-        body.append(contentsOf: processPart)
-        return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body,
-                            omitBody: request.method == "HEAD")
+        // The cached part is shared, not copied: the server sends it and the
+        // fresh process part with one sendmsg.
+        var response = HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)],
+                                    body: cache.body(format: format, key: key, now: clock.now(), render: render),
+                                    omitBody: request.method == "HEAD")
+        response.bodyTail = processPart
+        return response
     }
 }

@@ -44,7 +44,7 @@ struct HTTPConnection {
                 let keepAlive = request.wantsKeepAlive && !isStopping()
                 let (head, sendsBody) = ResponseEncoder.encodeHead(response, minorVersion: request.minorVersion,
                                                                    keepAlive: keepAlive)
-                guard sendsBody ? write(head, then: response.body) : write(head) else { return }
+                guard sendsBody ? write(head, then: response.body, response.bodyTail) : write(head) else { return }
                 guard keepAlive else { return closeGracefully() }
                 idle = !parser.hasPartialRequest
                 deadline = Self.now() + (idle ? limits.idleTimeout : limits.readTimeout)
@@ -120,19 +120,20 @@ struct HTTPConnection {
     /// saving a copy of the whole body per response.
     static let copyLimit = 16_384
 
-    /// Writes `head` then `body` within writeTimeout, like `write(_:)`.
-    private func write(_ head: [UInt8], then body: [UInt8]) -> Bool {
-        guard body.count > Self.copyLimit else {
+    /// Writes `head`, `body` and `tail` within writeTimeout, like `write(_:)`.
+    private func write(_ head: [UInt8], then body: [UInt8], _ tail: [UInt8]) -> Bool {
+        guard body.count + tail.count > Self.copyLimit else {
             var bytes = head
             bytes.append(contentsOf: body)
+            bytes.append(contentsOf: tail)
             return write(bytes)
         }
         let deadline = Self.now() + limits.writeTimeout
-        let total = head.count + body.count
+        let total = head.count + body.count + tail.count
         var offset = 0
         do {
             while offset < total {
-                let sent = try Self.gatherSend(socket, head, body, from: offset)
+                let sent = try Self.gatherSend(socket, [head, body, tail], from: offset)
                 if sent > 0 {
                     offset += sent
                     continue
@@ -151,36 +152,37 @@ struct HTTPConnection {
         }
     }
 
-    /// One `sendmsg` of what is left of `head` + `body` after `offset` bytes:
-    /// the count the kernel took, 0 when the socket buffer is full.
+    /// One `sendmsg` of what is left of the three `parts` after `offset`
+    /// bytes: the count the kernel took, 0 when the socket buffer is full.
     /// MSG_NOSIGNAL: a vanished client is EPIPE, not SIGPIPE.
-    private static func gatherSend(_ socket: Socket, _ head: [UInt8], _ body: [UInt8],
-                                   from offset: Int) throws(SocketError) -> Int {
+    private static func gatherSend(_ socket: Socket, _ parts: [[UInt8]], from offset: Int) throws(SocketError) -> Int {
         #if os(Linux)
         let flags = Int32(MSG_NOSIGNAL)
         #else
         let flags: Int32 = 0
         #endif
+        precondition(parts.count == 3, "head, body, tail")
         while true {
-            let n = head.withUnsafeBytes { h in
-                body.withUnsafeBytes { b in
-                    var parts = (iovec(), iovec())
-                    let headLeft = max(0, h.count - offset)
-                    let bodyOffset = offset - (h.count - headLeft)
-                    return withUnsafeMutableBytes(of: &parts) { raw in
-                        let iov = raw.bindMemory(to: iovec.self)
-                        var count = 0
-                        if headLeft > 0 {
-                            iov[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: h.baseAddress! + offset), iov_len: headLeft)
-                            count += 1
+            let n = parts[0].withUnsafeBytes { a in
+                parts[1].withUnsafeBytes { b in
+                    parts[2].withUnsafeBytes { c -> Int in
+                        var vectors: [iovec] = []
+                        vectors.reserveCapacity(3)
+                        var skip = offset
+                        for buffer in [a, b, c] {
+                            guard skip < buffer.count, let base = buffer.baseAddress else {
+                                skip = max(0, skip - buffer.count)
+                                continue
+                            }
+                            vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + skip), iov_len: buffer.count - skip))
+                            skip = 0
                         }
-                        iov[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress! + bodyOffset),
-                                           iov_len: b.count - bodyOffset)
-                        count += 1
-                        var message = msghdr()
-                        message.msg_iov = iov.baseAddress
-                        message.msg_iovlen = numericCast(count)
-                        return sendmsg(socket.fd, &message, flags)
+                        return vectors.withUnsafeMutableBufferPointer { iov in
+                            var message = msghdr()
+                            message.msg_iov = iov.baseAddress
+                            message.msg_iovlen = numericCast(iov.count)
+                            return sendmsg(socket.fd, &message, flags)
+                        }
                     }
                 }
             }

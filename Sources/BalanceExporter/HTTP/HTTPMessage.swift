@@ -49,6 +49,10 @@ public struct HTTPResponse: Sendable {
     public var headers: [(name: String, value: String)]
     /// Shared, copy-on-write: a cached metrics body is not copied per response.
     public var body: [UInt8]
+    /// Sent right after `body`, as part of the same body: lets a response
+    /// be a shared cached buffer plus a small fresh part, without copying
+    /// the cached one (the metrics body: cached accounts + process metrics).
+    public var bodyTail: [UInt8] = []
     /// For HEAD: send the headers (with the body's Content-Length), not the body.
     public var omitBody: Bool
 
@@ -58,6 +62,9 @@ public struct HTTPResponse: Sendable {
         self.body = body
         self.omitBody = omitBody
     }
+
+    /// `body` followed by `bodyTail`: the body as the client receives it.
+    public var completeBody: [UInt8] { bodyTail.isEmpty ? body : body + bodyTail }
 
     public static func text(_ status: Int, _ text: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")] + headers, body: Array(text.utf8))

@@ -12,11 +12,12 @@ public enum ResponseEncoder {
     /// are replaced: framing belongs to the server.
     public static func encode(_ response: HTTPResponse, minorVersion: Int = 1, keepAlive: Bool = true) -> [UInt8] {
         let (head, sendsBody) = encodeHead(response, minorVersion: minorVersion, keepAlive: keepAlive)
-        guard sendsBody, !response.body.isEmpty else { return head }
+        guard sendsBody, !response.body.isEmpty || !response.bodyTail.isEmpty else { return head }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(head.count + response.body.count)
+        bytes.reserveCapacity(head.count + response.body.count + response.bodyTail.count)
         bytes.append(contentsOf: head)
         bytes.append(contentsOf: response.body)
+        bytes.append(contentsOf: response.bodyTail)
         return bytes
     }
 
@@ -39,7 +40,7 @@ public enum ResponseEncoder {
         }
         if !noContent {
             // HEAD too: the length the body would have (RFC 9110 §9.3.2).
-            head += "Content-Length: \(response.body.count)\r\n"
+            head += "Content-Length: \(response.body.count + response.bodyTail.count)\r\n"
         }
         if !keepAlive {
             head += "Connection: close\r\n"
@@ -47,7 +48,7 @@ public enum ResponseEncoder {
             head += "Connection: keep-alive\r\n"
         }
         head += "\r\n"
-        return (Array(head.utf8), sendsBody && !response.body.isEmpty)
+        return (Array(head.utf8), sendsBody && !(response.body.isEmpty && response.bodyTail.isEmpty))
     }
 
     /// The answer for a request that could not be decoded (always closes).

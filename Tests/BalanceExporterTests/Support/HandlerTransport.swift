@@ -18,6 +18,6 @@ struct HandlerTransport: HTTPTransport {
         let response = handler.handle(HTTPRequest(method: request.method, target: target, headers: headers, body: request.body))
         var responseHeaders: [String: String] = [:]
         for (name, value) in response.headers { responseHeaders[name.lowercased()] = value }
-        return UpstreamResponse(status: response.status, headers: responseHeaders, body: response.body)
+        return UpstreamResponse(status: response.status, headers: responseHeaders, body: response.completeBody)
     }
 }
