@@ -89,7 +89,11 @@ enum TencentBalanceMapping {
             mantissa = text[..<e]
             exponent = exp
         }
-        guard let result = Double("\(mantissa)e\(exponent - 2)"), result.isFinite else { return nil }
+        // An exponent near Int.min (`1e-9223372036854775808`, see
+        // FuzzRegressionTests) cannot be shifted; such a number is 0 anyway.
+        let (shifted, overflow) = exponent.subtractingReportingOverflow(2)
+        if overflow { return parsed / 100 }
+        guard let result = Double("\(mantissa)e\(shifted)"), result.isFinite else { return nil }
         return result
     }
 
