@@ -47,14 +47,13 @@ private func metricName(_ raw: [UInt8], fallback: UInt8) -> String {
 }
 
 private func checkExposition(_ output: [UInt8], lines: Int, prepared: [MetricFamily], openMetrics: Bool) {
-    guard let text = String(validating: output, as: UTF8.self) else {
-        fuzzRequire(false, "output is not UTF-8")
-        return
-    }
+    fuzzRequire(String(validating: output, as: UTF8.self) != nil, "output is not UTF-8")
     let newlines = output.count(where: { $0 == 0x0A })
     fuzzRequire(newlines == lines, "\(newlines) lines, expected \(lines)")
     fuzzRequire(output.isEmpty || output.last == 0x0A, "last line not terminated")
-    let split = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+    // Split on LF bytes, not Characters: "\r\n" is one Character in Swift.
+    let split = output.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        .map { String(decoding: $0, as: UTF8.self) }
     if openMetrics {
         fuzzRequire(split.last == "# EOF" && split.filter({ $0 == "# EOF" }).count == 1, "# EOF not last or repeated")
     }

@@ -32,14 +32,21 @@ enum FuzzTarget: String, CaseIterable {
         }
     }
 
-    /// Chosen once from FUZZ_TARGET; an unknown name is a usage error, so it
-    /// exits before libFuzzer runs a single input.
+    /// Chosen from FUZZ_TARGET; `fuzzInitialize` has checked it by then.
     static let selected: FuzzTarget = {
-        let name = getenv("FUZZ_TARGET").map { String(cString: $0) } ?? ""
-        if let target = FuzzTarget(rawValue: name) { return target }
-        printError("set FUZZ_TARGET to one of: \(allCases.map(\.rawValue).joined(separator: " "))")
-        exit(2)
+        FuzzTarget(rawValue: getenv("FUZZ_TARGET").map { String(cString: $0) } ?? "") ?? .http_request
     }()
+}
+
+/// Runs once before any input: an unknown FUZZ_TARGET is a usage error,
+/// reported (with the list of targets, which run.sh reads) before libFuzzer
+/// starts, so no crash artifact is written for it.
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzInitialize(_ argc: UnsafeMutableRawPointer?, _ argv: UnsafeMutableRawPointer?) -> CInt {
+    let name = getenv("FUZZ_TARGET").map { String(cString: $0) } ?? ""
+    guard FuzzTarget(rawValue: name) == nil else { return 0 }
+    printError("set FUZZ_TARGET to one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: " "))")
+    _exit(2)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

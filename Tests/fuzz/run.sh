@@ -37,12 +37,12 @@ if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/Sources/BalanceExporter" "$FUZZ_DIR" -
     echo "fuzz: built in $(( $(date +%s) - start )) s"
 fi
 
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/balance-fuzz.XXXXXX")
+cd "$WORK" || exit 1
 # The binary knows its targets: without FUZZ_TARGET it lists them.
 all_targets=$(FUZZ_TARGET= "$BIN" -runs=0 2>&1 </dev/null | sed -n 's/^set FUZZ_TARGET to one of: //p')
 targets=${FUZZ_TARGETS:-$all_targets}
 if [ -z "$targets" ]; then echo "fuzz: no targets"; echo "fuzz: 0 passed, 1 failed"; exit 1; fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/balance-fuzz.XXXXXX")
 echo "fuzz: ${SECONDS_PER_TARGET} s per target; corpora, logs and crash artifacts in $WORK"
 
 dict_for() {
