@@ -7,6 +7,11 @@ public enum Duration {
         ("y", 31_536_000), ("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60), ("s", 1), ("ms", 0.001),
     ]
 
+    /// Prometheus durations are Go `time.Duration`s, int64 nanoseconds (about
+    /// 292 years); beyond that a duration also overflows `format` and
+    /// `SystemClock.sleep`'s integer conversions (FuzzRegressionTests).
+    static let maximumSeconds = Double(Int64.max) / 1e9
+
     /// Seconds, or nil if `text` is not a duration. Units must appear in
     /// decreasing order, each at most once, as Prometheus requires.
     public static func parse(_ text: String) -> Double? {
@@ -25,7 +30,7 @@ public enum Duration {
             total += value * units[unit].seconds
             rest = rest.dropFirst(letters.count)
         }
-        return total
+        return total <= maximumSeconds ? total : nil
     }
 
     /// The shortest Prometheus-style spelling of `seconds` (for messages).

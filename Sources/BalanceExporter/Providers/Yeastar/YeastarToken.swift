@@ -16,6 +16,10 @@ struct YeastarToken: Sendable, Equatable {
     /// Used when neither `expiresIn` nor the JWT's `exp` gives a lifetime:
     /// short, so an unknown lifetime costs a refresh, not a rejected call.
     static let fallbackLifetime: Double = 300
+    /// No access token is trusted longer than the refresh token lives (15
+    /// days, UPSTREAMS.md §2). Unbounded, an `expiresIn` of `1e300` trapped
+    /// the token manager's whole-seconds log field (FuzzRegressionTests).
+    static let maximumLifetime: Double = 15 * 86_400
     static let refreshFraction = 0.8
 
     /// `<tokenHead><token>`; `Bearer ` when no head was sent. A head without a
@@ -29,10 +33,11 @@ struct YeastarToken: Sendable, Equatable {
     }
 
     /// Where the lifetime came from: `expiresIn` (string or number of
-    /// seconds), else the JWT's `exp`, else `fallbackLifetime`.
+    /// seconds), else the JWT's `exp`, else `fallbackLifetime`; at most
+    /// `maximumLifetime`.
     static func lifetime(expiresIn: Double?, jwtExpiry: Double?, now: Double) -> Double {
-        if let expiresIn, expiresIn.isFinite, expiresIn > 0 { return expiresIn }
-        if let jwtExpiry, jwtExpiry.isFinite, jwtExpiry - now > 0 { return jwtExpiry - now }
+        if let expiresIn, expiresIn.isFinite, expiresIn > 0 { return min(expiresIn, maximumLifetime) }
+        if let jwtExpiry, jwtExpiry.isFinite, jwtExpiry - now > 0 { return min(jwtExpiry - now, maximumLifetime) }
         return fallbackLifetime
     }
 }
