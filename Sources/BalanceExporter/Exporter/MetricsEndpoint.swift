@@ -36,9 +36,12 @@ struct MetricsEndpoint: Sendable {
             return (part, RenderCache.validUntil(snapshot))
         }
         // Every balance_* family sorts before process_*: appending keeps the body sorted.
-        var processPart: [UInt8] = []
-        processPart.reserveCapacity(2048)
-        format.render(ProcessMetrics.collect(), into: &processPart)
+        let processPart = cache.processPart(format: format, now: clock.now()) {
+            var part: [UInt8] = []
+            part.reserveCapacity(2048)
+            format.render(ProcessMetrics.collect(), into: &part)
+            return part
+        }
         let codings = request.headers.filter { $0.name.lowercased() == "accept-encoding" }.map(\.value)
         if ExpositionFormat.acceptsGzip(acceptEncoding: codings.isEmpty ? nil : codings.joined(separator: ",")),
            let prefix = cache.gzipPrefix(format: format, key: key, now: clock.now(), render: render),

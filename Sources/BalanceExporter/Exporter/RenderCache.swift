@@ -20,6 +20,24 @@ final class RenderCache: Sendable {
     }
 
     private let entries = Mutex<[ExpositionFormat: Entry]>([:])
+    private let processParts = Mutex<[ExpositionFormat: (time: Double, bytes: [UInt8])]>([:])
+
+    /// How long the rendered process metrics are reused. Reading /proc is
+    /// most of a cached scrape's cost; scrapes come seconds apart, so a
+    /// value at most this old is as good as a fresh one, and a burst of
+    /// scrapes (several Prometheus replicas, a benchmark) reads /proc once.
+    static let processMetricsLifetime: Double = 1
+
+    /// The rendered process metrics (ending the body: `# EOF` in OpenMetrics),
+    /// re-rendered when older than `processMetricsLifetime`.
+    func processPart(format: ExpositionFormat, now: Double, render: () -> [UInt8]) -> [UInt8] {
+        if let part = processParts.withLock({ $0[format] }), now >= part.time, now - part.time < Self.processMetricsLifetime {
+            return part.bytes
+        }
+        let bytes = render()
+        processParts.withLock { $0[format] = (now, bytes) }
+        return bytes
+    }
 
     /// The cached bytes for `format`, or those `render` produces (and are cached).
     func body(format: ExpositionFormat, key: Key, now: Double,
