@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs the test suite under ThreadSanitizer and AddressSanitizer, each in its
+# own scratch directory (.build-tsan, .build-asan) so the normal .build is
+# not invalidated. Prints each run's test counts and sanitizer reports, then
+# `sanitizers: N passed, N failed` (tests over both runs; every sanitizer
+# report and every run that died without a summary counts as a failure).
+#
+#   Tests/hardening/sanitizers.sh [thread|address ...]   (default: both)
+#
+# Skipped under the sanitizers (see README.md): the suites that spend their
+# time in external programs rather than in our code -- a real Prometheus
+# (PrometheusEndToEndTests) and the Python dashboard/rule checks
+# (DashboardRulesTests). They are run by the plain `swift test`.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+sanitizers=("$@")
+[ ${#sanitizers[@]} -eq 0 ] && sanitizers=(thread address)
+skips=(--skip PrometheusEndToEndTests --skip DashboardRulesTests)
+
+total_passed=0
+total_failed=0
+for sanitizer in "${sanitizers[@]}"; do
+  case "$sanitizer" in
+    thread) scratch=.build-tsan ;;
+    address) scratch=.build-asan ;;
+    *) echo "unknown sanitizer: $sanitizer" >&2; exit 2 ;;
+  esac
+  log="$scratch/sanitizer-run.log"
+  mkdir -p "$scratch"
+  started=$(date +%s)
+  # halt_on_error=0: report every race, not only the first; the run still
+  # exits non-zero when anything was reported.
+  TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+  ASAN_OPTIONS="detect_leaks=1 ${ASAN_OPTIONS:-}" \
+    swift test --sanitize="$sanitizer" --scratch-path "$scratch" "${skips[@]}" >"$log" 2>&1
+  status=$?
+  seconds=$(( $(date +%s) - started ))
+  summary="$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' "$log" | tail -1)"
+  reports="$(grep -cE '^(WARNING: ThreadSanitizer|==[0-9]+==ERROR: (AddressSanitizer|LeakSanitizer))' "$log")"
+  if [ -n "$summary" ]; then
+    executed="$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")"
+    failures="$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")"
+  else
+    executed=0
+    failures=1  # the run died (or did not build) before its summary
+  fi
+  passed=$(( executed - failures ))
+  failed=$(( failures + reports ))
+  total_passed=$(( total_passed + passed ))
+  total_failed=$(( total_failed + failed ))
+  echo "$sanitizer: exit $status, $passed passed, $failures failed, $reports sanitizer report(s), ${seconds}s (log: $log)"
+  grep -E -A12 '^(WARNING: ThreadSanitizer|==[0-9]+==ERROR: )' "$log" | head -80
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    echo "$sanitizer: non-zero exit without a failing test or report; see $log"
+    total_failed=$(( total_failed + 1 ))
+  fi
+done
+echo "sanitizers: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
