@@ -43,7 +43,7 @@ else
 fi
 trap - EXIT
 errors="$(grep -c 'level=error' "$log" || true)"
-echo "exporter log: $errors error line(s) (the demo's flaky account logs some by design)"
+echo "exporter log: $errors line(s) at level=error (kept at $log)"
 passed="$(grep -c '^PASS' "$report" || true)"
 failed="$(grep -c '^FAIL' "$report" || true)"
 rm -f "$report"
