@@ -75,6 +75,9 @@ if flags.configCheck {
 }
 
 logger.info("starting balance_exporter", ["version": BuildInfo.version, "revision": BuildInfo.revision, "swift": BuildInfo.swiftVersion])
+// Handlers first: a SIGHUP sent as soon as the port answers must reload, not kill.
+let upstreams = demo
+let signals = Signals.install(exporter, logger: logger, cleanup: { upstreams?.stop() })
 do {
     try exporter.start()
 } catch {
@@ -87,5 +90,4 @@ do {
     exit(1)
 }
 
-let upstreams = demo
-Signals.serveUntilTerminated(exporter, logger: logger, cleanup: { upstreams?.stop() })
+signals.wait()

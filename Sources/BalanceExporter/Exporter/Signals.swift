@@ -7,6 +7,23 @@ import Foundation
 public enum Signals {
     public static func serveUntilTerminated(_ exporter: Exporter, logger: Logger, grace: Double = 1.5,
                                             cleanup: @escaping @Sendable () -> Void = {}) -> Never {
+        install(exporter, logger: logger, grace: grace, cleanup: cleanup).wait()
+    }
+
+    /// The installed handlers; `wait()` serves until a terminating signal.
+    public struct Installed {
+        let sources: [DispatchSourceSignal]
+
+        public func wait() -> Never {
+            withExtendedLifetime(sources) { dispatchMain() }
+        }
+    }
+
+    /// Installs the handlers without waiting. Call it before
+    /// `Exporter.start()`: once the port answers, a SIGHUP or SIGTERM must
+    /// already be handled, not hit the default action (terminate).
+    public static func install(_ exporter: Exporter, logger: Logger, grace: Double = 1.5,
+                               cleanup: @escaping @Sendable () -> Void = {}) -> Installed {
         for signalNumber in [SIGTERM, SIGINT, SIGHUP] { signal(signalNumber, SIG_IGN) }
         let queue = DispatchQueue(label: "balance_exporter.signals")
         var sources: [DispatchSourceSignal] = []
@@ -29,6 +46,6 @@ public enum Signals {
         }
         hangup.resume()
         sources.append(hangup)
-        withExtendedLifetime(sources) { dispatchMain() }
+        return Installed(sources: sources)
     }
 }
