@@ -5,11 +5,6 @@ import Foundation
 /// in-flight responses finish and exit 0; SIGHUP reloads the configuration.
 /// Signals are delivered to dispatch sources, never async-signal handlers.
 public enum Signals {
-    public static func serveUntilTerminated(_ exporter: Exporter, logger: Logger, grace: Double = 1.5,
-                                            cleanup: @escaping @Sendable () -> Void = {}) -> Never {
-        install(exporter, logger: logger, grace: grace, cleanup: cleanup).wait()
-    }
-
     /// The installed handlers; `wait()` serves until a terminating signal.
     public struct Installed {
         let sources: [DispatchSourceSignal]
