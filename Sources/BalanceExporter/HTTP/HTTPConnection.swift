@@ -128,12 +128,28 @@ struct HTTPConnection {
             bytes.append(contentsOf: tail)
             return write(bytes)
         }
+        let parts = [head, body, tail]
+        return writeAll(head.count + body.count + tail.count) { (offset) throws(SocketError) -> Int in
+            try Self.gatherSend(socket, parts, from: offset)
+        }
+    }
+
+    /// Writes all of `bytes` within writeTimeout; false when the client
+    /// vanished or stopped reading (the connection is then dropped).
+    private func write(_ bytes: [UInt8]) -> Bool {
+        writeAll(bytes.count) { (offset) throws(SocketError) -> Int in
+            try socket.send(bytes, from: offset)
+        }
+    }
+
+    /// Calls `send(offset)` until `total` bytes are out, waiting for the
+    /// socket to drain while the kernel takes nothing, within writeTimeout.
+    private func writeAll(_ total: Int, _ send: (Int) throws(SocketError) -> Int) -> Bool {
         let deadline = Self.now() + limits.writeTimeout
-        let total = head.count + body.count + tail.count
         var offset = 0
         do {
             while offset < total {
-                let sent = try Self.gatherSend(socket, [head, body, tail], from: offset)
+                let sent = try send(offset)
                 if sent > 0 {
                     offset += sent
                     continue
@@ -147,6 +163,7 @@ struct HTTPConnection {
             }
             return true
         } catch {
+            // EPIPE / ECONNRESET: the client left mid-answer. Its problem, not ours.
             logger.debug("write failed", ["err": error.description])
             return false
         }
@@ -192,33 +209,6 @@ struct HTTPConnection {
             case EAGAIN, EWOULDBLOCK: return 0
             default: throw .makeFailed("sendmsg")
             }
-        }
-    }
-
-    /// Writes all of `bytes` within writeTimeout; false when the client
-    /// vanished or stopped reading (the connection is then dropped).
-    private func write(_ bytes: [UInt8]) -> Bool {
-        let deadline = Self.now() + limits.writeTimeout
-        var offset = 0
-        do {
-            while offset < bytes.count {
-                let sent = try socket.send(bytes, from: offset)
-                if sent > 0 {
-                    offset += sent
-                    continue
-                }
-                let remaining = deadline - Self.now()
-                guard remaining > 0 else {
-                    logger.debug("write timed out", ["timeout": "\(limits.writeTimeout)"])
-                    return false
-                }
-                _ = try Socket.poll([socket], events: Socket.writable, timeout: remaining)
-            }
-            return true
-        } catch {
-            // EPIPE / ECONNRESET: the client left mid-answer. Its problem, not ours.
-            logger.debug("write failed", ["err": error.description])
-            return false
         }
     }
 
