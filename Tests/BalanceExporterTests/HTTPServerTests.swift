@@ -289,12 +289,14 @@ final class HTTPServerTests: XCTestCase {
         }
         server.shutdown(grace: 1)
         clients.forEach { $0.close() }
-        // Connection threads close their own descriptors just after shutdown returns.
+        // Connection threads close their own descriptors just after shutdown
+        // returns. Earlier tests' teardown may close descriptors meanwhile, so
+        // a leak shows as more than before, not as a difference.
         let deadline = RawHTTPConnection.now() + 2
-        while openDescriptors() != before && RawHTTPConnection.now() < deadline {
+        while openDescriptors() > before && RawHTTPConnection.now() < deadline {
             _ = try? Socket.poll([], events: 0, timeout: 0.01)
         }
-        XCTAssertEqual(openDescriptors(), before)
+        XCTAssertLessThanOrEqual(openDescriptors(), before)
     }
     #endif
 
