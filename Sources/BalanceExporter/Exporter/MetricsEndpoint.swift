@@ -44,8 +44,7 @@ struct MetricsEndpoint: Sendable {
         }
         let codings = request.headers.filter { $0.name.lowercased() == "accept-encoding" }.map(\.value)
         if ExpositionFormat.acceptsGzip(acceptEncoding: codings.isEmpty ? nil : codings.joined(separator: ",")),
-           let prefix = cache.gzipPrefix(format: format, key: key, now: clock.now(), render: render),
-           let body = Gzip.finish(prefix, tail: processPart) {
+           let body = cache.gzipBody(format: format, key: key, now: clock.now(), process: processPart, render: render) {
             return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Content-Encoding", "gzip"),
                                                        ("Vary", "Accept-Encoding")],
                                 body: body, omitBody: request.method == "HEAD")
@@ -55,7 +54,7 @@ struct MetricsEndpoint: Sendable {
         var response = HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)],
                                     body: cache.body(format: format, key: key, now: clock.now(), render: render),
                                     omitBody: request.method == "HEAD")
-        response.bodyTail = processPart
+        response.bodyTail = processPart.bytes
         return response
     }
 }

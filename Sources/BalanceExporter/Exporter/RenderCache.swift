@@ -17,10 +17,18 @@ final class RenderCache: Sendable {
         var validUntil: Double
         var body: [UInt8]
         var gzip: Gzip.Prefix?
+        /// The whole gzip body for the process part rendered at `processTime`.
+        var gzipBody: (processTime: Double, bytes: [UInt8])?
     }
 
     private let entries = Mutex<[ExpositionFormat: Entry]>([:])
-    private let processParts = Mutex<[ExpositionFormat: (time: Double, bytes: [UInt8])]>([:])
+    private let processParts = Mutex<[ExpositionFormat: ProcessPart]>([:])
+
+    /// Rendered process metrics and when they were rendered.
+    struct ProcessPart {
+        var time: Double
+        var bytes: [UInt8]
+    }
 
     /// How long the rendered process metrics are reused. Reading /proc is
     /// most of a cached scrape's cost; scrapes come seconds apart, so a
@@ -30,12 +38,31 @@ final class RenderCache: Sendable {
 
     /// The rendered process metrics (ending the body: `# EOF` in OpenMetrics),
     /// re-rendered when older than `processMetricsLifetime`.
-    func processPart(format: ExpositionFormat, now: Double, render: () -> [UInt8]) -> [UInt8] {
+    func processPart(format: ExpositionFormat, now: Double, render: () -> [UInt8]) -> ProcessPart {
         if let part = processParts.withLock({ $0[format] }), now >= part.time, now - part.time < Self.processMetricsLifetime {
-            return part.bytes
+            return part
         }
-        let bytes = render()
-        processParts.withLock { $0[format] = (now, bytes) }
+        let part = ProcessPart(time: now, bytes: render())
+        processParts.withLock { $0[format] = part }
+        return part
+    }
+
+    /// The whole gzip body (cached part + `process` part), made once per
+    /// cached entry and process part; nil if zlib failed.
+    func gzipBody(format: ExpositionFormat, key: Key, now: Double, process: ProcessPart,
+                  render: () -> (body: [UInt8], validUntil: Double)) -> [UInt8]? {
+        if let entry = entries.withLock({ $0[format] }), entry.key == key, now < entry.validUntil,
+           let finished = entry.gzipBody, finished.processTime == process.time {
+            return finished.bytes
+        }
+        guard let prefix = gzipPrefix(format: format, key: key, now: now, render: render),
+              let bytes = Gzip.finish(prefix, tail: process.bytes) else { return nil }
+        entries.withLock { entries in
+            if var entry = entries[format], entry.key == key, entry.gzip?.bytes == prefix.bytes {
+                entry.gzipBody = (process.time, bytes)
+                entries[format] = entry
+            }
+        }
         return bytes
     }
 
