@@ -177,7 +177,7 @@ public final class Exporter: ExporterEndpoints {
         for warning in prepared.warnings { logger.warn(warning) }
         let byProvider = Dictionary(grouping: prepared.config.accounts, by: \.provider).mapValues(\.count)
         logger.info("configuration loaded", ["source": prepared.config.source, "accounts": "\(prepared.config.accounts.count)",
-                                             "providers": byProvider.keys.sorted().map { "\($0)=\(byProvider[$0]!)" }.joined(separator: ",")])
+                                             "providers": byProvider.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
     }
 
     public var isReady: Bool { state.withLock { $0.config != nil && $0.server != nil } }
