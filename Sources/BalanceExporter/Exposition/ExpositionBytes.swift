@@ -15,6 +15,32 @@ enum ExpositionBytes {
     /// `escapeQuote`, `"` -> `\"`. Label values escape all three in both
     /// formats; HELP escapes the quote only in OpenMetrics (0.0.4 HELP must
     /// not: promtool rejects `\"` there, see exposition_formats).
+    /// One family in either format: HELP (if any), TYPE, then each sample
+    /// as `sampleName{labels} value`. The formats differ only in the names,
+    /// the type word and whether HELP escapes `"`.
+    static func appendFamily(_ family: MetricFamily, familyName: String, sampleName: String, typeName: String,
+                             helpEscapesQuote: Bool, into buffer: inout [UInt8]) {
+        if !family.descriptor.help.isEmpty {
+            buffer.append(contentsOf: "# HELP ".utf8)
+            buffer.append(contentsOf: familyName.utf8)
+            buffer.append(0x20)
+            appendEscaped(family.descriptor.help, escapeQuote: helpEscapesQuote, into: &buffer)
+            buffer.append(newline)
+        }
+        buffer.append(contentsOf: "# TYPE ".utf8)
+        buffer.append(contentsOf: familyName.utf8)
+        buffer.append(0x20)
+        buffer.append(contentsOf: typeName.utf8)
+        buffer.append(newline)
+        for sample in family.samples {
+            buffer.append(contentsOf: sampleName.utf8)
+            appendLabels(sample.labels, into: &buffer)
+            buffer.append(0x20)
+            appendValue(sample.value, into: &buffer)
+            buffer.append(newline)
+        }
+    }
+
     static func appendEscaped(_ text: String, escapeQuote: Bool, into buffer: inout [UInt8]) {
         for byte in text.utf8 {
             switch byte {

@@ -22,25 +22,8 @@ public enum OpenMetricsWriter {
     public static func render(_ families: [MetricFamily], into buffer: inout [UInt8], terminate: Bool = true) {
         for family in ExpositionOrder.prepare(families) {
             let (familyName, sampleName, typeName) = names(family.descriptor)
-            if !family.descriptor.help.isEmpty {
-                buffer.append(contentsOf: "# HELP ".utf8)
-                buffer.append(contentsOf: familyName.utf8)
-                buffer.append(0x20)
-                ExpositionBytes.appendEscaped(family.descriptor.help, escapeQuote: true, into: &buffer)
-                buffer.append(ExpositionBytes.newline)
-            }
-            buffer.append(contentsOf: "# TYPE ".utf8)
-            buffer.append(contentsOf: familyName.utf8)
-            buffer.append(0x20)
-            buffer.append(contentsOf: typeName.utf8)
-            buffer.append(ExpositionBytes.newline)
-            for sample in family.samples {
-                buffer.append(contentsOf: sampleName.utf8)
-                ExpositionBytes.appendLabels(sample.labels, into: &buffer)
-                buffer.append(0x20)
-                ExpositionBytes.appendValue(sample.value, into: &buffer)
-                buffer.append(ExpositionBytes.newline)
-            }
+            ExpositionBytes.appendFamily(family, familyName: familyName, sampleName: sampleName, typeName: typeName,
+                                         helpEscapesQuote: true, into: &buffer)
         }
         if terminate { buffer.append(contentsOf: "# EOF\n".utf8) }
     }

@@ -15,23 +15,8 @@ public enum TextFormatWriter {
     public static func render(_ families: [MetricFamily], into buffer: inout [UInt8]) {
         for family in ExpositionOrder.prepare(families) {
             let name = family.descriptor.name
-            if !family.descriptor.help.isEmpty {
-                buffer.append(contentsOf: "# HELP ".utf8)
-                buffer.append(contentsOf: name.utf8)
-                buffer.append(0x20)
-                ExpositionBytes.appendEscaped(family.descriptor.help, escapeQuote: false, into: &buffer)
-                buffer.append(ExpositionBytes.newline)
-            }
-            buffer.append(contentsOf: "# TYPE ".utf8)
-            buffer.append(contentsOf: name.utf8)
-            buffer.append(contentsOf: typeName(family.descriptor.type).utf8)
-            for sample in family.samples {
-                buffer.append(contentsOf: name.utf8)
-                ExpositionBytes.appendLabels(sample.labels, into: &buffer)
-                buffer.append(0x20)
-                ExpositionBytes.appendValue(sample.value, into: &buffer)
-                buffer.append(ExpositionBytes.newline)
-            }
+            ExpositionBytes.appendFamily(family, familyName: name, sampleName: name, typeName: typeName(family.descriptor.type),
+                                         helpEscapesQuote: false, into: &buffer)
         }
     }
 
@@ -44,8 +29,8 @@ public enum TextFormatWriter {
 
     private static func typeName(_ type: MetricType) -> String {
         switch type {
-        case .gauge, .info: return " gauge\n"
-        case .counter: return " counter\n"
+        case .gauge, .info: return "gauge"
+        case .counter: return "counter"
         }
     }
 }
