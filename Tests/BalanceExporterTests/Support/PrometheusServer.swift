@@ -95,12 +95,7 @@ final class PrometheusServer {
 
 /// Fail on CI, skip elsewhere, when the Prometheus server is not installed.
 func prometheusMissing(file: StaticString = #filePath, line: UInt = #line) throws {
-    let message = "prometheus not found on PATH (install Debian's `prometheus` package)"
-    if ProcessInfo.processInfo.environment["CI"] == "true" {
-        XCTFail(message, file: file, line: line)
-    } else {
-        throw XCTSkip(message, file: file, line: line)
-    }
+    try componentMissing("prometheus not found on PATH (install Debian's `prometheus` package)", file: file, line: line)
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.

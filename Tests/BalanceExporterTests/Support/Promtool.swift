@@ -33,7 +33,12 @@ func promtoolCheckMetrics(_ body: [UInt8]) throws -> (exitCode: Int32, output: S
 /// What a test does when promtool is absent: fail on CI (`CI=true`), where
 /// the tool is expected to be installed, skip elsewhere.
 func promtoolMissing(file: StaticString = #filePath, line: UInt = #line) throws {
-    let message = "promtool not found on PATH (install Debian's `prometheus` package)"
+    try componentMissing("promtool not found on PATH (install Debian's `prometheus` package)", file: file, line: line)
+}
+
+/// A test component (a tool, a module) is not installed: a failure on CI
+/// (`CI=true`), where `.ci/run` installs it, a skip elsewhere.
+func componentMissing(_ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
     if ProcessInfo.processInfo.environment["CI"] == "true" {
         XCTFail(message, file: file, line: line)
     } else {
