@@ -13,7 +13,8 @@ let package = Package(
     targets: [
         // The system zlib, for gzip responses (headers: apt-get install zlib1g-dev).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "BalanceExporter", dependencies: ["CZlib"]),
+        .target(name: "BalanceExporter", dependencies: ["CZlib"],
+                swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
         .executableTarget(name: "balance_exporter", dependencies: ["BalanceExporter"]),
         .testTarget(name: "BalanceExporterTests", dependencies: ["BalanceExporter"]),
     ],

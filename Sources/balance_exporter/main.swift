@@ -1,5 +1,14 @@
 import BalanceExporter
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // flags/env -> Config -> Exporter; signals. Exit codes: 0 ok, 1 runtime or
 // configuration failure, 2 usage error.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,7 +43,7 @@ public enum SecretFile {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ReadError(path: path, reason: "not valid UTF-8")
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.trimmingWhitespace()
     }
 
     /// True when users other than the owner and group can read the file.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Answers a scrape: refreshes due accounts within the scrape's budget,
 /// then renders the cache in the negotiated format.
@@ -17,7 +21,7 @@ struct MetricsEndpoint: Sendable {
 
     /// The scrape's budget: Prometheus's timeout minus the margin.
     static func budget(scrapeTimeoutHeader: String?, default defaultBudget: Double) -> Double {
-        guard let header = scrapeTimeoutHeader, let timeout = Double(header.trimmingCharacters(in: .whitespaces)),
+        guard let header = scrapeTimeoutHeader, let timeout = Double(header.trimmingWhitespace()),
               timeout.isFinite, timeout > 0 else { return defaultBudget }
         return max(0, timeout - timeoutMargin)
     }

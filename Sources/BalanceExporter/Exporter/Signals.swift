@@ -1,5 +1,14 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The process's signal handling: SIGTERM and SIGINT stop accepting, let
 /// in-flight responses finish and exit 0; SIGHUP reloads the configuration.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Time, injected: the engine, token lifetimes and rate limits read it, so
 /// tests advance a test clock instead of sleeping.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One simulated Tencent Cloud account as `DescribeAccountBalance` reports
 /// it. Every field is optional (absent from the response when nil); amounts

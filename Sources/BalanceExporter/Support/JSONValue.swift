@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One JSON value of any shape, decoded with `JSONDecoder` and encoded with
 /// `JSONEncoder` (the product owner's rule: JSON through Codable). The
@@ -156,7 +160,7 @@ extension JSONValue {
         case .number(let number):
             return number
         case .string(let text):
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimmingWhitespace()
             // Only the characters of a JSON number: `"[1]"` or `"{}"` must not decode.
             guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ Self.numberCharacters.contains($0) }) else { return nil }
             return JSONValue.parse(Array(trimmed.utf8))?.number
@@ -231,6 +235,6 @@ public enum JSONNumber: Sendable, Equatable {
 
     /// `decimal` to the nearest Double, through its decimal text.
     public static func nearestDouble(_ decimal: Decimal) -> Double {
-        Double("\(decimal)") ?? NSDecimalNumber(decimal: decimal).doubleValue
+        Double("\(decimal)") ?? .nan
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The Tencent Cloud provider: prepaid balance from the billing API's
 /// `DescribeAccountBalance`, signed with TC3-HMAC-SHA256.

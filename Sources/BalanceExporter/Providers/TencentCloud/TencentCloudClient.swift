@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Reads one account's balance with `DescribeAccountBalance` (billing API
 /// 2018-07-09): the I/O edge around the pure signer and mapping.
@@ -66,9 +70,9 @@ final class TencentCloudClient: BalanceProvider {
     static func redacted(_ error: ProviderError, _ credentials: TencentCredentials) -> ProviderError {
         var error = error
         for secret in [credentials.secretKey, credentials.token].compactMap({ $0 }) where secret.count >= 4 {
-            error.message = error.message.replacingOccurrences(of: secret, with: "<redacted>")
-            error.code = error.code?.replacingOccurrences(of: secret, with: "<redacted>")
-            error.requestID = error.requestID?.replacingOccurrences(of: secret, with: "<redacted>")
+            error.message = error.message.replacing( secret, with: "<redacted>")
+            error.code = error.code?.replacing( secret, with: "<redacted>")
+            error.requestID = error.requestID?.replacing( secret, with: "<redacted>")
         }
         return error
     }

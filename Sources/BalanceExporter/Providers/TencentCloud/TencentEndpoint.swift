@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Where one Tencent Cloud API is reached and how it is signed for, pure.
 struct TencentEndpoint: Sendable, Equatable {

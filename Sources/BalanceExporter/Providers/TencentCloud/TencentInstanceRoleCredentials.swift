@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Temporary credentials of the CVM instance's CAM role, from the metadata
 /// service: `GET /latest/meta-data/cam/security-credentials/` names the role,

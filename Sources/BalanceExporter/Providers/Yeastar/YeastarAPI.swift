@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The two Yeastar Partner Portal calls as HTTP exchanges: building requests
 /// is pure (`tokenRequest`, `balanceRequest`), `send` is the only I/O.

@@ -41,7 +41,7 @@ final class YeastarSecrets: Sendable {
         values += values.map(YeastarForm.escape)
         var out = text
         for value in Set(values).sorted(by: { $0.count > $1.count }) where !value.isEmpty {
-            out = out.replacingOccurrences(of: value, with: Self.placeholder)
+            out = out.replacing(value, with: Self.placeholder)
         }
         return out
     }
