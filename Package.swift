@@ -13,7 +13,9 @@ let package = Package(
     targets: [
         // The system zlib, for gzip responses (headers: apt-get install zlib1g-dev).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "BalanceExporter", dependencies: ["CZlib"]),
+        // The system OpenSSL, for the upstream transport's TLS (headers: apt-get install libssl-dev).
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        .target(name: "BalanceExporter", dependencies: ["CZlib", "COpenSSL"]),
         .executableTarget(name: "balance_exporter", dependencies: ["BalanceExporter"]),
         .testTarget(name: "BalanceExporterTests", dependencies: ["BalanceExporter"]),
     ],
