@@ -40,8 +40,24 @@ final class TLSContext: @unchecked Sendable {
         guard copenssl_ctx_require_tls12(context) == 1 else { throw .network("TLS setup failed") }
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
         copenssl_ctx_configure(context)
-        let loaded = caFile.map { SSL_CTX_load_verify_locations(context, $0, nil) } ?? SSL_CTX_set_default_verify_paths(context)
+        let loaded = caFile.map { SSL_CTX_load_verify_locations(context, $0, nil) } ?? Self.loadSystemTrust(context)
         guard loaded == 1 else { throw .network("TLS setup failed: CA certificates not loaded") }
+    }
+
+    /// Bundles of the common distributions, as Go's crypto/x509 knows them.
+    static let knownBundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"]
+
+    /// OpenSSL's default verify paths (`SSL_CERT_FILE` / `SSL_CERT_DIR`, else
+    /// its OPENSSLDIR). On Debian those are symlinks shipped by the `openssl`
+    /// package, not by `libssl3`: an image with the library and a CA bundle
+    /// but without them (hand-assembled, distroless-style) would trust
+    /// nothing, so when the default file is missing the bundle is loaded directly.
+    private static func loadSystemTrust(_ context: OpaquePointer) -> Int32 {
+        guard SSL_CTX_set_default_verify_paths(context) == 1 else { return 0 }
+        let environment = getenv(String(cString: X509_get_default_cert_file_env())).map { String(cString: $0) }
+        let defaultFile = environment ?? String(cString: X509_get_default_cert_file())
+        guard access(defaultFile, R_OK) != 0, let bundle = knownBundles.first(where: { access($0, R_OK) == 0 }) else { return 1 }
+        return SSL_CTX_load_verify_locations(context, bundle, nil)
     }
 
     deinit { SSL_CTX_free(pointer) }
