@@ -49,7 +49,7 @@ enum HTTPRequestWriter {
     static let managedHeaders: Set<String> = ["content-length", "transfer-encoding", "connection"]
 
     static func encode(_ request: UpstreamRequest, to target: UpstreamTarget) throws(TransportError) -> [UInt8] {
-        guard !request.method.isEmpty, request.method.utf8.allSatisfy(HTTPResponseReader.isTokenByte) else {
+        guard !request.method.isEmpty, request.method.utf8.allSatisfy(ASCII.isTokenByte) else {
             throw .network("invalid request method")
         }
         var head = "\(request.method) \(target.requestTarget) HTTP/1.1\r\n"
@@ -58,7 +58,7 @@ enum HTTPRequestWriter {
         }
         for (name, value) in request.headers where !managedHeaders.contains(name.lowercased()) {
             // A CR or LF in a value would let it smuggle another header or request.
-            guard !name.isEmpty, name.utf8.allSatisfy(HTTPResponseReader.isTokenByte),
+            guard !name.isEmpty, name.utf8.allSatisfy(ASCII.isTokenByte),
                   !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 })
             else { throw .network("invalid request header") }
             head += "\(name): \(value)\r\n"

@@ -226,8 +226,8 @@ struct HTTPResponseReader {
     /// `HTTP/1.x SP 3DIGIT [SP reason]` (RFC 9112 §4); the reason is ignored.
     static func statusCode(_ line: ArraySlice<UInt8>) throws(TransportError) -> Int {
         let bytes = Array(line)
-        guard bytes.count >= 12, bytes[0..<7].elementsEqual("HTTP/1.".utf8), isDigit(bytes[7]), bytes[8] == 0x20,
-              bytes[9..<12].allSatisfy(isDigit), bytes.count == 12 || bytes[12] == 0x20
+        guard bytes.count >= 12, bytes[0..<7].elementsEqual("HTTP/1.".utf8), ASCII.isDigit(bytes[7]), bytes[8] == 0x20,
+              bytes[9..<12].allSatisfy(ASCII.isDigit), bytes.count == 12 || bytes[12] == 0x20
         else { throw malformed }
         let code = bytes[9..<12].reduce(0) { $0 * 10 + Int($1 - 0x30) }
         guard code >= 100 else { throw malformed }
@@ -238,7 +238,7 @@ struct HTTPResponseReader {
     /// space before the colon and no obsolete line folding (RFC 9112 §5.1-5.2).
     static func header(_ line: ArraySlice<UInt8>) throws(TransportError) -> (String, String) {
         guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex,
-              line[..<colon].allSatisfy(isTokenByte)
+              line[..<colon].allSatisfy(ASCII.isTokenByte)
         else { throw malformed }
         let value = trimmed(line[(colon + 1)...])
         guard !value.contains(where: { $0 == 0 || $0 == 0x0A }) else { throw malformed }
@@ -258,7 +258,7 @@ struct HTTPResponseReader {
     /// A non-negative decimal of at most 18 digits (no sign, no spaces).
     static func decimal(_ text: String) -> Int? {
         let bytes = Array(text.utf8)
-        guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy(isDigit) else { return nil }
+        guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy(ASCII.isDigit) else { return nil }
         return bytes.reduce(0) { $0 * 10 + Int($1 - 0x30) }
     }
 
@@ -273,9 +273,7 @@ struct HTTPResponseReader {
         String(decoding: trimmed(ArraySlice(text.utf8)), as: UTF8.self)
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
-
-    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == ASCII.space || byte == ASCII.tab }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
@@ -283,15 +281,6 @@ struct HTTPResponseReader {
         case 0x41...0x46: return byte - 0x41 + 10
         case 0x61...0x66: return byte - 0x61 + 10
         default: return nil
-        }
-    }
-
-    /// RFC 9110 §5.6.2 tchar: header names and methods (the request writer checks with it too).
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-        case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
-        default: return false
         }
     }
 }
