@@ -13,7 +13,11 @@ let package = Package(
     targets: [
         // The system zlib, for gzip responses (headers: apt-get install zlib1g-dev).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "BalanceExporter", dependencies: ["CZlib"],
+        // The system OpenSSL, for the upstream transport's TLS (headers: apt-get install libssl-dev).
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // MemberImportVisibility: a file sees only the members of modules it imports itself, so one
+        // stray `import Foundation` cannot let the others use full Foundation unnoticed.
+        .target(name: "BalanceExporter", dependencies: ["CZlib", "COpenSSL"],
                 swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
         .executableTarget(name: "balance_exporter", dependencies: ["BalanceExporter"]),
         .testTarget(name: "BalanceExporterTests", dependencies: ["BalanceExporter"]),

@@ -16,7 +16,7 @@ final class DemoUpstreamsTests: XCTestCase {
 
     /// Every configured account's client, built exactly as the exporter builds them.
     private func providers(_ demo: DemoUpstreams, clock: TestClock) throws -> [String: any BalanceProvider] {
-        let context = ProviderContext(transport: URLSessionTransport(), clock: clock, logger: .discard,
+        let context = ProviderContext(transport: SocketTransport(), clock: clock, logger: .discard,
                                       environment: [:], userAgent: "test")
         var providers: [String: any BalanceProvider] = [:]
         for account in demo.config.accounts {

@@ -1,8 +1,9 @@
 import XCTest
 
 /// A short libFuzzer run of every decoder of untrusted input
-/// (Tests/fuzz/run.sh): the request parser, Accept and Accept-Encoding, the
-/// configuration, durations, both providers' responses and the writers.
+/// (Tests/fuzz/run.sh): the request parser, the upstream response parser,
+/// Accept and Accept-Encoding, the configuration, durations, both providers'
+/// responses and the writers.
 /// Long runs: `Tests/fuzz/run.sh 3600` (Tests/fuzz/README.md).
 final class FuzzSmokeTests: XCTestCase {
     func testEveryFuzzTargetSurvivesAShortRun() throws {

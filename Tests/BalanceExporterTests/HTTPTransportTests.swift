@@ -1,28 +1,96 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import XCTest
 @testable import BalanceExporter
 
-/// How URLSession's failures become the engine's reasons. The live tests
-/// cover refused connections, timeouts and oversized bodies over real
-/// sockets; an unresolvable host cannot be produced here without asking a
-/// DNS server off this machine, so its mapping is checked directly.
+/// The transport's values, no socket: how its failures become the engine's
+/// reasons, where a URL leads (`UpstreamTarget`) and the exact request bytes
+/// (`HTTPRequestWriter`). SocketTransportTests sends them over real sockets.
 final class HTTPTransportTests: XCTestCase {
-    func testURLErrorsMapToReasonsWithoutTheURL() {
-        let cases: [(URLError.Code, String)] = [
-            (.cannotFindHost, "host not found"), (.dnsLookupFailed, "host not found"),
-            (.cannotConnectToHost, "connection refused"), (.networkConnectionLost, "connection lost"),
-            (.serverCertificateUntrusted, "TLS handshake failed"),
-        ]
-        for (code, text) in cases {
-            let error = URLError(code, userInfo: [NSURLErrorFailingURLStringErrorKey: "https://user:secret@example.com/"])
-            XCTAssertEqual(URLSessionTransport.describe(error), text)
+    func testFailuresMapToTheEnginesReasons() {
+        for text in ["host not found", "connection refused", "connection lost", "TLS handshake failed", "bad server response"] {
             XCTAssertEqual(TransportError.network(text).reason, .network)
-            XCTAssertFalse(URLSessionTransport.describe(error).contains("secret"))
         }
+        XCTAssertEqual(TransportError.cancelled.reason, .network)
         XCTAssertEqual(TransportError.timeout.reason, .timeout)
         XCTAssertEqual(TransportError.bodyTooLarge(1 << 20).reason, .bad_response)
+        XCTAssertEqual(TransportError.bodyTooLarge(1 << 20).description, "response body larger than 1048576 bytes")
+    }
+
+    // MARK: Target
+
+    func testTargetsFromURLs() throws {
+        let cases: [(String, host: String, port: Int, secure: Bool, hostHeader: String, requestTarget: String)] = [
+            ("http://127.0.0.1:8080/a%20b/c?x=1&y=%2F", "127.0.0.1", 8080, false, "127.0.0.1:8080", "/a%20b/c?x=1&y=%2F"),
+            ("https://billing.tencentcloudapi.com/", "billing.tencentcloudapi.com", 443, true, "billing.tencentcloudapi.com", "/"),
+            ("HTTPS://Example.com:443", "Example.com", 443, true, "Example.com", "/"),
+            ("https://example.com:80/p", "example.com", 80, true, "example.com:80", "/p"),
+            ("http://example.com:80?q=1", "example.com", 80, false, "example.com", "/?q=1"),
+            ("http://[::1]:9788/metrics", "::1", 9788, false, "[::1]:9788", "/metrics"),
+            ("http://localhost/openapi/v1.0/get_token#fragment", "localhost", 80, false, "localhost", "/openapi/v1.0/get_token"),
+        ]
+        for (text, host, port, secure, hostHeader, requestTarget) in cases {
+            let target = try UpstreamTarget(XCTUnwrap(URL(string: text)))
+            XCTAssertEqual([target.host, "\(target.port)", "\(target.secure)", target.hostHeader, target.requestTarget],
+                           [host, "\(port)", "\(secure)", hostHeader, requestTarget], text)
+        }
+    }
+
+    func testUnsupportedURLsAreRefusedWithoutRepeatingThem() throws {
+        for text in ["ftp://user:secret@example.com/", "file:///etc/secret", "mailto:secret@example.com", "http://example.com:0/"] {
+            let url = try XCTUnwrap(URL(string: text))
+            XCTAssertThrowsError(try UpstreamTarget(url), text) { error in
+                XCTAssertEqual(error as? TransportError, .network("unsupported URL"))
+                XCTAssertFalse("\(error)".contains("secret"))
+            }
+        }
+    }
+
+    // MARK: Request bytes
+
+    func testAGetRequestOnTheWire() throws {
+        let request = UpstreamRequest(method: "GET", url: try XCTUnwrap(URL(string: "http://127.0.0.1:8080/openapi/v1.0/balance?a=1")),
+                                      headers: [("User-Agent", "balance_exporter/1"), ("Authorization", "Bearer t"),
+                                                ("Accept", "application/json")])
+        XCTAssertEqual(try Self.wire(request),
+                       "GET /openapi/v1.0/balance?a=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: balance_exporter/1\r\n"
+                           + "Authorization: Bearer t\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
+    }
+
+    func testAPostCarriesItsLengthEvenWhenEmpty() throws {
+        let url = try XCTUnwrap(URL(string: "https://example.com/token"))
+        XCTAssertEqual(try Self.wire(UpstreamRequest(method: "POST", url: url, headers: [("Content-Type", "a/b")], body: Array("k=v".utf8))),
+                       "POST /token HTTP/1.1\r\nHost: example.com\r\nContent-Type: a/b\r\nContent-Length: 3\r\nConnection: close\r\n\r\nk=v")
+        XCTAssertEqual(try Self.wire(UpstreamRequest(method: "POST", url: url)),
+                       "POST /token HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    }
+
+    func testACallersHostIsSentOnceWhereTheCallerPutIt() throws {
+        let request = UpstreamRequest(method: "POST", url: try XCTUnwrap(URL(string: "http://127.0.0.1:9/")),
+                                      headers: [("X-First", "1"), ("host", "signed.example:9"), ("Connection", "keep-alive"),
+                                                ("Content-Length", "999"), ("Transfer-Encoding", "chunked")],
+                                      body: [0x7B, 0x7D])
+        XCTAssertEqual(try Self.wire(request),
+                       "POST / HTTP/1.1\r\nX-First: 1\r\nhost: signed.example:9\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+                       "framing headers are the transport's own")
+    }
+
+    func testHeaderInjectionIsRefusedWithoutEchoingTheValue() throws {
+        let url = try XCTUnwrap(URL(string: "http://127.0.0.1:9/"))
+        let bad: [UpstreamRequest] = [
+            UpstreamRequest(method: "GET", url: url, headers: [("X-A", "secret\r\nX-Injected: 1")]),
+            UpstreamRequest(method: "GET", url: url, headers: [("X-A", "secret\nX")]),
+            UpstreamRequest(method: "GET", url: url, headers: [("Bad Name", "secret")]),
+            UpstreamRequest(method: "GET", url: url, headers: [("", "secret")]),
+        ]
+        for request in bad {
+            XCTAssertThrowsError(try Self.wire(request)) { XCTAssertEqual($0 as? TransportError, .network("invalid request header")) }
+        }
+        XCTAssertThrowsError(try Self.wire(UpstreamRequest(method: "GET /x", url: url))) {
+            XCTAssertEqual($0 as? TransportError, .network("invalid request method"))
+        }
+    }
+
+    static func wire(_ request: UpstreamRequest) throws -> String {
+        String(decoding: try HTTPRequestWriter.encode(request, to: UpstreamTarget(request.url)), as: UTF8.self)
     }
 }

@@ -3,10 +3,10 @@ import XCTest
 @testable import BalanceExporter
 
 /// The Tencent Cloud provider over real loopback sockets, through the
-/// production `URLSessionTransport`, against the simulators served by the
+/// production `SocketTransport`, against the simulators served by the
 /// real `HTTPServer`. The in-process tests (TencentCloudClientTests) cover
-/// the logic; these prove the bytes on the wire: the Host header curl sends
-/// is the one signed, headers survive URLSession, and every transport fault
+/// the logic; these prove the bytes on the wire: the Host header the transport
+/// sends is the one signed, headers survive the transport, and every transport fault
 /// becomes the reason an operator should see.
 final class LiveTencentCloudTests: XCTestCase {
     typealias World = LiveTencentWorld
@@ -15,7 +15,7 @@ final class LiveTencentCloudTests: XCTestCase {
 
     func testSuccessOverLoopbackMapsEveryFieldAndSignsTheHostWithItsPort() async throws {
         let world = try World(self)
-        let context = ProviderContext(transport: URLSessionTransport(), clock: world.clock, logger: .discard,
+        let context = ProviderContext(transport: SocketTransport(), clock: world.clock, logger: .discard,
                                       environment: [:], userAgent: "balance_exporter/live-test")
         let client = try TencentCloud.schema.make(world.account(["temp_credit": .bool(true)]), context)
 
@@ -38,7 +38,7 @@ final class LiveTencentCloudTests: XCTestCase {
         ])
 
         // The simulator recomputed the signature from the headers it received:
-        // the success above proves curl sent the signed Host. Check it is the
+        // the success above proves the transport sent the signed Host. Check it is the
         // real port, sent exactly once, and the other signed headers arrived intact.
         let received = try XCTUnwrap(world.billing.requests.last)
         XCTAssertEqual(received.headers.filter { $0.name.lowercased() == "host" }.map(\.value), ["127.0.0.1:\(world.billingPort)"])
@@ -128,7 +128,7 @@ final class LiveTencentCloudTests: XCTestCase {
     func testAHostClockTenMinutesOffIsAClockFailure() async throws {
         let world = try World(self)
         let skewed = TestClock(now: world.clock.now() + 600)
-        let context = ProviderContext(transport: URLSessionTransport(), clock: skewed, logger: .discard,
+        let context = ProviderContext(transport: SocketTransport(), clock: skewed, logger: .discard,
                                       environment: [:], userAgent: "balance_exporter/live-test")
         let client = try TencentCloud.schema.make(world.account(), context)
         let error = await client.liveFailure()

@@ -3,7 +3,7 @@ import XCTest
 @testable import BalanceExporter
 
 /// The Yeastar provider over real loopback sockets, through the production
-/// `URLSessionTransport`, against `YeastarSimulator` served by the real
+/// `SocketTransport`, against `YeastarSimulator` served by the real
 /// `HTTPServer`. Token lifetimes are driven by the test clock the simulator
 /// and the client share: no sleeps.
 final class LiveYeastarTests: XCTestCase {

@@ -15,12 +15,13 @@ import Glibc
 /// a broken invariant calls `fuzzRequire`, which aborts so libFuzzer saves
 /// the input.
 enum FuzzTarget: String, CaseIterable {
-    case http_request, accept, accept_encoding, config, duration
+    case http_request, http_response, accept, accept_encoding, config, duration
     case tencent_balance, yeastar_token, yeastar_balance, exposition
 
     func run(_ bytes: [UInt8]) -> CInt {
         switch self {
         case .http_request: return fuzzHTTPRequest(bytes)
+        case .http_response: return fuzzHTTPResponse(bytes)
         case .accept: return fuzzAccept(bytes)
         case .accept_encoding: return fuzzAcceptEncoding(bytes)
         case .config: return fuzzConfig(bytes)

@@ -26,9 +26,10 @@ if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/Sources/BalanceExporter" "$FUZZ_DIR" -
     # One whole-module compile of the library plus the harnesses (same
     # module, so internal decoders are reachable); Swift 6 mode like the package.
     # shellcheck disable=SC2086
-    # CZlib: the system zlib through the package's module map (Sources/CZlib).
+    # CZlib, COpenSSL: the system zlib and OpenSSL through the package's module maps.
     if ! "$SWIFTC" -swift-version 6 -sanitize=fuzzer,address -parse-as-library -module-name BalanceExporter -O \
-            -I "$ROOT/Sources/CZlib" -lz $sources -o "$BIN.tmp" >"$BUILD_DIR/build.log" 2>&1; then
+            -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/COpenSSL" -lz -lssl -lcrypto $sources -o "$BIN.tmp" \
+            >"$BUILD_DIR/build.log" 2>&1; then
         grep -v "Cannot export local symbol" "$BUILD_DIR/build.log" | tail -40
         echo "fuzz: build failed (log: $BUILD_DIR/build.log)"
         echo "fuzz: 0 passed, 1 failed"
@@ -48,7 +49,7 @@ echo "fuzz: ${SECONDS_PER_TARGET} s per target; corpora, logs and crash artifact
 
 dict_for() {
     case "$1" in
-        http_request) echo http ;;
+        http_request|http_response) echo http ;;
         accept|accept_encoding) echo negotiation ;;
         config|tencent_balance|yeastar_token|yeastar_balance) echo json ;;
         duration) echo duration ;;

@@ -63,7 +63,7 @@ public final class Exporter: ExporterEndpoints {
 
     public init(source: ConfigSource, options: ExporterOptions = ExporterOptions(), environment: [String: String],
                 logger: Logger, clock: any WallClock = SystemClock(),
-                transport: any HTTPTransport = URLSessionTransport(), schemas: [ProviderSchema] = Exporter.providerSchemas) {
+                transport: any HTTPTransport = SocketTransport(), schemas: [ProviderSchema] = Exporter.providerSchemas) {
         self.source = source
         self.options = options
         self.environment = environment

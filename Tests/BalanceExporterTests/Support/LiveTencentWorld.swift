@@ -61,7 +61,7 @@ struct LiveTencentWorld {
     /// A client over real sockets through the production transport. Hermetic:
     /// no environment, and no profile file exists.
     func client(_ account: AccountConfig, logger: Logger = .discard,
-                transport: any HTTPTransport = URLSessionTransport()) throws -> any BalanceProvider {
+                transport: any HTTPTransport = SocketTransport()) throws -> any BalanceProvider {
         let context = ProviderContext(transport: transport, clock: clock, logger: logger, environment: [:],
                                       userAgent: "balance_exporter/live-test")
         return try TencentCloud.makeClient(account: account, context: context, readFile: { _ in nil })

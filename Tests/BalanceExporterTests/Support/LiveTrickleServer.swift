@@ -90,7 +90,7 @@ final class LiveTrickleServer: Sendable {
         guard request.containsHeadEnd, sendAll(head, on: connection, until: deadline) else { return }
         for piece in pieces {
             guard !isStopped, Date() < deadline else { return }
-            // The upstream's own pacing on the wire: there is no clock to inject into curl.
+            // The upstream's own pacing on the wire: there is no clock to inject into a socket.
             if interval > 0 { Thread.sleep(forTimeInterval: interval) }
             guard sendAll(piece, on: connection, until: deadline) else { return }
             bytesSent.withLock { $0 += piece.count }

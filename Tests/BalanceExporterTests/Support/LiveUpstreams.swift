@@ -10,7 +10,7 @@ import XCTest
 @testable import BalanceExporter
 
 /// Helpers for live tests: real loopback sockets between a provider, the
-/// production `URLSessionTransport` and a simulated upstream.
+/// production `SocketTransport` and a simulated upstream.
 
 /// A port on 127.0.0.1 with nothing listening: bound, read, closed. A connect
 /// to it is refused at once (RST), which is what an upstream that is down looks like.

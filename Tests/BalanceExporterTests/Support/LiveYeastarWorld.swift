@@ -5,7 +5,7 @@ import XCTest
 
 /// The Yeastar simulator served by the real `HTTPServer` on an ephemeral
 /// 127.0.0.1 port, and clients that reach it through the production
-/// `URLSessionTransport`. Simulator and clients share one test clock, so
+/// `SocketTransport`. Simulator and clients share one test clock, so
 /// token lifetimes pass when the test advances it. Each endpoint can be made
 /// to never answer (`slowPaths`), for timeouts. The server stops when the test ends.
 final class LiveYeastarWorld: Sendable {
@@ -28,7 +28,7 @@ final class LiveYeastarWorld: Sendable {
         simulator.addClient(id: Self.clientID, secret: Self.clientSecret, userID: Self.userID, balance: balance)
         self.clock = clock
         self.simulator = simulator
-        transport = YeastarRecordingTransport(URLSessionTransport())
+        transport = YeastarRecordingTransport(SocketTransport())
         let hold = LiveHold()
         let slow = self.slow
         port = try test.serveOnLoopback { request in
