@@ -11,15 +11,15 @@
 
 # ---------------------------------------------------------------------------------------------------
 # Build stage: the official Swift image of our toolchain (6.3.1) on the same Debian release as the
-# runtime stage, so the binary links against the glibc and libcurl it will run with.
+# runtime stage, so the binary links against the glibc and OpenSSL it will run with.
 FROM swift:6.3.1-bookworm AS build
 
-# FoundationNetworking (URLSession) is libcurl underneath. With --static-swift-stdlib the Swift
-# runtime and Foundation are linked into the binary, but libcurl is not: the link needs the
-# libcurl.so development symlink, which only libcurl4-openssl-dev provides. The binary then loads
-# libcurl.so.4 (package libcurl4) at run time.
+# The upstream HTTP client is our own, with TLS from the system OpenSSL (the COpenSSL module map):
+# the link needs OpenSSL's headers and libssl.so/libcrypto.so development symlinks (libssl-dev). With
+# --static-swift-stdlib the Swift runtime and FoundationEssentials are linked into the binary; zlib
+# and OpenSSL are loaded from the runtime image (zlib1g, libssl3).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcurl4-openssl-dev \
+ && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -35,14 +35,14 @@ RUN swift build ${SWIFT_BUILD_FLAGS} \
 
 # ---------------------------------------------------------------------------------------------------
 # Runtime stage: only what the binary needs (checked with ldd by verify_image.sh):
-# - libcurl4: FoundationNetworking's HTTP client (it brings OpenSSL, zlib, nghttp2 ...);
-# - ca-certificates: libcurl verifies the upstreams' HTTPS certificates against /etc/ssl/certs;
-# - libc6, libstdc++6, libgcc-s1 (the C++ runtime the Swift runtime still links dynamically) are
-#   already in debian:bookworm-slim.
+# - libssl3: TLS to the upstreams (OpenSSL, through our own HTTP client);
+# - ca-certificates: OpenSSL verifies the upstreams' HTTPS certificates against /etc/ssl/certs;
+# - libc6, libstdc++6, libgcc-s1 (the C++ runtime the Swift runtime still links dynamically) and
+#   zlib1g (gzip responses) are already in debian:bookworm-slim.
 # No tzdata: Beijing time is parsed with a fixed UTC+8 offset, no zone database is read.
 FROM debian:bookworm-slim
 
-ARG RUNTIME_PACKAGES="ca-certificates libcurl4"
+ARG RUNTIME_PACKAGES="ca-certificates libssl3"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ${RUNTIME_PACKAGES} \
  && rm -rf /var/lib/apt/lists/*

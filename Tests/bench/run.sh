@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests/bench/run.sh [--quick] [bench.py options]
-#   Builds the release binary, then runs bench.py (exporter vs nginx, go-static,
+#   Builds the release binary as the Dockerfile does, then runs bench.py (exporter vs nginx, go-static,
 #   go-promhttp for N = 10, 100, 1000, 10000; --quick: N = 100 only). Loopback only;
 #   bounded by a hard 15-minute timeout. Needs ../shared/bench/setup.sh once
 #   (wrk, nginx, the Go peer). Env BENCH_SHARED (default /work/shared/bench),
@@ -10,5 +10,7 @@ cd "$(dirname "$0")/../.."
 shared=${BENCH_SHARED:-/work/shared/bench}
 [ -x "${BENCH_WORK:-/tmp/balance-bench}/bin/go-peer" ] && command -v wrk >/dev/null && command -v nginx >/dev/null \
   || { echo "run $shared/setup.sh first" >&2; exit 1; }
-swift build -c release --product balance_exporter >&2
-exec timeout -k 10 900 python3 Tests/bench/bench.py "$@"
+# The shipped binary: the Dockerfile's flags (static Swift runtime), in its own scratch path.
+flags=(-c release --static-swift-stdlib --product balance_exporter --scratch-path .build-bench)
+swift build "${flags[@]}" >&2
+exec timeout -k 10 900 python3 Tests/bench/bench.py --binary "$(swift build "${flags[@]}" --show-bin-path)/balance_exporter" "$@"

@@ -137,9 +137,9 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive timeout "$APT_TIMEOUT" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# libcurl4-openssl-dev: --static-swift-stdlib links FoundationNetworking, which needs -lcurl
-# (the libcurl.so symlink); debootstrap + keyring for (b); curl for the HTTP checks.
-apt_install libcurl4-openssl-dev debootstrap debian-archive-keyring curl \
+# libssl-dev, zlib1g-dev: the COpenSSL and CZlib module maps link -lssl -lcrypto -lz (the
+# development symlinks); debootstrap + keyring for (b); curl for the HTTP checks.
+apt_install libssl-dev zlib1g-dev debootstrap debian-archive-keyring curl \
     || fatal "host packages installed" "apt-get install failed"
 
 if [ -z "${SWIFT:-}" ]; then
@@ -263,11 +263,11 @@ cp -a "$CACHED" "$ROOT"
 flock -u 9
 pass "runtime root filesystem: minbase $SUITE + ${PACKAGES[*]} ($ROOTFS_ORIGIN, $((SECONDS - stage_started)) s)"
 
-# libcurl (OpenSSL flavour) verifies HTTPS upstreams against this bundle; without it every fetch fails.
+# OpenSSL verifies HTTPS upstreams against this bundle; without it every fetch fails.
 if [ -s "$ROOT/etc/ssl/certs/ca-certificates.crt" ]; then
-    pass "CA bundle present for libcurl (/etc/ssl/certs/ca-certificates.crt)"
+    pass "CA bundle present for OpenSSL (/etc/ssl/certs/ca-certificates.crt)"
 else
-    fail "CA bundle present for libcurl" "/etc/ssl/certs/ca-certificates.crt missing or empty"
+    fail "CA bundle present for OpenSSL" "/etc/ssl/certs/ca-certificates.crt missing or empty"
 fi
 
 # ---------------------------------------------------------------------------------------------------
