@@ -58,37 +58,14 @@ struct Listener: Sendable {
     /// The first address `name` resolves to, IPv4 preferred (as Go does for
     /// `localhost:port`, which then means 127.0.0.1).
     private static func resolve(_ name: String, port: UInt16) throws(SocketError) -> SocketAddress {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        #if os(Linux)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(name, nil, &hints, &list)
-        guard status == 0, let first = list else {
-            let text = gai_strerror(status).map { String(cString: $0) } ?? "resolution failed"
-            throw SocketError(call: "lookup \(name)", code: 0, message: SocketError.lowercasedFirst(text))
-        }
-        defer { freeaddrinfo(first) }
-        var found: [SocketAddress] = []
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let current = entry {
-            if let raw = current.pointee.ai_addr, current.pointee.ai_family == AF_INET || current.pointee.ai_family == AF_INET6 {
-                var storage = sockaddr_storage()
-                withUnsafeMutableBytes(of: &storage) { target in
-                    target.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: Int(current.pointee.ai_addrlen)))
-                }
-                var address = SocketAddress(storage: storage)
-                address = SocketAddress(numericHost: address.host, port: port) ?? address
-                found.append(address)
+        switch SocketAddress.lookup(name, port: port) {
+        case .failure(let failure):
+            throw SocketError(call: "lookup \(name)", code: 0, message: SocketError.lowercasedFirst(failure.message))
+        case .success(let found):
+            guard let best = found.first(where: { $0.family == AF_INET }) ?? found.first else {
+                throw SocketError(call: "lookup \(name)", code: 0, message: "no IP address found")
             }
-            entry = current.pointee.ai_next
+            return best
         }
-        guard let best = found.first(where: { $0.family == AF_INET }) ?? found.first else {
-            throw SocketError(call: "lookup \(name)", code: 0, message: "no IP address found")
-        }
-        return best
     }
 }

@@ -14,6 +14,48 @@ struct SocketAddress: @unchecked Sendable, CustomStringConvertible {
         self.storage = storage
     }
 
+    /// The TCP addresses, IPv4 and IPv6, that `host` resolves to with
+    /// `port`, in the resolver's order (RFC 6724 preference); or the
+    /// resolver's error text. Numeric hosts need no lookup, so `127.0.0.1`
+    /// and `::1` never leave the machine. No AI_ADDRCONFIG: it hides ::1 on
+    /// hosts whose only IPv6 address is loopback.
+    static func lookup(_ host: String, port: UInt16) -> Result<[SocketAddress], LookupFailure> {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_flags = AI_NUMERICSERV
+        #if os(Linux)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            return .failure(LookupFailure(message: gai_strerror(status).map { String(cString: $0) } ?? "resolution failed"))
+        }
+        defer { freeaddrinfo(first) }
+        var found: [SocketAddress] = []
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let current = entry {
+            let info = current.pointee
+            if let raw = info.ai_addr, info.ai_family == AF_INET || info.ai_family == AF_INET6,
+               Int(info.ai_addrlen) <= MemoryLayout<sockaddr_storage>.size {
+                var storage = sockaddr_storage()
+                withUnsafeMutableBytes(of: &storage) { target in
+                    target.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: Int(info.ai_addrlen)))
+                }
+                found.append(SocketAddress(storage: storage))
+            }
+            entry = info.ai_next
+        }
+        guard !found.isEmpty else { return .failure(LookupFailure(message: "no IP address found")) }
+        return .success(found)
+    }
+
+    struct LookupFailure: Error {
+        let message: String
+    }
+
     /// `127.0.0.1` or `::1` (no brackets) and a port; nil if `host` is not a
     /// numeric address of either family.
     init?(numericHost host: String, port: UInt16) {

@@ -47,39 +47,12 @@ struct UpstreamSocket: UpstreamStream {
 
     // MARK: Connecting
 
-    /// Every address `host` resolves to, in the resolver's order (RFC 6724
-    /// preference). Numeric hosts need no lookup, so `127.0.0.1` and `::1`
-    /// never leave the machine.
+    /// Every address `host` resolves to (`SocketAddress.lookup`); any
+    /// failure is "host not found", without the resolver's details.
     static func resolve(_ host: String, port: Int) throws(TransportError) -> [SocketAddress] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_flags = AI_NUMERICSERV
-        #if os(Linux)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
-        var list: UnsafeMutablePointer<addrinfo>?
-        // No AI_ADDRCONFIG: it hides ::1 on hosts whose only IPv6 address is loopback.
-        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+        guard let port = UInt16(exactly: port), case .success(let found) = SocketAddress.lookup(host, port: port) else {
             throw .network("host not found")
         }
-        defer { freeaddrinfo(first) }
-        var found: [SocketAddress] = []
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let current = entry {
-            let info = current.pointee
-            if let raw = info.ai_addr, info.ai_family == AF_INET || info.ai_family == AF_INET6,
-               Int(info.ai_addrlen) <= MemoryLayout<sockaddr_storage>.size {
-                var storage = sockaddr_storage()
-                withUnsafeMutableBytes(of: &storage) { target in
-                    target.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: Int(info.ai_addrlen)))
-                }
-                found.append(SocketAddress(storage: storage))
-            }
-            entry = info.ai_next
-        }
-        guard !found.isEmpty else { throw .network("host not found") }
         return found
     }
 
