@@ -65,10 +65,8 @@ final class AbusiveClientTests: XCTestCase {
         let clients = 200
         let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n".utf8)
         let report = Report()
-        let attacking = Shared(true)
         let heldAtEnd = Shared(-1)
-        let attack = inBackground {
-            defer { attacking.value = false }
+        let latencies = scrapesDuring(target, seconds: 30) {
             let connections = (0..<clients).compactMap { _ in try? RawHTTPConnection(port: target.port, timeout: 3) }
             report.check(connections.count == clients, "opened \(connections.count) of \(clients) connections")
             // One byte every 0.5 s: after 3 s a client has sent 6 of its 50
@@ -94,8 +92,6 @@ final class AbusiveClientTests: XCTestCase {
             }
             report.check(answered408 > clients / 2, "only \(answered408) of \(clients) slow clients saw 408")
         }
-        let latencies = scrapeWhile(target, attacking)
-        XCTAssertTrue(attack.wait(seconds: 30), "the attack finished")
         report.assertClean()
         XCTAssertGreaterThanOrEqual(latencies.count, 5, "scrapes ran during the attack")
         // At most the test's own scrape in flight; 200 if reading slowly kept a slot.
@@ -157,7 +153,6 @@ final class AbusiveClientTests: XCTestCase {
         let target = try startExporter(limits: ServerLimits(readTimeout: 5, idleTimeout: 1, maxRequestLineBytes: 8 * 1024,
                                                             maxHeaderBytes: 16 * 1024))
         let report = Report()
-        let attacking = Shared(true)
         let megabyte = 1 << 20
         let cases: [(String, prefix: String, filler: String, status: Int)] = [
             ("endless request line", "GET /", "a", 414),
@@ -165,8 +160,7 @@ final class AbusiveClientTests: XCTestCase {
             ("endless header fields", "GET /metrics HTTP/1.1\r\nHost: x\r\n", "X-F: v\r\n", 431),
             ("endless header name", "GET /metrics HTTP/1.1\r\nHost: x\r\n", "N", 431),
         ]
-        let attack = inBackground {
-            defer { attacking.value = false }
+        let latencies = scrapesDuring(target) {
             for round in 0..<10 {
                 for (name, prefix, filler, status) in cases {
                     do {
@@ -191,8 +185,6 @@ final class AbusiveClientTests: XCTestCase {
                 report.fail("huge Content-Length: \(error)")
             }
         }
-        let latencies = scrapeWhile(target, attacking)
-        XCTAssertTrue(attack.wait(seconds: 60))
         report.assertClean()
         XCTAssertGreaterThanOrEqual(latencies.count, 1, "a scrape ran during the attack")
         assertBackToBaseline(target)
@@ -203,7 +195,6 @@ final class AbusiveClientTests: XCTestCase {
     func testBinaryGarbageAndInvalidUTF8AreAnswered400AndClosed() throws {
         let target = try startExporter(limits: ServerLimits(readTimeout: 1, idleTimeout: 1))
         let report = Report()
-        let attacking = Shared(true)
         // A TLS 1.2 ClientHello's first bytes: someone pointing https:// at us.
         let clientHello: [UInt8] = [0x16, 0x03, 0x01, 0x00, 0xA5, 0x01, 0x00, 0x00, 0xA1, 0x03, 0x03] + (0..<32).map { UInt8($0) }
             + Array("\r\n\r\n".utf8)
@@ -219,8 +210,7 @@ final class AbusiveClientTests: XCTestCase {
             ("TLS ClientHello", clientHello, 400),
             ("HTTP/2 preface", Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8), 505),
         ]
-        let attack = inBackground {
-            defer { attacking.value = false }
+        let latencies = scrapesDuring(target) {
             for round in 0..<3 {
                 for (name, wire, status) in cases {
                     do {
@@ -267,8 +257,6 @@ final class AbusiveClientTests: XCTestCase {
                 report.fail("percent-encoded garbage: \(error)")
             }
         }
-        let latencies = scrapeWhile(target, attacking)
-        XCTAssertTrue(attack.wait(seconds: 60))
         report.assertClean()
         XCTAssertGreaterThanOrEqual(latencies.count, 1, "a scrape ran during the attack")
         assertBackToBaseline(target)
@@ -325,9 +313,7 @@ final class AbusiveClientTests: XCTestCase {
         let bodySize = try RawHTTPClient.get(port: target.port, path: "/metrics", timeout: 10).body.count
         XCTAssertGreaterThan(bodySize, 1 << 20, "a large body")
         let report = Report()
-        let attacking = Shared(true)
-        let attack = inBackground {
-            defer { attacking.value = false }
+        let latencies = scrapesDuring(target, minimumBody: bodySize / 2) {
             for round in 0..<12 {
                 do {
                     let connection = try RawHTTPConnection(port: target.port, timeout: 5)
@@ -341,8 +327,6 @@ final class AbusiveClientTests: XCTestCase {
                 }
             }
         }
-        let latencies = scrapeWhile(target, attacking, minimumBody: bodySize / 2)
-        XCTAssertTrue(attack.wait(seconds: 60))
         report.assertClean()
         XCTAssertGreaterThanOrEqual(latencies.count, 3)
         assertBackToBaseline(target)
@@ -356,10 +340,8 @@ final class AbusiveClientTests: XCTestCase {
         let target = try startServer(LoopbackHandler { $0.path == "/big" ? big : small },
                                      limits: ServerLimits(readTimeout: 2, idleTimeout: 30, writeTimeout: 1))
         let report = Report()
-        let attacking = Shared(true)
         let heldAtEnd = Shared(-1)
-        let attack = inBackground {
-            defer { attacking.value = false }
+        let latencies = scrapesDuring(target) {
             var stalled: [RawHTTPConnection] = []
             for round in 0..<10 {
                 do {
@@ -377,8 +359,6 @@ final class AbusiveClientTests: XCTestCase {
             heldAtEnd.value = target.server.openConnections
             stalled.forEach { $0.close() }
         }
-        let latencies = scrapeWhile(target, attacking)
-        XCTAssertTrue(attack.wait(seconds: 60))
         report.assertClean()
         XCTAssertGreaterThanOrEqual(latencies.count, 3)
         // At most the test's own scrape in flight; 5 if the stalled readers kept their slots.
@@ -387,6 +367,21 @@ final class AbusiveClientTests: XCTestCase {
     }
 
     // MARK: Harness
+
+    /// Runs `attack` on a thread of its own and scrapes (`scrapeWhile`)
+    /// until it ends, which must be within `seconds`. Returns the latencies.
+    private func scrapesDuring(_ target: Target, seconds: Double = 60, minimumBody: Int = 0,
+                               file: StaticString = #filePath, line: UInt = #line,
+                               _ attack: @escaping @Sendable () -> Void) -> [Double] {
+        let attacking = Shared(true)
+        let background = inBackground {
+            defer { attacking.value = false }
+            attack()
+        }
+        let latencies = scrapeWhile(target, attacking, minimumBody: minimumBody, file: file, line: line)
+        XCTAssertTrue(background.wait(seconds: seconds), "the attack finished", file: file, line: line)
+        return latencies
+    }
 
     /// Scrapes `/metrics` over fresh connections until `running` turns
     /// false; each answer must come within `promptSeconds` with a status in
