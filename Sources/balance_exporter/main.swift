@@ -46,6 +46,9 @@ if flags.healthCheck {
     exit(HealthCheck.probe(host: target.host, port: target.port) ? 0 : 1)
 }
 
+// Before any thread starts (the demo's upstreams, the server): every thread
+// inherits the blocked mask and only the main thread takes these signals.
+let signals = Signals.block()
 let logger = Logger(level: flags.logLevel, format: flags.logFormat)
 
 let source: ConfigSource
@@ -84,9 +87,6 @@ if flags.configCheck {
 }
 
 logger.info("starting balance_exporter", ["version": BuildInfo.version, "revision": BuildInfo.revision, "swift": BuildInfo.swiftVersion])
-// Handlers first: a SIGHUP sent as soon as the port answers must reload, not kill.
-let upstreams = demo
-let signals = Signals.install(exporter, logger: logger, cleanup: { upstreams?.stop() })
 do {
     try exporter.start()
 } catch {
@@ -99,4 +99,4 @@ do {
     exit(1)
 }
 
-signals.wait()
+signals.serve(exporter, logger: logger, cleanup: { demo?.stop() })

@@ -1,9 +1,3 @@
-import Dispatch
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,44 +6,53 @@ import Darwin
 
 /// The process's signal handling: SIGTERM and SIGINT stop accepting, let
 /// in-flight responses finish and exit 0; SIGHUP reloads the configuration.
-/// Signals are delivered to dispatch sources, never async-signal handlers.
+///
+/// The three signals are blocked in every thread and taken synchronously by
+/// the main thread with `sigwait`: no async-signal handler runs, and the main
+/// thread stays an ordinary thread (no `dispatchMain()`, whose `pthread_exit`
+/// unwinds the main stack through the whole unwind table at start-up).
 public enum Signals {
-    /// The installed handlers; `wait()` serves until a terminating signal.
-    public struct Installed {
-        let sources: [DispatchSourceSignal]
+    /// The blocked set; `serve` takes the signals until a terminating one.
+    public struct Blocked: Sendable {
+        let numbers: [Int32]
 
-        public func wait() -> Never {
-            withExtendedLifetime(sources) { dispatchMain() }
-        }
-    }
-
-    /// Installs the handlers without waiting. Call it before
-    /// `Exporter.start()`: once the port answers, a SIGHUP or SIGTERM must
-    /// already be handled, not hit the default action (terminate).
-    public static func install(_ exporter: Exporter, logger: Logger, grace: Double = 1.5,
-                               cleanup: @escaping @Sendable () -> Void = {}) -> Installed {
-        for signalNumber in [SIGTERM, SIGINT, SIGHUP] { signal(signalNumber, SIG_IGN) }
-        let queue = DispatchQueue(label: "balance_exporter.signals")
-        var sources: [DispatchSourceSignal] = []
-        for (signalNumber, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler {
-                logger.info("shutting down", ["signal": name])
+        /// Takes the blocked signals on the calling (main) thread. A signal
+        /// sent before this runs waits, pending, so a SIGHUP sent as soon as
+        /// the port answers reloads rather than kills.
+        public func serve(_ exporter: Exporter, logger: Logger, grace: Double = 1.5,
+                          cleanup: () -> Void = {}) -> Never {
+            var set = Signals.set(of: numbers)
+            while true {
+                var number: Int32 = 0
+                guard sigwait(&set, &number) == 0 else { continue }
+                if number == SIGHUP {
+                    logger.info("reloading configuration", ["signal": "SIGHUP"])
+                    _ = exporter.reload()
+                    continue
+                }
+                logger.info("shutting down", ["signal": number == SIGINT ? "SIGINT" : "SIGTERM"])
                 exporter.shutdown(grace: grace)
                 cleanup()
                 logger.info("stopped")
                 exit(0)
             }
-            source.resume()
-            sources.append(source)
         }
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-        hangup.setEventHandler {
-            logger.info("reloading configuration", ["signal": "SIGHUP"])
-            _ = exporter.reload()
-        }
-        hangup.resume()
-        sources.append(hangup)
-        return Installed(sources: sources)
+    }
+
+    /// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread. Call it on the
+    /// main thread before any other thread starts: threads inherit the mask,
+    /// so none of them can be picked to take (and die of) these signals.
+    public static func block() -> Blocked {
+        let numbers = [SIGTERM, SIGINT, SIGHUP]
+        var set = set(of: numbers)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        return Blocked(numbers: numbers)
+    }
+
+    static func set(of numbers: [Int32]) -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in numbers { sigaddset(&set, number) }
+        return set
     }
 }
