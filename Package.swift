@@ -15,11 +15,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The system OpenSSL, for the upstream transport's TLS (headers: apt-get install libssl-dev).
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // glibc's <malloc.h> (mallopt), which the Glibc module leaves out; part of libc, nothing to link.
+        .systemLibrary(name: "CMalloc"),
         // MemberImportVisibility: a file sees only the members of modules it imports itself, so one
         // stray `import Foundation` cannot let the others use full Foundation unnoticed.
         .target(name: "BalanceExporter", dependencies: ["CZlib", "COpenSSL"],
                 swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
-        .executableTarget(name: "balance_exporter", dependencies: ["BalanceExporter"]),
+        .executableTarget(name: "balance_exporter", dependencies: ["BalanceExporter", "CMalloc"]),
         .testTarget(name: "BalanceExporterTests", dependencies: ["BalanceExporter"]),
     ],
     swiftLanguageModes: [.v6]

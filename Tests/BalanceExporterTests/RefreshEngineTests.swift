@@ -31,6 +31,30 @@ final class RefreshEngineTests: XCTestCase {
         XCTAssertTrue(results.values.allSatisfy { $0 == 1 })
     }
 
+    func testWhenSettledRunsOnceTheLastRefreshInFlightFinishes() throws {
+        let settled = Mutex(0)
+        let engine = RefreshEngine(clock: SystemClock(), logger: .discard, whenSettled: { settled.withLock { $0 += 1 } })
+        let providers = (0..<3).map { _ in FakeProvider() }
+        for p in providers { p.hold() }
+        let accounts = (0..<3).map { makeAccount("a\($0)") }
+        engine.apply(makeConfig(accounts), providers: Dictionary(uniqueKeysWithValues: zip(accounts.map(\.name), providers.map { $0 as any BalanceProvider })))
+        engine.refresh(budget: 0)
+        XCTAssertTrue(waitUntil { providers.allSatisfy { $0.calls == 1 } })
+
+        providers[0].release()
+        providers[1].release()
+        XCTAssertTrue(waitUntil { engine.snapshot().value(Catalog.up, uin: "a1") == 1 && engine.snapshot().value(Catalog.up, uin: "a0") == 1 })
+        XCTAssertEqual(settled.withLock { $0 }, 0, "a refresh is still in flight")
+        providers[2].release()
+        XCTAssertTrue(waitUntil { settled.withLock { $0 } == 1 })
+
+        // The next burst (every account due again after a reload) settles once more.
+        engine.apply(makeConfig(accounts.map { makeAccount($0.name + "-new") }),
+                     providers: Dictionary(uniqueKeysWithValues: accounts.map { ($0.name + "-new", FakeProvider() as any BalanceProvider) }))
+        engine.refresh(budget: 10)
+        XCTAssertTrue(waitUntil { settled.withLock { $0 } == 2 })
+    }
+
     func testAThousandAccountsNeverExceedTheRateLimit() async {
         let clock = TestClock()
         let engine = RefreshEngine(clock: clock, logger: .discard)

@@ -18,6 +18,10 @@ public struct ExporterOptions: Sendable {
     public var serverLimits = ServerLimits()
     /// Seconds a scrape without `X-Prometheus-Scrape-Timeout-Seconds` waits on upstreams.
     public var defaultScrapeBudget: Double = 9.5
+    /// Runs when the last upstream refresh in flight finishes: main.swift
+    /// hands glibc's `malloc_trim`, so the memory a burst of refreshes freed
+    /// goes back to the system instead of staying in malloc's free lists.
+    public var whenRefreshesSettle: @Sendable () -> Void = {}
     public init() {}
 }
 
@@ -71,7 +75,7 @@ public final class Exporter: ExporterEndpoints {
         self.clock = clock
         self.transport = transport
         self.schemas = schemas
-        self.engine = RefreshEngine(clock: clock, logger: logger)
+        self.engine = RefreshEngine(clock: clock, logger: logger, whenSettled: options.whenRefreshesSettle)
     }
 
     /// A configuration that passed every check, with a client per account.

@@ -48,13 +48,18 @@ public final class RefreshEngine: Sendable {
     private let logger: Logger
     private let backoff: BackoffPolicy
     private let jitter: @Sendable () -> Double
+    private let whenSettled: @Sendable () -> Void
 
+    /// `whenSettled` runs each time the last refresh in flight finishes (the
+    /// end of a burst of refreshes), outside any lock.
     public init(clock: any WallClock, logger: Logger, backoff: BackoffPolicy = BackoffPolicy(),
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+                whenSettled: @escaping @Sendable () -> Void = {}) {
         self.clock = clock
         self.logger = logger
         self.backoff = backoff
         self.jitter = jitter
+        self.whenSettled = whenSettled
     }
 
     /// Installs a configuration. Accounts whose configuration is unchanged
@@ -194,7 +199,11 @@ public final class RefreshEngine: Sendable {
         }
         // Logged before waking the scrapes, so whoever waited sees the log too.
         if let event { logger.log(event.level, event.message, event.fields) }
-        state.withLock { wakeFinished(&$0, finishedAccount: name) }
+        let settled = state.withLock { s in
+            wakeFinished(&s, finishedAccount: name)
+            return s.inFlight.isEmpty
+        }
+        if settled { whenSettled() }
     }
 
     /// Folds one refresh result into the account's status; returns what to
