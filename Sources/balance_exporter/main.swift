@@ -1,9 +1,4 @@
 import BalanceExporter
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import CMalloc
 import Glibc
@@ -14,7 +9,7 @@ import Darwin
 // flags/env -> Config -> Exporter; signals. Exit codes: 0 ok, 1 runtime or
 // configuration failure, 2 usage error.
 
-let environment = ProcessInfo.processInfo.environment
+let environment = ProcessEnvironment.current()
 #if canImport(Glibc)
 // glibc's malloc gives threads that allocate at the same time arenas of their own (up to 8 per
 // core) and keeps what each one grew: after the upstream exchange threads of a refresh, 100

@@ -116,7 +116,7 @@ final class SocketTransportTests: XCTestCase {
     func testARefusedPortFailsAtOnce() async throws {
         let port = try liveClosedPort()
         let started = Date()
-        let error = await Self.failure(SocketTransport(), "http://user:secret@127.0.0.1:\(port)/", timeout: 5)
+        let error = await Self.failure(SocketTransport(), "http://127.0.0.1:\(port)/secret?token=secret", timeout: 5)
         XCTAssertEqual(error, .network("connection refused"))
         XCTAssertFalse("\(String(describing: error))".contains("secret"))
         XCTAssertLessThan(Date().timeIntervalSince(started), 1)
@@ -176,11 +176,6 @@ final class SocketTransportTests: XCTestCase {
         XCTAssertEqual(error, .network("bad server response"))
     }
 
-    func testAnUnsupportedSchemeFailsWithoutConnecting() async throws {
-        let error = await Self.failure(SocketTransport(), "ftp://user:secret@127.0.0.1/", timeout: 5)
-        XCTAssertEqual(error, .network("unsupported URL"))
-    }
-
     // MARK: Cancellation
 
     func testCancellingEndsTheExchangeAtOnce() async throws {
@@ -222,8 +217,8 @@ final class SocketTransportTests: XCTestCase {
 
     // MARK: Helpers
 
-    static func url(_ text: String) -> URL {
-        guard let url = URL(string: text) else { preconditionFailure("test URL \(text)") }
+    static func url(_ text: String) -> HTTPURL {
+        guard let url = HTTPURL(string: text) else { preconditionFailure("test URL \(text)") }
         return url
     }
 

@@ -196,9 +196,8 @@ final class TencentCloudClientTests: XCTestCase {
             "http://127.0.0.1:9003/latest/meta-data/cam/security-credentials/",
             "http://127.0.0.1:9003/latest/meta-data/cam/security-credentials/cvm-balance-role",
         ])
-        // (HandlerTransport builds the target from URL.path, which drops a trailing slash.)
         XCTAssertEqual(rig.metadata.requests.map(\.path), [
-            "/latest/meta-data/cam/security-credentials",
+            "/latest/meta-data/cam/security-credentials/",
             "/latest/meta-data/cam/security-credentials/cvm-balance-role",
         ])
         XCTAssertEqual(rig.billing.requests.last?.header("X-TC-Token"), "cvm-token-1")

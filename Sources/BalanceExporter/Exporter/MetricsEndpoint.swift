@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Answers a scrape: refreshes due accounts within the scrape's budget,
 /// then renders the cache in the negotiated format.

@@ -93,9 +93,7 @@ enum SimulatedTencentSignature {
     }
 
     private static func utcDate(_ timestamp: Int) -> String {
-        let (y, m, d) = TencentCalendar.civil(fromDays: timestamp >= 0 ? timestamp / 86_400 : (timestamp - 86_399) / 86_400)
-        func pad(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        CivilTime.date(fromDays: CivilTime.floorDiv(timestamp, 86_400))
     }
 
     /// Tencent's error envelope, HTTP 200 as the real API answers.

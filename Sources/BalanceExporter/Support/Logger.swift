@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -83,9 +78,9 @@ public final class Logger: Sendable {
         sink(format == .json ? Logger.json(pairs) : Logger.logfmt(pairs))
     }
 
+    /// `2026-11-23T15:09:33.100Z`: UTC, milliseconds truncated.
     static func timestamp(_ seconds: Double) -> String {
-        let date = Date(timeIntervalSince1970: seconds)
-        return date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        CivilTime.rfc3339UTC(milliseconds: Int((seconds * 1000).rounded(.down)))
     }
 
     static func logfmt(_ pairs: [(String, String)]) -> String {

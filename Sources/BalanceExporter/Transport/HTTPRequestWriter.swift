@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Where a request goes, read from its URL, pure: the name or address to
 /// resolve, the port, whether TLS wraps the connection, and the two strings
@@ -17,22 +12,14 @@ struct UpstreamTarget: Sendable, Equatable {
     /// Origin form: the percent-encoded path (at least `/`) and `?query` (RFC 9112 §3.2.1).
     var requestTarget: String
 
-    /// Only `http` and `https` with a host; the error text never repeats the URL,
-    /// which may carry credentials.
-    init(_ url: URL) throws(TransportError) {
-        let scheme = url.scheme?.lowercased()
-        guard scheme == "http" || scheme == "https", let host = url.host(percentEncoded: false), !host.isEmpty else {
-            throw .network("unsupported URL")
-        }
-        secure = scheme == "https"
-        let defaultPort = secure ? 443 : 80
-        port = url.port ?? defaultPort
-        guard (1...65535).contains(port) else { throw .network("unsupported URL") }
-        self.host = host
+    /// `HTTPURL` only holds `http` and `https` URLs with a host and a valid port.
+    init(_ url: HTTPURL) {
+        secure = url.secure
+        port = url.port ?? url.defaultPort
+        host = url.host
         let bracketed = host.contains(":") ? "[\(host)]" : host
-        hostHeader = port == defaultPort ? bracketed : "\(bracketed):\(port)"
-        let path = url.path(percentEncoded: true)
-        requestTarget = (path.isEmpty ? "/" : path) + (url.query(percentEncoded: true).map { "?\($0)" } ?? "")
+        hostHeader = port == url.defaultPort ? bracketed : "\(bracketed):\(port)"
+        requestTarget = (url.path.isEmpty ? "/" : url.path) + (url.query.map { "?\($0)" } ?? "")
     }
 }
 

@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// An incremental parser of one HTTP/1.1 response (RFC 9112), pure: it owns
 /// no socket, so every framing rule is tested from wire bytes fed in pieces

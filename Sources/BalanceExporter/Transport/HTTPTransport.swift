@@ -1,20 +1,15 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// One outgoing HTTP request to an upstream API.
 public struct UpstreamRequest: Sendable {
     public var method: String
-    public var url: URL
+    public var url: HTTPURL
     /// Sent exactly as given, in order.
     public var headers: [(String, String)]
     public var body: [UInt8]
     /// Seconds for the whole exchange.
     public var timeout: Double
 
-    public init(method: String, url: URL, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double = 10) {
+    public init(method: String, url: HTTPURL, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double = 10) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Synchronization
 
 /// The production transport: HTTP/1.1 over POSIX sockets, TLS through the
@@ -64,7 +59,7 @@ public final class SocketTransport: HTTPTransport {
     private func perform(_ request: UpstreamRequest, until deadline: Deadline,
                          registeringWith exchange: PendingExchange) -> PendingExchange.Outcome {
         do throws(TransportError) {
-            let target = try UpstreamTarget(request.url)
+            let target = UpstreamTarget(request.url)
             let wire = try HTTPRequestWriter.encode(request, to: target)
             let context = target.secure ? try tlsContext() : nil
             let addresses = try UpstreamSocket.resolve(target.host, port: target.port)

@@ -8,14 +8,13 @@ struct HandlerTransport: HTTPTransport {
     let handler: any HTTPHandler
 
     func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse {
-        var target = request.url.path.isEmpty ? "/" : request.url.path
-        if let query = request.url.query { target += "?\(query)" }
+        let target = UpstreamTarget(request.url)
         var headers = request.headers.map { (name: $0.0, value: $0.1) }
-        if !headers.contains(where: { $0.name.lowercased() == "host" }), let host = request.url.host {
-            let hostValue = request.url.port.map { "\(host):\($0)" } ?? host
-            headers.insert((name: "Host", value: hostValue), at: 0)
+        if !headers.contains(where: { $0.name.lowercased() == "host" }) {
+            headers.insert((name: "Host", value: target.hostHeader), at: 0)
         }
-        let response = handler.handle(HTTPRequest(method: request.method, target: target, headers: headers, body: request.body))
+        let response = handler.handle(HTTPRequest(method: request.method, target: target.requestTarget, headers: headers,
+                                                  body: request.body))
         var responseHeaders: [String: String] = [:]
         for (name, value) in response.headers { responseHeaders[name.lowercased()] = value }
         return UpstreamResponse(status: response.status, headers: responseHeaders, body: response.completeBody)

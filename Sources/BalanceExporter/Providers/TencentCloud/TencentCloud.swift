@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The Tencent Cloud provider: prepaid balance from the billing API's
 /// `DescribeAccountBalance`, signed with TC3-HMAC-SHA256.
@@ -53,7 +48,7 @@ public enum TencentCloud {
     }
 
     @Sendable static func readTextFile(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        guard let bytes = try? SecretFile.read(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Reads one account's balance with `DescribeAccountBalance` (billing API
 /// 2018-07-09): the I/O edge around the pure signer and mapping.

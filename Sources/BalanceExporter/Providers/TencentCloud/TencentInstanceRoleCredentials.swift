@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Temporary credentials of the CVM instance's CAM role, from the metadata
 /// service: `GET /latest/meta-data/cam/security-credentials/` names the role,
@@ -59,7 +54,7 @@ final class TencentInstanceRoleCredentials: TencentCredentialProvider {
     }
 
     private static func get(_ urlText: String, transport: any HTTPTransport, timeout: Double) async -> Result<[UInt8], ProviderError> {
-        guard let url = URL(string: urlText) else {
+        guard let url = HTTPURL(string: urlText) else {
             return .failure(ProviderError(.auth, message: "invalid metadata endpoint"))
         }
         do {

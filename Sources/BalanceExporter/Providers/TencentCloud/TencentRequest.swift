@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Builds one signed API 3.0 request, pure: everything (credentials,
 /// timestamp) comes in as arguments.

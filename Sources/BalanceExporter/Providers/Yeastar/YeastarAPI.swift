@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The two Yeastar Partner Portal calls as HTTP exchanges: building requests
 /// is pure (`tokenRequest`, `balanceRequest`), `send` is the only I/O.
@@ -26,8 +21,8 @@ struct YeastarAPI: Sendable {
         }
     }
 
-    let tokenURL: URL
-    let balanceURL: URL
+    let tokenURL: HTTPURL
+    let balanceURL: HTTPURL
     let userAgent: String
     let timeout: Double
     let transport: any HTTPTransport
@@ -36,10 +31,9 @@ struct YeastarAPI: Sendable {
     init?(endpoint: String, userAgent: String, timeout: Double, transport: any HTTPTransport) {
         var base = endpoint
         while base.hasSuffix("/") { base.removeLast() }
-        guard let probe = URL(string: base), let scheme = probe.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", probe.host?.isEmpty == false,
-              let tokenURL = URL(string: base + Self.tokenPath),
-              let balanceURL = URL(string: base + Self.balancePath) else { return nil }
+        guard HTTPURL(string: base) != nil,
+              let tokenURL = HTTPURL(string: base + Self.tokenPath),
+              let balanceURL = HTTPURL(string: base + Self.balancePath) else { return nil }
         self.tokenURL = tokenURL
         self.balanceURL = balanceURL
         self.userAgent = userAgent
