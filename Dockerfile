@@ -7,17 +7,20 @@
 #
 # No container engine runs in CI: Tests/container/verify_image.sh reproduces this file without one.
 # It reads SWIFT_BUILD_FLAGS, RUNTIME_PACKAGES, APP_USER, APP_UID and APP_GID from the ARG lines
-# below (one line each, double-quoted or bare value): keep them on one line and keep their names.
+# below (one line each, double-quoted or bare value), and Tests/bench/run.sh reads SWIFT_BUILD_FLAGS:
+# keep them on one line and keep their names.
 
 # ---------------------------------------------------------------------------------------------------
 # Build stage: the official Swift image of our toolchain (6.3.1) on the same Debian release as the
-# runtime stage, so the binary links against the glibc and OpenSSL it will run with.
+# runtime stage. The binary is linked fully statically (see SWIFT_BUILD_FLAGS): besides the toolchain's
+# Swift runtime it carries this stage's glibc 2.36 (libc6-dev), libstdc++, OpenSSL 3.0 and zlib.
 FROM swift:6.3.1-bookworm AS build
 
-# The upstream HTTP client is our own, with TLS from the system OpenSSL (the COpenSSL module map):
-# the link needs OpenSSL's headers and libssl.so/libcrypto.so development symlinks (libssl-dev). With
-# --static-swift-stdlib the Swift runtime and FoundationEssentials are linked into the binary; zlib
-# and OpenSSL are loaded from the runtime image (zlib1g, libssl3).
+# The upstream HTTP client is our own, with TLS from Debian's OpenSSL (the COpenSSL module map) and
+# gzip from zlib (CZlib): with -static-executable the link takes libssl.a/libcrypto.a (libssl-dev) and
+# libz.a (zlib1g-dev) into the binary. OpenSSL and zlib security fixes therefore reach the image only
+# by rebuilding it (this stage's apt-get install picks up bookworm's current versions), not through
+# the runtime image's packages.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -28,21 +31,36 @@ COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests/BalanceExporterTests ./Tests/BalanceExporterTests
 
-# The one place the release build flags live (verify_image.sh builds with exactly these).
-ARG SWIFT_BUILD_FLAGS="-c release --static-swift-stdlib --product balance_exporter"
+# The one place the release build flags live (verify_image.sh and Tests/bench/run.sh build with
+# exactly these). --static-swift-stdlib links the Swift runtime and FoundationEssentials into the
+# binary; -static-executable links everything else too (glibc, libstdc++, OpenSSL, zlib): no dynamic
+# loader, no shared library mappings, no load-time relocations, a non-PIE executable like Go's static
+# binaries, which is what keeps its idle RSS down. The link warns that getaddrinfo, getpwnam_r, dlopen
+# and the like in a static glibc need the shared glibc of the same version at run time. For name
+# service lookups that holds only for NSS modules other than `files` and `dns`, which static glibc
+# 2.36 has built in; the runtime image's /etc/nsswitch.conf uses just those (`hosts: files dns`), so
+# upstream host names come from /etc/hosts and the DNS servers of /etc/resolv.conf without loading any
+# libnss_*.so. Do not rely on other modules (LDAP, mDNS, systemd-resolved's `resolve`) through a
+# mounted nsswitch.conf: they would be dlopen'ed into a static binary. Otherwise dlopen is only
+# reached by optional loadable modules (OpenSSL engines and providers) the exporter does not use.
+ARG SWIFT_BUILD_FLAGS="-c release --static-swift-stdlib -Xswiftc -static-executable --product balance_exporter"
 RUN swift build ${SWIFT_BUILD_FLAGS} \
  && install -D -m 0755 "$(swift build ${SWIFT_BUILD_FLAGS} --show-bin-path)/balance_exporter" /out/balance_exporter
 
 # ---------------------------------------------------------------------------------------------------
-# Runtime stage: only what the binary needs (checked with ldd by verify_image.sh):
-# - libssl3: TLS to the upstreams (OpenSSL, through our own HTTP client);
-# - ca-certificates: OpenSSL verifies the upstreams' HTTPS certificates against /etc/ssl/certs;
-# - libc6, libstdc++6, libgcc-s1 (the C++ runtime the Swift runtime still links dynamically) and
-#   zlib1g (gzip responses) are already in debian:bookworm-slim.
+# Runtime stage: the binary is statically linked (verify_image.sh checks it has no program
+# interpreter), so it loads no shared library of this image. What it reads from it:
+# - ca-certificates: the OpenSSL inside the binary verifies the upstreams' HTTPS certificates against
+#   /etc/ssl/certs/ca-certificates.crt (through its default /usr/lib/ssl/cert.pem, a link the `openssl`
+#   package ships, or directly when that link is missing). ca-certificates depends on `openssl` (for
+#   update-ca-certificates), which brings libssl3 along: both end up in the image but the binary does
+#   not use them, so upgrading them here fixes nothing for the exporter: rebuild the image instead;
+# - /etc/nsswitch.conf, /etc/hosts and /etc/resolv.conf for upstream host names (`files` and `dns`
+#   only, see SWIFT_BUILD_FLAGS).
 # No tzdata: Beijing time is parsed with a fixed UTC+8 offset, no zone database is read.
 FROM debian:bookworm-slim
 
-ARG RUNTIME_PACKAGES="ca-certificates libssl3"
+ARG RUNTIME_PACKAGES="ca-certificates"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ${RUNTIME_PACKAGES} \
  && rm -rf /var/lib/apt/lists/*

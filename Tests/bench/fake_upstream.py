@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A loopback stand-in for Tencent Cloud Billing's DescribeAccountBalance, for benchmarks only.
 
-Usage: fake_upstream.py PORT
+Usage: fake_upstream.py PORT [--tls CERT KEY]
+
+With --tls it speaks HTTPS with that certificate chain and key (PEM):
+Tests/container/verify_image.sh uses it so for the TLS of the static binary.
 
 Every POST answers a successful DescribeAccountBalance (amounts in cents, per
 UPSTREAMS.md section 1) for the account named by the SecretId in the TC3
@@ -16,6 +19,7 @@ per refresh interval with them. Listens on 127.0.0.1 only.
 """
 import json
 import re
+import ssl
 import sys
 import threading
 import time
@@ -96,7 +100,25 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
 
+    def handle_error(self, request, client_address):
+        # A client that refuses our certificate aborts the handshake: expected with --tls, not news.
+        if isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def main(argv):
+    if len(argv) not in (2, 5) or (len(argv) == 5 and argv[2] != "--tls"):
+        sys.exit("usage: fake_upstream.py PORT [--tls CERT KEY]")
+    server = Server(("127.0.0.1", int(argv[1])), Handler)
+    if len(argv) == 5:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(argv[3], argv[4])
+        # The handshake happens on the first read, in the request's own thread, so one client that
+        # stalls or fails it does not hold up accept() for the others.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+    server.serve_forever()
+
 
 if __name__ == "__main__":
-    port = int(sys.argv[1])
-    Server(("127.0.0.1", port), Handler).serve_forever()
+    main(sys.argv)

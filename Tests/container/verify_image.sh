@@ -6,6 +6,9 @@
 # of the image would notice:
 #   (a) build: the release binary, with exactly the Dockerfile's SWIFT_BUILD_FLAGS, on this host's
 #       Swift toolchain (which must be the Dockerfile's build image version), into .build-container;
+#       it must be statically linked (no PT_INTERP program header: it loads no library of the
+#       runtime filesystem at start, so there is nothing for ldd to find there) and non-PIE (ELF
+#       type EXEC);
 #   (b) runtime filesystem: `debootstrap --variant=minbase` of the runtime image's Debian release
 #       (debian:*-slim images are themselves built from minbase by debuerreotype) plus ONLY the
 #       Dockerfile's RUNTIME_PACKAGES; cached between runs under $ROOTFS_CACHE;
@@ -14,12 +17,17 @@
 #       namespace (as under Docker, where PID 1 gets no default signal handling);
 #   (d) checks over loopback from the host: /-/healthy, /metrics with balance_exporter_build_info,
 #       demo accounts refreshed, `--health-check` exit codes, and `docker stop` (SIGTERM, 10 s grace);
-#   (e) `ldd` of the binary inside the root filesystem finds every library.
+#   (e) HTTPS through the OpenSSL linked into the binary, verified against the runtime filesystem's CA
+#       bundle: two loopback fake Tencent Cloud upstreams (Tests/bench/fake_upstream.py --tls), one
+#       with a certificate from a throwaway CA appended to that bundle (its account must be up), one
+#       with a self-signed certificate that is not (its account down, reason network, TLS logged).
 #
 # Usage (as root): Tests/container/verify_image.sh
 # Environment: SWIFT (swift executable), ROOTFS_CACHE (default /var/cache/balance-exporter-rootfs),
 #   ROOTFS_MAX_AGE_DAYS (rebuild older caches, default 7; security updates), PORT (default: a free
 #   one), BUILD_TIMEOUT, ROOTFS_TIMEOUT, START_TIMEOUT (seconds), KEEP_RUN_DIR=1 (debugging).
+# Host tools it installs when missing: libssl-dev, zlib1g-dev, debootstrap, debian-archive-keyring,
+#   curl, binutils (readelf), openssl (the test certificates), python3 (the fake upstreams).
 # Output: one PASS/FAIL line per check, then `verify_image: N passed, N failed`; exit 1 on failure.
 
 set -Eeuo pipefail
@@ -45,6 +53,7 @@ RUN_DIR=
 ROOT=
 UNSHARE_PID=
 PROC_MOUNTED=
+UPSTREAM_PIDS=
 STARTED_AT=$SECONDS
 
 log() { printf 'verify_image: %s\n' "$*" >&2; }
@@ -59,6 +68,7 @@ cleanup() {
     trap - EXIT
     set +e
     if declare -F stop_exporter >/dev/null; then stop_exporter KILL; fi
+    if declare -F stop_upstreams >/dev/null; then stop_upstreams; fi
     if [ -n "$PROC_MOUNTED" ]; then umount "$PROC_MOUNTED" 2>/dev/null || umount -l "$PROC_MOUNTED"; fi
     if [ -n "$RUN_DIR" ] && [ -d "$RUN_DIR" ]; then
         if [ "${KEEP_RUN_DIR:-0}" = 1 ]; then
@@ -137,9 +147,10 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive timeout "$APT_TIMEOUT" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# libssl-dev, zlib1g-dev: the COpenSSL and CZlib module maps link -lssl -lcrypto -lz (the
-# development symlinks); debootstrap + keyring for (b); curl for the HTTP checks.
-apt_install libssl-dev zlib1g-dev debootstrap debian-archive-keyring curl \
+# libssl-dev, zlib1g-dev: the COpenSSL and CZlib module maps link -lssl -lcrypto -lz, statically
+# (libssl.a, libcrypto.a, libz.a); debootstrap + keyring for (b); curl for the HTTP checks; readelf
+# (binutils) for the static-link check; openssl and python3 for the HTTPS check (e).
+apt_install libssl-dev zlib1g-dev debootstrap debian-archive-keyring curl binutils openssl python3 \
     || fatal "host packages installed" "apt-get install failed"
 
 if [ -z "${SWIFT:-}" ]; then
@@ -167,12 +178,23 @@ BIN=$BIN_DIR/balance_exporter
 [ -x "$BIN" ] || fatal "release build with the Dockerfile's flags" "no executable at $BIN"
 pass "release build with the Dockerfile's flags ($(du -h "$BIN" | cut -f1), $((SECONDS - stage_started)) s)"
 
-# --static-swift-stdlib: the runtime image has no Swift runtime, so none may be linked dynamically.
-swift_libs=$(ldd "$BIN" | grep -E 'lib(swift|Foundation|dispatch|BlocksRuntime|_Foundation)' || true)
-if [ -z "$swift_libs" ]; then
-    pass "Swift runtime and Foundation linked statically"
+# -static-executable: no program interpreter (PT_INTERP), so the kernel maps the binary alone and
+# no library of the runtime image (nor a Swift runtime, which it lacks) is ever loaded.
+if headers=$(readelf -lW "$BIN" 2>&1) && grep -q 'Program Headers:' <<<"$headers"; then
+    if ! grep -qE '^ +INTERP ' <<<"$headers"; then
+        pass "binary statically linked (no PT_INTERP: no shared library loaded at start, Swift runtime included)"
+    else
+        fail "binary statically linked (no PT_INTERP)" "$(grep -A1 -E '^ +INTERP ' <<<"$headers" | tr -s ' \n' ' ')"
+    fi
 else
-    fail "Swift runtime and Foundation linked statically" "$(echo "$swift_libs" | tr -s ' \n' ' ')"
+    fail "binary statically linked (no PT_INTERP)" "readelf -lW failed: $(head -n 2 <<<"$headers" | tr '\n' ' ')"
+fi
+# Non-PIE, like Go's static binaries: fixed addresses, no load-time relocations of the code.
+elf_type=$(readelf -hW "$BIN" 2>/dev/null | awk -F: '$1 ~ /^ *Type$/ { sub(/^ +/, "", $2); print $2 }')
+if [[ "$elf_type" == EXEC* ]]; then
+    pass "binary is not position-independent (ELF type EXEC)"
+else
+    fail "binary is not position-independent (ELF type EXEC)" "ELF type '$elf_type'"
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -281,16 +303,9 @@ install -d -m 0755 "$ROOT/etc/balance_exporter"
 install -m 0755 "$BIN" "$ROOT/usr/local/bin/balance_exporter"
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$ROOT/etc/hosts"   # as Docker writes it
 
-# (e) Every shared library resolves inside the runtime filesystem.
-if ldd_out=$(chroot "$ROOT" ldd /usr/local/bin/balance_exporter 2>&1) && ! grep -q 'not found' <<<"$ldd_out"; then
-    pass "ldd inside the runtime filesystem finds every library ($(grep -c '=>' <<<"$ldd_out") linked)"
-    log "libraries: $(awk '$2 == "=>" { print $1 }' <<<"$ldd_out" | tr '\n' ' ')"
-else
-    fail "ldd inside the runtime filesystem finds every library" "$(grep 'not found' <<<"$ldd_out" | tr -s ' \t\n' ' ')"
-fi
-
 # The image's ENTRYPOINT, as the image's user, in a clean environment, with /proc mounted (Docker
-# always mounts it, and the binary needs it: run without it, the Swift runtime traps at start, SIGILL).
+# always mounts it, and the binary needs it: run without it, the static Swift runtime aborts at start,
+# "Unable to obtain Swift runtime path", as it reads /proc/self/maps).
 # Preferably as PID 1 of a new PID namespace, as under Docker, with that namespace's /proc: the host
 # never sees the mount, which ends with the namespace. Without namespaces: a plain chroot and a /proc
 # mount, unmounted on exit. Arguments follow. unshare ignores SIGTERM while it waits for its child
@@ -396,7 +411,7 @@ if alive; then
     if [ "$status" = 200 ]; then pass "/-/ready answers 200"; else fail "/-/ready answers 200" "status $status"; fi
 
     # The demo's simulated upstreams are reached through the transport the real ones use, so an
-    # account up means the runtime filesystem's libraries carry a real refresh.
+    # account up means a real refresh works in the runtime filesystem (plain HTTP; HTTPS is (e)).
     deadline=$((SECONDS + START_TIMEOUT))
     up=
     while [ "$SECONDS" -lt "$deadline" ] && alive; do
@@ -467,3 +482,131 @@ if [ "$rc" = 0 ] && grep -q 'configuration OK: 1 account' <<<"$check_out" && ! g
 else
     fail "mounted config.json with *_file secrets loads as $APP_USER" "exit $rc: $(tr '\n' ' ' <<<"$check_out")"
 fi
+
+# ---------------------------------------------------------------------------------------------------
+# (e) HTTPS to the upstreams through the OpenSSL inside the binary, trusting the image's CA bundle
+
+UPSTREAM_LOG=$RUN_DIR/upstreams.log
+# Stops the fake upstreams (SIGKILL: a run started by the test suite may pass them a blocked SIGTERM).
+stop_upstreams() {
+    local pid
+    for pid in $UPSTREAM_PIDS; do kill -KILL "$pid" 2>/dev/null || true; done
+    for pid in $UPSTREAM_PIDS; do wait "$pid" 2>/dev/null || true; done
+    UPSTREAM_PIDS=
+}
+
+# A throwaway CA and a server certificate for localhost and 127.0.0.1 signed by it, and a self-signed
+# certificate for 127.0.0.1 that no bundle holds (so only trust, not the name, fails): EC P-256, 2 days,
+# as Tests/BalanceExporterTests/Support/TLSTestServer.swift makes them.
+TLS_DIR=$RUN_DIR/tls
+mkdir -p "$TLS_DIR"
+if (
+    set -e
+    cd "$TLS_DIR"
+    key=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    openssl req -x509 "${key[@]}" -keyout ca.key -out ca.pem -days 2 -subj "/CN=balance_exporter verify_image CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req "${key[@]}" -keyout trusted.key -out trusted.csr -subj "/CN=localhost"
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >trusted.ext
+    openssl x509 -req -in trusted.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out trusted.pem -days 2 -extfile trusted.ext
+    openssl req -x509 "${key[@]}" -keyout untrusted.key -out untrusted.pem -days 2 -subj "/CN=127.0.0.1" \
+        -addext "subjectAltName=IP:127.0.0.1"
+) >"$TLS_DIR/openssl.log" 2>&1; then
+    # Only the per-run copy of the root filesystem trusts the throwaway CA.
+    cat "$TLS_DIR/ca.pem" >>"$ROOT/etc/ssl/certs/ca-certificates.crt"
+    TLS_READY=1
+else
+    fail "test certificates made with openssl" "$(tail -n 3 "$TLS_DIR/openssl.log" | tr '\n' ' ')"
+    TLS_READY=
+fi
+
+TRUSTED_PORT=$(free_port) && UNTRUSTED_PORT=$(free_port) && TLS_EXPORTER_PORT=$(free_port) \
+    || { fail "free loopback ports for the HTTPS check"; TLS_READY=; }
+if [ -n "$TLS_READY" ] && { [ "$TRUSTED_PORT" = "$UNTRUSTED_PORT" ] || [ "$TLS_EXPORTER_PORT" = "$TRUSTED_PORT" ] \
+    || [ "$TLS_EXPORTER_PORT" = "$UNTRUSTED_PORT" ]; }; then
+    fail "free loopback ports for the HTTPS check" "the same port drawn twice"; TLS_READY=
+fi
+
+if [ -n "$TLS_READY" ]; then
+    python3 "$REPO/Tests/bench/fake_upstream.py" "$TRUSTED_PORT" --tls "$TLS_DIR/trusted.pem" "$TLS_DIR/trusted.key" >>"$UPSTREAM_LOG" 2>&1 &
+    UPSTREAM_PIDS="$UPSTREAM_PIDS $!"
+    python3 "$REPO/Tests/bench/fake_upstream.py" "$UNTRUSTED_PORT" --tls "$TLS_DIR/untrusted.pem" "$TLS_DIR/untrusted.key" >>"$UPSTREAM_LOG" 2>&1 &
+    UPSTREAM_PIDS="$UPSTREAM_PIDS $!"
+    # Both answer HTTPS (checked from the host with curl, trusting each one's own certificate).
+    deadline=$((SECONDS + START_TIMEOUT))
+    s1=000 s2=000
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        [ "$s1" = 200 ] || s1=$(curl -sS -o /dev/null -w '%{http_code}' --max-time "$HTTP_TIMEOUT" --cacert "$TLS_DIR/ca.pem" \
+            "https://localhost:$TRUSTED_PORT/__counts" 2>/dev/null || true)
+        [ "$s2" = 200 ] || s2=$(curl -sS -o /dev/null -w '%{http_code}' --max-time "$HTTP_TIMEOUT" --cacert "$TLS_DIR/untrusted.pem" \
+            "https://127.0.0.1:$UNTRUSTED_PORT/__counts" 2>/dev/null || true)
+        [ "$s1" = 200 ] && [ "$s2" = 200 ] && break
+        sleep 0.2
+    done
+    if [ "$s1" != 200 ] || [ "$s2" != 200 ]; then
+        fail "fake HTTPS upstreams answer" "localhost:$TRUSTED_PORT status $s1, 127.0.0.1:$UNTRUSTED_PORT status $s2; log: $(tail -n 5 "$UPSTREAM_LOG" | tr '\n' ' ')"
+        TLS_READY=
+    fi
+fi
+
+if [ -n "$TLS_READY" ]; then
+    cat >"$ROOT/etc/balance_exporter/tls.json" <<JSON
+{
+  "accounts": [
+    {"name": "trusted", "provider": "tencentcloud", "endpoint": "https://localhost:$TRUSTED_PORT",
+     "secret_id": "AKIDbench0", "secret_key": "x"},
+    {"name": "untrusted", "provider": "tencentcloud", "endpoint": "https://127.0.0.1:$UNTRUSTED_PORT",
+     "secret_id": "AKIDbench1", "secret_key": "x"}
+  ]
+}
+JSON
+    chown "0:$APP_GID" "$ROOT/etc/balance_exporter/tls.json"
+    chmod 0640 "$ROOT/etc/balance_exporter/tls.json"
+
+    TLS_BASE=http://127.0.0.1:$TLS_EXPORTER_PORT
+    TLS_EXPORTER_LOG=$RUN_DIR/exporter-tls.log
+    log "(e) balance_exporter --config.file=/etc/balance_exporter/tls.json (upstreams https://localhost:$TRUSTED_PORT, https://127.0.0.1:$UNTRUSTED_PORT)"
+    start_exporter "$TLS_EXPORTER_LOG" --config.file=/etc/balance_exporter/tls.json --web.listen-address="127.0.0.1:$TLS_EXPORTER_PORT"
+
+    # balance_up is labelled {provider, uin}; balance_account_info{provider, uin, name, currency} says
+    # which uin is which account: the uin the upstream reported once it answered, else the name.
+    uin_of() { sed -nE "s/^balance_account_info\\{.*uin=\"([^\"]*)\".*name=\"$1\".*/\\1/p" "$2" | head -n 1; }
+    up_of() { sed -nE "s/^balance_up\\{.*uin=\"$1\".*\\} ([0-9]+)$/\\1/p" "$2" | head -n 1; }
+    metrics=$RUN_DIR/metrics-tls
+    deadline=$((SECONDS + START_TIMEOUT))
+    trusted_uin= untrusted_uin= trusted_up= untrusted_up= status=000
+    while [ "$SECONDS" -lt "$deadline" ] && alive; do
+        # The first scrape refreshes both accounts and waits for them (9.5 s at most).
+        status=$(http_get "$TLS_BASE/metrics" "$metrics")
+        if [ "$status" = 200 ]; then
+            trusted_uin=$(uin_of trusted "$metrics"); untrusted_uin=$(uin_of untrusted "$metrics")
+            trusted_up=$(up_of "$trusted_uin" "$metrics"); untrusted_up=$(up_of "$untrusted_uin" "$metrics")
+            [ "$trusted_up" = 1 ] && [ -n "$untrusted_up" ] && break
+        fi
+        sleep 0.5
+    done
+
+    if [ "$trusted_up" = 1 ]; then
+        pass "HTTPS upstream with a certificate from the image's CA bundle: balance_up 1 (uin $trusted_uin, https://localhost)"
+    else
+        fail "HTTPS upstream with a certificate from the image's CA bundle: balance_up 1" \
+            "status $status, uin '$trusted_uin', balance_up '$trusted_up'; log: $(grep 'account=trusted' "$TLS_EXPORTER_LOG" | tail -n 2 | tr '\n' ' ')"
+    fi
+
+    errors=$(sed -nE "s/^balance_upstream_errors_total\\{.*uin=\"$untrusted_uin\".*reason=\"network\".*\\} ([0-9]+)$/\\1/p" "$metrics" | head -n 1)
+    tls_logged=$(grep -E 'account=("?)untrusted\1( |$)' "$TLS_EXPORTER_LOG" | grep -oE 'TLS handshake failed[^"]*' | head -n 1 || true)
+    if [ "$untrusted_up" = 0 ] && [ "${errors:-0}" -ge 1 ] && [ -n "$tls_logged" ]; then
+        pass "HTTPS upstream with a certificate outside the bundle: balance_up 0, reason network ($tls_logged)"
+    else
+        fail "HTTPS upstream with a certificate outside the bundle: balance_up 0, reason network, TLS logged" \
+            "balance_up '$untrusted_up', network errors '${errors:-}', log: $(grep 'account=' "$TLS_EXPORTER_LOG" | tail -n 2 | tr '\n' ' ')"
+    fi
+
+    if alive; then
+        stop_exporter TERM
+    else
+        fail "exporter keeps running (HTTPS check)" "exited; log: $(tail -n 5 "$TLS_EXPORTER_LOG" 2>/dev/null | tr '\n' ' ')"
+        stop_exporter KILL
+    fi
+fi
+stop_upstreams
