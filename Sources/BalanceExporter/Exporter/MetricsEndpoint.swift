@@ -1,4 +1,3 @@
-
 /// Answers a scrape: refreshes due accounts within the scrape's budget,
 /// then renders the cache in the negotiated format.
 struct MetricsEndpoint: Sendable {

@@ -1,4 +1,3 @@
-
 /// Where a request goes, read from its URL, pure: the name or address to
 /// resolve, the port, whether TLS wraps the connection, and the two strings
 /// the request head needs (`Host`, request-target).

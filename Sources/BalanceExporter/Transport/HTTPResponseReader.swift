@@ -1,4 +1,3 @@
-
 /// An incremental parser of one HTTP/1.1 response (RFC 9112), pure: it owns
 /// no socket, so every framing rule is tested from wire bytes fed in pieces
 /// of any size. The transport feeds what each read returned and stops at the

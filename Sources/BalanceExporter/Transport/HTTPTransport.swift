@@ -1,4 +1,3 @@
-
 /// One outgoing HTTP request to an upstream API.
 public struct UpstreamRequest: Sendable {
     public var method: String

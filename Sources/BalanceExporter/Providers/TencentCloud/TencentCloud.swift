@@ -1,4 +1,3 @@
-
 /// The Tencent Cloud provider: prepaid balance from the billing API's
 /// `DescribeAccountBalance`, signed with TC3-HMAC-SHA256.
 public enum TencentCloud {

@@ -1,4 +1,3 @@
-
 /// Reads one account's balance with `DescribeAccountBalance` (billing API
 /// 2018-07-09): the I/O edge around the pure signer and mapping.
 final class TencentCloudClient: BalanceProvider {

@@ -1,4 +1,3 @@
-
 /// Temporary credentials of the CVM instance's CAM role, from the metadata
 /// service: `GET /latest/meta-data/cam/security-credentials/` names the role,
 /// `GET .../security-credentials/<role>` gives `TmpSecretId`, `TmpSecretKey`,

@@ -1,4 +1,3 @@
-
 /// Builds one signed API 3.0 request, pure: everything (credentials,
 /// timestamp) comes in as arguments.
 enum TencentRequest {

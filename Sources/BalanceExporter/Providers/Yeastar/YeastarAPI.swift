@@ -1,4 +1,3 @@
-
 /// The two Yeastar Partner Portal calls as HTTP exchanges: building requests
 /// is pure (`tokenRequest`, `balanceRequest`), `send` is the only I/O.
 struct YeastarAPI: Sendable {
@@ -31,8 +30,7 @@ struct YeastarAPI: Sendable {
     init?(endpoint: String, userAgent: String, timeout: Double, transport: any HTTPTransport) {
         var base = endpoint
         while base.hasSuffix("/") { base.removeLast() }
-        guard HTTPURL(string: base) != nil,
-              let tokenURL = HTTPURL(string: base + Self.tokenPath),
+        guard let tokenURL = HTTPURL(string: base + Self.tokenPath),
               let balanceURL = HTTPURL(string: base + Self.balancePath) else { return nil }
         self.tokenURL = tokenURL
         self.balanceURL = balanceURL
