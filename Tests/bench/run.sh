@@ -10,13 +10,9 @@ cd "$(dirname "$0")/../.."
 shared=${BENCH_SHARED:-/work/shared/bench}
 [ -x "${BENCH_WORK:-/tmp/balance-bench}/bin/go-peer" ] && command -v wrk >/dev/null && command -v nginx >/dev/null \
   || { echo "run $shared/setup.sh first" >&2; exit 1; }
-# The shipped binary: the Dockerfile's SWIFT_BUILD_FLAGS, read from its `ARG SWIFT_BUILD_FLAGS="..."`
-# line as Tests/container/verify_image.sh reads it, built in this script's own scratch path.
-line=$(grep -E '^ARG SWIFT_BUILD_FLAGS=' Dockerfile | head -n 1) || true
-[ -n "$line" ] || { echo "no 'ARG SWIFT_BUILD_FLAGS=' line in Dockerfile" >&2; exit 1; }
-line=${line#ARG SWIFT_BUILD_FLAGS=}
-line=${line%\"}
-read -r -a flags <<<"${line#\"}"
+# The shipped binary: the Dockerfile's SWIFT_BUILD_FLAGS, built in this script's own scratch path.
+flags_text=$(Tests/container/build_flags.sh)
+read -r -a flags <<<"$flags_text"
 flags+=(--scratch-path .build-bench)
 echo "run.sh: swift build ${flags[*]}" >&2
 swift build "${flags[@]}" >&2

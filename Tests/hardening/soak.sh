@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test: a release build of `balance_exporter --demo` on a loopback port
+# Soak test: the shipped build (the Dockerfile's flags) of `balance_exporter --demo` on a loopback port
 # under steady scrapes, reloads and client-side faults for SECONDS (default
 # 600), sampling RSS, open fds and threads every 10 s. Prints the series, a
 # verdict, and `soak: N passed, N failed`; exits non-zero on any failure.
@@ -12,9 +12,13 @@ cd "$(dirname "$0")/../.."
 duration="${1:-600}"
 here="Tests/hardening"
 
-echo "soak: building release"
-swift build -c release --product balance_exporter >/dev/null
-binary="$(swift build -c release --show-bin-path)/balance_exporter"
+# The shipped binary: the Dockerfile's SWIFT_BUILD_FLAGS, in this script's own scratch path.
+flags_text=$(Tests/container/build_flags.sh)
+read -r -a flags <<<"$flags_text"
+flags+=(--scratch-path .build-soak)
+echo "soak: swift build ${flags[*]}"
+swift build "${flags[@]}" >/dev/null
+binary="$(swift build "${flags[@]}" --show-bin-path)/balance_exporter"
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 log="$(mktemp -t soak-exporter.XXXXXX.log)"
