@@ -196,7 +196,16 @@ def scrapers_phase(binary, n, upstream_port, port, intervals, interval_s):
     try:
         http_get(up + "/__reset")
         line = wrk(url, seconds, 50, "X-Prometheus-Scrape-Timeout-Seconds: 10")
-        _, _, raw = http_get(up + "/__counts")
+        # Only scrapes start refreshes: once wrk stops, no round begins, and the one the last scrapes
+        # started finishes in the background. Count when the total has stopped growing.
+        raw, deadline = None, time.monotonic() + 60
+        while time.monotonic() < deadline:
+            _, _, now = http_get(up + "/__counts")
+            if raw is not None and json.loads(now)["total"] == json.loads(raw)["total"]:
+                break
+            raw = now
+            time.sleep(1)
+        raw = now
     finally:
         stop(p)
     counts = json.loads(raw)
@@ -204,7 +213,7 @@ def scrapers_phase(binary, n, upstream_port, port, intervals, interval_s):
     intervals = seconds / interval_s
     return {"scrapes": line.get("reqs", 0), "total": counts["total"], "per_interval": counts["total"] / n / intervals,
             "max_per_account": max(per), "min_per_account": min(per), "intervals": intervals, "interval_s": interval_s,
-            "min_gap_s": counts.get("min_gap_s")}
+            "min_gap_s": counts.get("min_gap_s"), "max_gap_s": counts.get("max_gap_s")}
 
 
 def measure(name, pid, url, seconds, tree, gzip_ok):
@@ -320,14 +329,14 @@ def report(results, meta):
                   f"{fmt(c1['p50_ms'], '.3f')} / {fmt(c1['p99_ms'], '.3f')} | {fmt(p99r, '.2f')} | {fmt(c16['cpu_us'], '.0f')} | "
                   f"{fmt(c16['cpu_us'] / res['series'] * 1000, '.2f')} ns | {body} | {peer['rss_idle_kB']} / {peer['rss_peak_kB']} |")
     w("")
-    w("| N | exporter start-up to first /metrics | first full refresh | 50 scrapers: refresh interval | scrapes | upstream calls | calls per account per interval | per-account min..max | shortest gap between calls of one account |")
+    w("| N | exporter start-up to first /metrics | first full refresh | 50 scrapers: refresh interval | scrapes | upstream calls | calls per account per interval | per-account min..max | time between two calls of one account, shortest / longest |")
     w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         s = res.get("scrapers")
         if s:
             w(f"| {res['n']} | {res['startup_ms']:.0f} ms | {res['full_refresh_s']:.2f} s | {s['interval_s']} s | {s['scrapes']:.0f} | {s['total']} | "
               f"{s['per_interval']:.3f} ({s['intervals']:.1f} intervals) | {s['min_per_account']}..{s['max_per_account']} | "
-              f"{fmt(s['min_gap_s'], '.2f')} s |")
+              f"{fmt(s['min_gap_s'], '.2f')} / {fmt(s['max_gap_s'], '.2f')} s |")
         else:
             w(f"| {res['n']} | {res['startup_ms']:.0f} ms | {res['full_refresh_s']:.2f} s | - | - | - | - | - | - |")
     return "\n".join(out)

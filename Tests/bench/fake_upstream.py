@@ -12,8 +12,8 @@ UPSTREAMS.md section 1) for the account named by the SecretId in the TC3
 written by bench.py gives account i the SecretId `AKIDbench<i>`, so each
 account gets its own `Uin` and values. The signature is not checked.
 
-GET /__counts answers `{"total": T, "min_gap_s": G, "per_account": {"<i>": n, ...}}`
-(G: the shortest time between two calls for one account) and
+GET /__counts answers `{"total": T, "min_gap_s": G, "max_gap_s": H, "per_account": {"<i>": n, ...}}`
+(G, H: the shortest and longest time between two calls for one account) and
 GET /__reset zeroes the counters: bench.py counts upstream calls per account
 per refresh interval with them. Listens on 127.0.0.1 only.
 """
@@ -30,6 +30,7 @@ lock = threading.Lock()
 counts = {}
 last_call = {}
 min_gap = None  # shortest time between two calls for the same account since the last reset
+max_gap = None  # longest
 total = 0
 
 
@@ -60,22 +61,24 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
-        global total, min_gap
+        global total, min_gap, max_gap
         if self.path == "/__counts":
             with lock:
-                self.reply({"total": total, "min_gap_s": min_gap, "per_account": {str(k): v for k, v in counts.items()}})
+                self.reply({"total": total, "min_gap_s": min_gap, "max_gap_s": max_gap,
+                            "per_account": {str(k): v for k, v in counts.items()}})
         elif self.path == "/__reset":
             with lock:
                 counts.clear()
                 last_call.clear()
                 total = 0
                 min_gap = None
+                max_gap = None
             self.reply({"ok": True})
         else:
             self.reply({"error": "not found"}, 404)
 
     def do_POST(self):
-        global total, min_gap
+        global total, min_gap, max_gap
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
@@ -92,6 +95,7 @@ class Handler(BaseHTTPRequestHandler):
             if i in last_call:
                 gap = now - last_call[i]
                 min_gap = gap if min_gap is None else min(min_gap, gap)
+                max_gap = gap if max_gap is None else max(max_gap, gap)
             last_call[i] = now
         self.reply({"Response": balance(i)})
 
