@@ -2,7 +2,7 @@
 # Tests/bench/run.sh [--quick] [bench.py options]
 #   Builds the release binary as the Dockerfile does, then runs bench.py (exporter vs nginx, go-static,
 #   go-promhttp for N = 10, 100, 1000, 10000; --quick: N = 100 only). Loopback only;
-#   bounded by a hard 30-minute timeout. Needs ../shared/bench/setup.sh once
+#   bounded by a hard 45-minute timeout (about 25 minutes for all four N). Needs ../shared/bench/setup.sh once
 #   (wrk, nginx, the Go peer). Env BENCH_SHARED (default /work/shared/bench),
 #   BENCH_WORK (default /tmp/balance-bench), PORT_BASE (default 19370).
 set -euo pipefail
@@ -16,4 +16,4 @@ read -r -a flags <<<"$flags_text"
 flags+=(--scratch-path .build-bench)
 echo "run.sh: swift build ${flags[*]}" >&2
 swift build "${flags[@]}" >&2
-exec timeout -k 10 1800 python3 Tests/bench/bench.py --binary "$(swift build "${flags[@]}" --show-bin-path)/balance_exporter" "$@"
+exec timeout -k 10 2700 python3 Tests/bench/bench.py --binary "$(swift build "${flags[@]}" --show-bin-path)/balance_exporter" "$@"
