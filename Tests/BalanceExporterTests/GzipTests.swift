@@ -101,9 +101,10 @@ final class GzipTests: XCTestCase {
         let cache = RenderCache()
         var renders = 0
         let key = RenderCache.Key(generation: 1, exporterVersion: 1)
-        func render() -> (body: [UInt8], validUntil: Double) {
+        func render() -> RenderCache.Rendered {
             renders += 1
-            return (Array(String(repeating: "balance_x 1\n", count: 1000).utf8), .infinity)
+            return RenderCache.Rendered(body: Array(String(repeating: "balance_x 1\n", count: 1000).utf8), validUntil: .infinity,
+                                        key: RenderCache.Key(generation: UInt64(renders), exporterVersion: 1))
         }
         let first = cache.gzipPrefix(format: .text004, key: key, now: 0, render: render)
         let second = cache.gzipPrefix(format: .text004, key: key, now: 1, render: render)

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import XCTest
 @testable import BalanceExporter
 
@@ -41,6 +43,45 @@ final class RenderCacheTests: XCTestCase {
         XCTAssertFalse(body.contains("balance_available{"), body)
         XCTAssertTrue(body.contains(#"balance_up{provider="fake",uin="a"} 0"#))
         XCTAssertTrue(body.contains("\nprocess_"), "process metrics are rendered fresh after the cached part")
+    }
+
+    func testScrapesArrivingDuringARenderUseItsResultInsteadOfRenderingAgain() {
+        let cache = RenderCache()
+        let renders = Mutex(0)
+        let started = DispatchSemaphore(value: 0)
+        let proceed = DispatchSemaphore(value: 0)
+        // Renders what the engine holds now: generation 6.
+        let render: @Sendable () -> RenderCache.Rendered = {
+            if renders.withLock({ $0 += 1; return $0 }) == 1 {
+                started.signal()
+                proceed.wait()
+            }
+            return RenderCache.Rendered(body: Array("generation 6".utf8), validUntil: .infinity,
+                                        key: RenderCache.Key(generation: 6, exporterVersion: 1))
+        }
+        let group = DispatchGroup()
+        let bodies = LockedArray<String>()
+        func scrape(needing generation: UInt64) {
+            DispatchQueue.global().async(group: group) {
+                let body = cache.body(format: .text004, key: RenderCache.Key(generation: generation, exporterVersion: 1),
+                                      now: 0, render: render)
+                bodies.append(String(decoding: body, as: UTF8.self))
+            }
+        }
+        scrape(needing: 5)
+        XCTAssertEqual(started.wait(timeout: .now() + 10), .success)
+        // While the first render runs, twenty scrapes that need generation 5 or 6 come in.
+        for i in 0..<20 { scrape(needing: 5 + UInt64(i % 2)) }
+        proceed.signal()
+        XCTAssertEqual(group.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(renders.withLock { $0 }, 1, "one render served all 21 scrapes")
+        XCTAssertEqual(bodies.values, Array(repeating: "generation 6", count: 21))
+
+        // Newer data than the cache holds is rendered again; another exporter version too.
+        _ = cache.body(format: .text004, key: RenderCache.Key(generation: 7, exporterVersion: 1), now: 0, render: render)
+        XCTAssertEqual(renders.withLock { $0 }, 2)
+        _ = cache.body(format: .text004, key: RenderCache.Key(generation: 6, exporterVersion: 2), now: 0, render: render)
+        XCTAssertEqual(renders.withLock { $0 }, 3)
     }
 
     func testOpenMetricsBodyEndsWithOneEOF() {

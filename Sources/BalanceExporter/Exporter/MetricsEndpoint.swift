@@ -31,7 +31,8 @@ struct MetricsEndpoint: Sendable {
             var part: [UInt8] = []
             part.reserveCapacity(4096 + snapshot.accounts.count * 1536)
             format.render(AccountFamilies.families(snapshot) + exporterFamilies(), into: &part, terminate: false)
-            return (part, RenderCache.validUntil(snapshot))
+            return RenderCache.Rendered(body: part, validUntil: RenderCache.validUntil(snapshot),
+                                        key: RenderCache.Key(generation: snapshot.generation, exporterVersion: exporterVersion))
         }
         // Every balance_* family sorts before process_*: appending keeps the body sorted.
         let processPart = cache.processPart(format: format, now: clock.now()) {

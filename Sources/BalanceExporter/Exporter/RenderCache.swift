@@ -5,10 +5,30 @@ import Synchronization
 /// instead of rendering every series again. The gzip-compressed form of a
 /// part is made on the first gzip scrape after a change and kept with it,
 /// so compression also happens once per change, not per scrape.
+///
+/// One render or compression runs at a time. Scrapes that find the cache
+/// older than the data they need wait for it and then use its result when it
+/// is new enough, rather than each rendering the same body: while a round of
+/// refreshes changes the data every few milliseconds, 50 scrapers of 10,000
+/// accounts would otherwise render side by side and starve the refreshes.
 final class RenderCache: Sendable {
+    /// What a scrape needs at least: the engine's generation it saw after
+    /// its refreshes, and the exporter's own families as they are now.
     struct Key: Equatable {
         var generation: UInt64
         var exporterVersion: UInt64
+
+        /// Rendered from data at least as new as `self` asks for.
+        func isSatisfied(by rendered: Key) -> Bool {
+            rendered.exporterVersion == exporterVersion && rendered.generation >= generation
+        }
+    }
+
+    /// A rendered account part and the key of the snapshot it was rendered from.
+    struct Rendered {
+        var body: [UInt8]
+        var validUntil: Double
+        var key: Key
     }
 
     private struct Entry {
@@ -23,6 +43,9 @@ final class RenderCache: Sendable {
 
     private let entries = Mutex<[ExpositionFormat: Entry]>([:])
     private let processParts = Mutex<[ExpositionFormat: ProcessPart]>([:])
+    /// Held while rendering or compressing an account part (never while
+    /// holding `entries`): one at a time, see the type's comment.
+    private let producing = Mutex(())
 
     /// Rendered process metrics and when they were rendered.
     struct ProcessPart {
@@ -50,15 +73,14 @@ final class RenderCache: Sendable {
     /// The whole gzip body (cached part + `process` part), made once per
     /// cached entry and process part; nil if zlib failed.
     func gzipBody(format: ExpositionFormat, key: Key, now: Double, process: ProcessPart,
-                  render: () -> (body: [UInt8], validUntil: Double)) -> [UInt8]? {
-        if let entry = entries.withLock({ $0[format] }), entry.key == key, now < entry.validUntil,
-           let finished = entry.gzipBody, finished.processTime == process.time {
+                  render: () -> Rendered) -> [UInt8]? {
+        if let entry = fresh(format, key, now), let finished = entry.gzipBody, finished.processTime == process.time {
             return finished.bytes
         }
         guard let prefix = gzipPrefix(format: format, key: key, now: now, render: render),
               let bytes = Gzip.finish(prefix, tail: process.bytes) else { return nil }
         entries.withLock { entries in
-            if var entry = entries[format], entry.key == key, entry.gzip?.bytes == prefix.bytes {
+            if var entry = entries[format], entry.gzip?.bytes == prefix.bytes {
                 entry.gzipBody = (process.time, bytes)
                 entries[format] = entry
             }
@@ -66,37 +88,50 @@ final class RenderCache: Sendable {
         return bytes
     }
 
-    /// The cached bytes for `format`, or those `render` produces (and are cached).
-    func body(format: ExpositionFormat, key: Key, now: Double,
-              render: () -> (body: [UInt8], validUntil: Double)) -> [UInt8] {
-        if let entry = entries.withLock({ $0[format] }), entry.key == key, now < entry.validUntil {
-            return entry.body
+    /// The cached bytes for `format` if new enough for `key`, or those
+    /// `render` produces (and are cached).
+    func body(format: ExpositionFormat, key: Key, now: Double, render: () -> Rendered) -> [UInt8] {
+        if let entry = fresh(format, key, now) { return entry.body }
+        return producing.withLock { _ in
+            // Whoever held the lock before may have rendered what we need.
+            (fresh(format, key, now) ?? renderHoldingLock(format, render)).body
         }
-        let (body, validUntil) = render()
-        entries.withLock { $0[format] = Entry(key: key, validUntil: validUntil, body: body) }
-        return body
     }
 
     /// The gzip prefix of the bytes `body(format:key:now:render:)` answers
     /// (see `Gzip`), compressed at most once per cached entry; nil if zlib
     /// failed.
-    func gzipPrefix(format: ExpositionFormat, key: Key, now: Double,
-                    render: () -> (body: [UInt8], validUntil: Double)) -> Gzip.Prefix? {
-        if let entry = entries.withLock({ $0[format] }), entry.key == key, now < entry.validUntil, let gzip = entry.gzip {
+    func gzipPrefix(format: ExpositionFormat, key: Key, now: Double, render: () -> Rendered) -> Gzip.Prefix? {
+        if let entry = fresh(format, key, now), let gzip = entry.gzip { return gzip }
+        return producing.withLock { _ in
+            let entry = fresh(format, key, now) ?? renderHoldingLock(format, render)
+            if let gzip = entry.gzip { return gzip }
+            guard let gzip = Gzip.prefix(entry.body) else { return nil }
+            entries.withLock { entries in
+                // Kept only with the very bytes it was made from.
+                if var current = entries[format], current.body == entry.body {
+                    current.gzip = gzip
+                    entries[format] = current
+                }
+            }
             return gzip
         }
-        let body = body(format: format, key: key, now: now, render: render)
-        // Compressed outside the lock: concurrent scrapes of other formats
-        // or identity do not wait for it (two gzip scrapes racing may both compress).
-        guard let gzip = Gzip.prefix(body) else { return nil }
-        entries.withLock { entries in
-            // Kept only with the very bytes it was made from.
-            if var entry = entries[format], entry.key == key, entry.body == body {
-                entry.gzip = gzip
-                entries[format] = entry
-            }
+    }
+
+    /// The cached entry for `format` when it satisfies `key` and has not expired.
+    private func fresh(_ format: ExpositionFormat, _ key: Key, _ now: Double) -> Entry? {
+        guard let entry = entries.withLock({ $0[format] }), key.isSatisfied(by: entry.key), now < entry.validUntil else {
+            return nil
         }
-        return gzip
+        return entry
+    }
+
+    /// Renders and caches; only with `producing` held.
+    private func renderHoldingLock(_ format: ExpositionFormat, _ render: () -> Rendered) -> Entry {
+        let rendered = render()
+        let entry = Entry(key: rendered.key, validUntil: rendered.validUntil, body: rendered.body)
+        entries.withLock { $0[format] = entry }
+        return entry
     }
 
     /// The earliest time at which the snapshot's rendering changes by the
