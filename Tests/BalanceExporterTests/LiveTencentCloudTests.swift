@@ -225,13 +225,7 @@ final class LiveTencentCloudTests: XCTestCase {
     func testCancellingAFetchEndsItAtOnce() async throws {
         let world = try World(self)
         let (arrivals, arrived) = AsyncStream.makeStream(of: Void.self)
-        let hold = LiveHold()
-        let port = try serveOnLoopback { _ in
-            arrived.yield()
-            hold.wait()
-            return .text(200, "too late")
-        }
-        addTeardownBlock { hold.release() }
+        let port = try serveNeverAnswering(arrivals: arrived)
         let client = try world.client(world.account(endpoint: "http://127.0.0.1:\(port)", timeout: 5))
         let fetch = Task { await client.liveFailure() }
         var iterator = arrivals.makeAsyncIterator()

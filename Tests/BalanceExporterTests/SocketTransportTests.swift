@@ -180,13 +180,7 @@ final class SocketTransportTests: XCTestCase {
 
     func testCancellingEndsTheExchangeAtOnce() async throws {
         let (arrivals, arrived) = AsyncStream.makeStream(of: Void.self)
-        let hold = LiveHold()
-        let port = try serveOnLoopback { _ in
-            arrived.yield()
-            hold.wait()
-            return .text(200, "too late")
-        }
-        addTeardownBlock { hold.release() }
+        let port = try serveNeverAnswering(arrivals: arrived)
         let transport = SocketTransport()
         let exchange = Task { await SocketTransportTests.failure(transport, "http://127.0.0.1:\(port)/", timeout: 5) }
         var iterator = arrivals.makeAsyncIterator()

@@ -60,10 +60,13 @@ final class LiveHold: Sendable {
 
 extension XCTestCase {
     /// A loopback upstream whose every answer comes only after the test ended:
-    /// for the client it never answers. Returns the port.
-    func serveNeverAnswering(_ response: HTTPResponse = .text(200, "too late")) throws -> Int {
+    /// for the client it never answers. `arrivals`, when given, gets one value
+    /// per request as it comes in. Returns the port.
+    func serveNeverAnswering(_ response: HTTPResponse = .text(200, "too late"),
+                             arrivals: AsyncStream<Void>.Continuation? = nil) throws -> Int {
         let hold = LiveHold()
         let port = try serveOnLoopback { _ in
+            arrivals?.yield()
             hold.wait()
             return response
         }

@@ -181,11 +181,9 @@ final class RawHTTPConnection {
         }
     }
 
-    /// Closes with SO_LINGER 0: the kernel sends a reset, as a client that
-    /// crashed or gave up mid-answer does.
+    /// Closes with a reset, as a client that crashed or gave up mid-answer does.
     func reset() {
-        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-        _ = setsockopt(socket.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        socket.resetOnClose()
         close()
     }
 
@@ -224,4 +222,13 @@ final class RawHTTPConnection {
 
 extension Substring {
     fileprivate func trimmingLeadingSpaces() -> String { String(drop(while: { $0 == " " || $0 == "\t" })) }
+}
+
+extension Socket {
+    /// SO_LINGER 0: `close()` then sends a reset instead of a FIN, as a peer
+    /// that crashed does (test clients and scripted upstreams use it).
+    func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
 }

@@ -109,10 +109,9 @@ final class ScriptedConnection: @unchecked Sendable {
         Thread.sleep(forTimeInterval: seconds)
     }
 
-    /// Closes with SO_LINGER 0: the kernel sends a reset, as an upstream that crashed mid-answer does.
+    /// Closes with a reset, as an upstream that crashed mid-answer does.
     func reset() {
-        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-        _ = setsockopt(socket.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        socket.resetOnClose()
         close()
     }
 
