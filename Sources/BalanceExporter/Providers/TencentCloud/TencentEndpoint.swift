@@ -14,15 +14,11 @@ struct TencentEndpoint: Sendable, Equatable {
     /// proxy) it is `defaultService`.
     init?(_ text: String, defaultService: String) {
         guard var url = HTTPURL(string: TencentText.trim(text)), url.query == nil else { return nil }
-        let lowerHost = url.host.lowercased()
-        let bracketed = lowerHost.contains(":") ? "[\(lowerHost)]" : lowerHost
-        if let port = url.port, port != url.defaultPort {
-            hostHeader = "\(bracketed):\(port)"
-        } else {
-            hostHeader = bracketed
-        }
+        // The transport's own Host rule, lower-cased as TC3 signs it.
+        hostHeader = UpstreamTarget(url).hostHeader.lowercased()
         if url.path.isEmpty { url.path = "/" }
         self.url = url
+        let lowerHost = url.host.lowercased()
         let suffix = ".tencentcloudapi.com"
         if lowerHost.hasSuffix(suffix), let label = lowerHost.split(separator: ".").first {
             service = String(label)
@@ -31,5 +27,6 @@ struct TencentEndpoint: Sendable, Equatable {
         }
     }
 
-    var path: String { url.path.isEmpty ? "/" : url.path }
+    /// Never empty: `init` makes an empty path `/`.
+    var path: String { url.path }
 }
