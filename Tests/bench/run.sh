@@ -11,7 +11,7 @@ shared=${BENCH_SHARED:-/work/shared/bench}
 [ -x "${BENCH_WORK:-/tmp/balance-bench}/bin/go-peer" ] && command -v wrk >/dev/null && command -v nginx >/dev/null \
   || { echo "run $shared/setup.sh first" >&2; exit 1; }
 # The shipped binary: the Dockerfile's SWIFT_BUILD_FLAGS, built in this script's own scratch path.
-flags_text=$(Tests/container/build_flags.sh)
+flags_text=$(Tests/container/dockerfile_arg.sh SWIFT_BUILD_FLAGS)
 read -r -a flags <<<"$flags_text"
 flags+=(--scratch-path .build-bench)
 echo "run.sh: swift build ${flags[*]}" >&2

@@ -92,14 +92,7 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------------
 # Facts read from the Dockerfile: one `ARG NAME="value"` line each (see the Dockerfile's header).
 
-dockerfile_arg() {
-    local line
-    line=$(grep -E "^ARG $1=" "$DOCKERFILE" | head -n 1) || true
-    [ -n "$line" ] || { log "no 'ARG $1=' line in $DOCKERFILE"; return 1; }
-    line=${line#"ARG $1="}
-    line=${line%\"}
-    printf '%s\n' "${line#\"}"
-}
+dockerfile_arg() { "$REPO/Tests/container/dockerfile_arg.sh" "$1"; }
 
 # The tag of a stage's base image: `FROM image:tag ...`.
 dockerfile_from_tag() {

@@ -13,7 +13,7 @@ duration="${1:-600}"
 here="Tests/hardening"
 
 # The shipped binary: the Dockerfile's SWIFT_BUILD_FLAGS, in this script's own scratch path.
-flags_text=$(Tests/container/build_flags.sh)
+flags_text=$(Tests/container/dockerfile_arg.sh SWIFT_BUILD_FLAGS)
 read -r -a flags <<<"$flags_text"
 flags+=(--scratch-path .build-soak)
 echo "soak: swift build ${flags[*]}"
