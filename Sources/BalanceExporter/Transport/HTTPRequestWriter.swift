@@ -16,8 +16,7 @@ struct UpstreamTarget: Sendable, Equatable {
         secure = url.secure
         port = url.port ?? url.defaultPort
         host = url.host
-        let bracketed = host.contains(":") ? "[\(host)]" : host
-        hostHeader = port == url.defaultPort ? bracketed : "\(bracketed):\(port)"
+        hostHeader = port == url.defaultPort ? url.bracketedHost : "\(url.bracketedHost):\(port)"
         requestTarget = (url.path.isEmpty ? "/" : url.path) + (url.query.map { "?\($0)" } ?? "")
     }
 }

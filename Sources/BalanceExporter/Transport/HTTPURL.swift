@@ -24,9 +24,12 @@ public struct HTTPURL: Sendable, Equatable, Hashable, CustomStringConvertible {
     public var secure: Bool { scheme == "https" }
     public var defaultPort: Int { secure ? 443 : 80 }
 
+    /// The host as the authority writes it: an IPv6 address in brackets.
+    public var bracketedHost: String { host.contains(":") ? "[\(host)]" : host }
+
     /// The URL as text (scheme lower-cased, no fragment).
     public var absoluteString: String {
-        var text = scheme + "://" + (host.contains(":") ? "[\(host)]" : host)
+        var text = scheme + "://" + bracketedHost
         if let port { text += ":\(port)" }
         text += path
         if let query { text += "?\(query)" }
