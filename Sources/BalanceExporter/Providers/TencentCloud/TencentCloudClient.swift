@@ -64,9 +64,9 @@ final class TencentCloudClient: BalanceProvider {
     static func redacted(_ error: ProviderError, _ credentials: TencentCredentials) -> ProviderError {
         var error = error
         for secret in [credentials.secretKey, credentials.token].compactMap({ $0 }) where secret.count >= 4 {
-            error.message = error.message.replacing( secret, with: "<redacted>")
-            error.code = error.code?.replacing( secret, with: "<redacted>")
-            error.requestID = error.requestID?.replacing( secret, with: "<redacted>")
+            error.message = error.message.replacing(secret, with: "<redacted>")
+            error.code = error.code?.replacing(secret, with: "<redacted>")
+            error.requestID = error.requestID?.replacing(secret, with: "<redacted>")
         }
         return error
     }
