@@ -65,7 +65,7 @@ if flags.demo {
         demo = upstreams
         source = .fixed(upstreams.config)
     } catch {
-        logger.error("cannot start the demo upstreams", ["error": "\(error)"])
+        logger.error("cannot start the demo upstreams", ["err": "\(error)"])
         exit(1)
     }
 } else if let path = flags.configFile {
@@ -92,13 +92,13 @@ if flags.configCheck {
     }
 }
 
-logger.info("starting balance_exporter", ["version": BuildInfo.version, "revision": BuildInfo.revision, "swift": BuildInfo.swiftVersion])
+logger.info("starting balance_exporter", ["version": .string(BuildInfo.version), "revision": .string(BuildInfo.revision), "swift": .string(BuildInfo.swiftVersion)])
 do {
     try exporter.start()
 } catch {
     switch error {
     case .config(let problems):
-        for problem in problems.problems { logger.error("invalid configuration", ["problem": problem.description]) }
+        for problem in problems.problems { logger.error("invalid configuration", ["problem": .string(problem.description)]) }
     case .listen(let text):
         logger.error(text)
     }

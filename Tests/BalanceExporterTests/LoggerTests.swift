@@ -21,3 +21,27 @@ final class LoggerTests: XCTestCase {
         XCTAssertTrue(box.lines[0].contains("level=warn msg=shown k=v"), box.lines[0])
     }
 }
+
+final class LoggerFieldTests: XCTestCase {
+    final class Box: @unchecked Sendable { var lines: [String] = [] }
+
+    func testJSONWritesNumbersAndBooleansAsJSONAndLeavesOutNilFields() {
+        let box = Box()
+        let logger = Logger(level: .info, format: .json, sink: { box.lines.append($0) })
+        let code: String? = nil
+        logger.info("configuration loaded", ["accounts": .int(7), "ratio": .double(0.5), "ok": true,
+                                              "code": code.map(LogValue.string), "source": "env"])
+        XCTAssertEqual(box.lines.count, 1)
+        let line = box.lines[0]
+        XCTAssertTrue(line.hasSuffix(#""msg":"configuration loaded","accounts":7,"ratio":0.5,"ok":true,"source":"env"}"#), line)
+        XCTAssertFalse(line.contains("code"), line)
+    }
+
+    func testLogfmtLeavesOutNilFieldsAndWritesNonFiniteNumbersAsText() {
+        let box = Box()
+        let logger = Logger(level: .info, sink: { box.lines.append($0) })
+        logger.warn("x", ["request_id": nil, "wait": .double(.infinity)])
+        XCTAssertTrue(box.lines[0].hasSuffix("level=warn msg=x wait=+Inf"), box.lines[0])
+        XCTAssertEqual(Logger.json([("wait", .double(.nan))]), #"{"wait":"NaN"}"#)
+    }
+}

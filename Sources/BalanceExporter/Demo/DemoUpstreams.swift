@@ -55,8 +55,8 @@ public final class DemoUpstreams: Sendable {
         }
         let config = DemoConfig.make(tencentEndpoint: endpoints[0], yeastarEndpoint: endpoints[1])
         logger.warn("demo mode: every balance is simulated by loopback fakes; no cloud account is called",
-                    ["tencentcloud_endpoint": endpoints[0], "yeastar_endpoint": endpoints[1],
-                     "accounts": config.accounts.map(\.name).joined(separator: ",")])
+                    ["tencentcloud_endpoint": .string(endpoints[0]), "yeastar_endpoint": .string(endpoints[1]),
+                     "accounts": .string(config.accounts.map(\.name).joined(separator: ","))])
         return DemoUpstreams(config: config, tencentEndpoint: endpoints[0], yeastarEndpoint: endpoints[1],
                              tencent: tencent, yeastar: yeastar, servers: servers)
     }

@@ -160,7 +160,7 @@ public final class Exporter: ExporterEndpoints {
                     $0.version += 1
                 }
                 for problem in problems.problems {
-                    logger.error("configuration reload failed; keeping the previous configuration", ["problem": problem.description])
+                    logger.error("configuration reload failed; keeping the previous configuration", ["problem": .string(problem.description)])
                 }
                 return problems
             }
@@ -180,8 +180,8 @@ public final class Exporter: ExporterEndpoints {
         }
         for warning in prepared.warnings { logger.warn(warning) }
         let byProvider = Dictionary(grouping: prepared.config.accounts, by: \.provider).mapValues(\.count)
-        logger.info("configuration loaded", ["source": prepared.config.source, "accounts": "\(prepared.config.accounts.count)",
-                                             "providers": byProvider.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")])
+        logger.info("configuration loaded", ["source": .string(prepared.config.source), "accounts": .int(prepared.config.accounts.count),
+                                             "providers": .string(byProvider.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))])
     }
 
     public var isReady: Bool { state.withLock { $0.config != nil && $0.server != nil } }

@@ -30,7 +30,7 @@ public enum Signals {
                     _ = exporter.reload()
                     continue
                 }
-                logger.info("shutting down", ["signal": number == SIGINT ? "SIGINT" : "SIGTERM"])
+                logger.info("shutting down", ["signal": .string(number == SIGINT ? "SIGINT" : "SIGTERM")])
                 exporter.shutdown(grace: grace)
                 cleanup()
                 logger.info("stopped")

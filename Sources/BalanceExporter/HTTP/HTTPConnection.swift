@@ -23,7 +23,7 @@ struct HTTPConnection {
         do {
             try socket.setNonBlocking()
         } catch {
-            logger.debug("connection setup failed", ["err": error.description])
+            logger.debug("connection setup failed", ["err": .string(error.description)])
             return
         }
         var parser = RequestParser(limits: limits)
@@ -49,7 +49,7 @@ struct HTTPConnection {
                 idle = !parser.hasPartialRequest
                 deadline = Self.now() + (idle ? limits.idleTimeout : limits.readTimeout)
             case .error(let error):
-                logger.debug("bad request", ["status": "\(error.status)", "err": error.detail])
+                logger.debug("bad request", ["status": .int(error.status), "err": .string(error.detail)])
                 _ = write(ResponseEncoder.encode(ResponseEncoder.errorResponse(error.status), keepAlive: false))
                 return closeGracefully()
             case .needMoreData:
@@ -59,7 +59,7 @@ struct HTTPConnection {
                     return
                 case .timedOut:
                     guard midRequest else { return }  // idle too long: just close
-                    logger.debug("request read timed out", ["timeout": "\(limits.readTimeout)"])
+                    logger.debug("request read timed out", ["timeout": .double(limits.readTimeout)])
                     _ = write(ResponseEncoder.encode(ResponseEncoder.errorResponse(408), keepAlive: false))
                     return closeGracefully()
                 case .readable:
@@ -67,7 +67,7 @@ struct HTTPConnection {
                     do {
                         received = try receive(into: &scratch)
                     } catch {
-                        logger.debug("read failed", ["err": error.description])
+                        logger.debug("read failed", ["err": .string(error.description)])
                         return
                     }
                     guard let received else { continue }
@@ -94,7 +94,7 @@ struct HTTPConnection {
             if watchShutdown && ready[1] != 0 { return .shutdown }
             return .timedOut  // poll answers all-zero only when its timeout passed
         } catch {
-            logger.debug("poll failed", ["err": error.description])
+            logger.debug("poll failed", ["err": .string(error.description)])
             return .failed
         }
     }
@@ -156,7 +156,7 @@ struct HTTPConnection {
                 }
                 let remaining = deadline - Self.now()
                 guard remaining > 0 else {
-                    logger.debug("write timed out", ["timeout": "\(limits.writeTimeout)"])
+                    logger.debug("write timed out", ["timeout": .double(limits.writeTimeout)])
                     return false
                 }
                 _ = try Socket.poll([socket], events: Socket.writable, timeout: remaining)
@@ -164,7 +164,7 @@ struct HTTPConnection {
             return true
         } catch {
             // EPIPE / ECONNRESET: the client left mid-answer. Its problem, not ours.
-            logger.debug("write failed", ["err": error.description])
+            logger.debug("write failed", ["err": .string(error.description)])
             return false
         }
     }

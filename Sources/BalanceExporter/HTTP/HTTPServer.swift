@@ -83,7 +83,7 @@ public final class HTTPServer: Sendable {
                 throw SocketError(call: "pthread_create", code: EAGAIN, message: "cannot start the accept thread",
                                   address: listener.boundAddress.description)
             }
-            logger.info("Listening on", ["address": listener.boundAddress.description])
+            logger.info("Listening on", ["address": .string(listener.boundAddress.description)])
         }
     }
 
@@ -135,7 +135,7 @@ public final class HTTPServer: Sendable {
                 s.connections.values.forEach { $0.shutdown(Socket.shutBoth) }
                 return s.connections.count
             }
-            logger.warn("Shutdown grace period over; cutting connections", ["connections": "\(cut)"])
+            logger.warn("Shutdown grace period over; cutting connections", ["connections": .int(cut)])
         }
         let wakeRead: Socket? = state.withLock { s in
             s.phase = .stopped
@@ -153,7 +153,7 @@ public final class HTTPServer: Sendable {
             do {
                 ready = try Socket.poll([listener.socket, wake], events: Socket.readable, timeout: nil)
             } catch {
-                logger.error("Accept loop failed", ["address": listener.boundAddress.description, "err": error.description])
+                logger.error("Accept loop failed", ["address": .string(listener.boundAddress.description), "err": .string(error.description)])
                 return
             }
             if ready[1] != 0 { return }
@@ -164,7 +164,7 @@ public final class HTTPServer: Sendable {
             } catch {
                 // EMFILE, ENFILE, ENOBUFS: back off instead of spinning (as Go's
                 // accept loop does); the connection waits in the backlog.
-                logger.error("Accept failed", ["address": listener.boundAddress.description, "err": error.description])
+                logger.error("Accept failed", ["address": .string(listener.boundAddress.description), "err": .string(error.description)])
                 _ = try? Socket.poll([wake], events: Socket.readable, timeout: 0.1)
             }
         }
@@ -188,7 +188,7 @@ public final class HTTPServer: Sendable {
         case .stopping:
             client.close()
         case .refuse:
-            logger.warn("Refusing connection: too many open connections", ["max_connections": "\(limits.maxConnections)"])
+            logger.warn("Refusing connection: too many open connections", ["max_connections": .int(limits.maxConnections)])
             refuse(client)
         case .serve(let id, let wake):
             let connection = HTTPConnection(socket: client, wake: wake, limits: limits, handler: handler, logger: logger,

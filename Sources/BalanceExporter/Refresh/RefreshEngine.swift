@@ -190,7 +190,7 @@ public final class RefreshEngine: Sendable {
     private struct LogEvent {
         var level: LogLevel
         var message: String
-        var fields: KeyValuePairs<String, String>
+        var fields: KeyValuePairs<String, LogValue?>
     }
 
     private func finish(name: String, epoch: UInt64, result: Result<BalanceReading, ProviderError>, started: Double, finished: Double) {
@@ -228,7 +228,8 @@ public final class RefreshEngine: Sendable {
             status.notBefore = 0
             status.lastError = nil
             if previous.up == false {
-                event = LogEvent(level: .info, message: "account refresh recovered", fields: ["account": name, "provider": entry.config.provider])
+                event = LogEvent(level: .info, message: "account refresh recovered",
+                                 fields: ["account": .string(name), "provider": .string(entry.config.provider)])
             }
         case .failure(let error):
             status.up = false
@@ -241,9 +242,9 @@ public final class RefreshEngine: Sendable {
             let changed = previous.up != false || previous.lastError?.reason != error.reason || previous.lastError?.code != error.code
             if changed {
                 event = LogEvent(level: error.reason.isPersistent ? .error : .warn, message: "account refresh failed", fields: [
-                    "account": name, "provider": entry.config.provider, "reason": error.reason.rawValue,
-                    "code": error.code ?? "", "error": error.message, "request_id": error.requestID ?? "",
-                    "retry_in": Duration.format(delay),
+                    "account": .string(name), "provider": .string(entry.config.provider), "reason": .string(error.reason.rawValue),
+                    "code": error.code.map(LogValue.string), "err": .string(error.message), "request_id": error.requestID.map(LogValue.string),
+                    "retry_in": .string(Duration.format(delay)),
                 ])
             }
         }

@@ -58,23 +58,25 @@ public final class Logger: Sendable {
     /// A logger that drops everything (tests that do not read logs).
     public static let discard = Logger(level: .error, sink: { _ in })
 
-    public func debug(_ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, String> = [:]) {
+    public func debug(_ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, LogValue?> = [:]) {
         log(.debug, message(), fields)
     }
-    public func info(_ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, String> = [:]) {
+    public func info(_ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, LogValue?> = [:]) {
         log(.info, message(), fields)
     }
-    public func warn(_ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, String> = [:]) {
+    public func warn(_ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, LogValue?> = [:]) {
         log(.warn, message(), fields)
     }
-    public func error(_ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, String> = [:]) {
+    public func error(_ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, LogValue?> = [:]) {
         log(.error, message(), fields)
     }
 
-    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, String>) {
+    /// Fields whose value is nil are left out: a line never carries an empty `code=""`.
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ fields: KeyValuePairs<String, LogValue?>) {
         guard level >= self.level else { return }
-        var pairs: [(String, String)] = [("ts", Logger.timestamp(clock.now())), ("level", level.name), ("msg", message())]
-        for (k, v) in fields { pairs.append((k, v)) }
+        var pairs: [(String, LogValue)] = [("ts", .string(Logger.timestamp(clock.now()))), ("level", .string(level.name)),
+                                           ("msg", .string(message()))]
+        for (k, v) in fields { if let v { pairs.append((k, v)) } }
         sink(format == .json ? Logger.json(pairs) : Logger.logfmt(pairs))
     }
 
@@ -83,16 +85,25 @@ public final class Logger: Sendable {
         CivilTime.rfc3339UTC(milliseconds: Int((seconds * 1000).rounded(.down)))
     }
 
-    static func logfmt(_ pairs: [(String, String)]) -> String {
+    static func logfmt(_ pairs: [(String, LogValue)]) -> String {
         pairs.map { key, value in
-            let needsQuotes = value.isEmpty || value.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline || $0 == "\\" })
-            guard needsQuotes else { return "\(key)=\(value)" }
-            return "\(key)=\"\(escape(value))\""
+            let text = value.description
+            guard case .string = value else { return "\(key)=\(text)" }
+            let needsQuotes = text.isEmpty || text.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline || $0 == "\\" })
+            guard needsQuotes else { return "\(key)=\(text)" }
+            return "\(key)=\"\(escape(text))\""
         }.joined(separator: " ")
     }
 
-    static func json(_ pairs: [(String, String)]) -> String {
-        "{" + pairs.map { "\"\(escape($0.0))\":\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
+    /// Strings as JSON strings; numbers and booleans as JSON numbers and booleans.
+    static func json(_ pairs: [(String, LogValue)]) -> String {
+        "{" + pairs.map { key, value in
+            switch value {
+            case .string(let text): return "\"\(escape(key))\":\"\(escape(text))\""
+            case .double(let d) where !d.isFinite: return "\"\(escape(key))\":\"\(value.description)\""
+            default: return "\"\(escape(key))\":\(value.description)"
+            }
+        }.joined(separator: ",") + "}"
     }
 
     private static func escape(_ s: String) -> String {
@@ -115,5 +126,29 @@ public final class Logger: Sendable {
             }
         }
         return out
+    }
+}
+
+/// One field value of a log line: text, or a number or boolean that JSON
+/// logs write as a JSON number or boolean (`"accounts":7`, not `"7"`).
+public enum LogValue: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringInterpolation,
+                      ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    case string(String)
+    case int(Int)
+    /// A finite number; a non-finite one is written as text (JSON has no NaN).
+    case double(Double)
+    case bool(Bool)
+
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+
+    public var description: String {
+        switch self {
+        case .string(let text): return text
+        case .int(let n): return String(n)
+        case .double(let d): return d.isFinite ? "\(d)" : d.isNaN ? "NaN" : d > 0 ? "+Inf" : "-Inf"
+        case .bool(let b): return b ? "true" : "false"
+        }
     }
 }

@@ -29,7 +29,7 @@ final class TencentCloudClient: BalanceProvider {
             // Temporary credentials expired early (revoked, clock skew): refresh them and retry
             // exactly once; a second TokenFailure stays an auth failure.
             logger.info("Tencent Cloud temporary credentials rejected as expired; refreshing once",
-                        ["source": credentials.source, "request_id": error.requestID ?? ""])
+                        ["source": .string(credentials.source), "request_id": error.requestID.map(LogValue.string)])
             await credentialProvider.invalidate(credentials)
             let fresh = try await credentialProvider.credentials()
             // Configured session tokens cannot be refreshed: retrying with the same ones is pointless.

@@ -39,7 +39,7 @@ struct YeastarClient: BalanceProvider {
             throw error
         case .tokenRejected(let error):
             logger.info("yeastar access token refused; renewing it and retrying once",
-                        ["account": account, "reason": error.reason.rawValue])
+                        ["account": .string(account), "reason": .string(error.reason.rawValue)])
             let fresh = try await tokens.replace(rejected: token)
             try checkCancellation()
             switch await balance(with: fresh) {

@@ -79,7 +79,7 @@ actor YeastarTokenManager {
             case .failure(let error):
                 refreshFailure = error
                 logger.warn("yeastar token refresh failed; requesting a new grant",
-                            ["account": account, "reason": error.reason.rawValue, "error": secrets.scrub(error).message])
+                            ["account": .string(account), "reason": .string(error.reason.rawValue), "err": .string(secrets.scrub(error).message)])
             }
         }
         switch await request(.credentials(clientID: clientID, clientSecret: clientSecret), previousRefreshToken: nil) {
@@ -89,7 +89,7 @@ actor YeastarTokenManager {
         case .failure(let error):
             if keepUnexpired, let previous, clock.now() < previous.expiresAt {
                 logger.warn("yeastar token renewal failed; using the current token until it expires",
-                            ["account": account, "reason": error.reason.rawValue, "error": secrets.scrub(error).message])
+                            ["account": .string(account), "reason": .string(error.reason.rawValue), "err": .string(secrets.scrub(error).message)])
                 return .success(previous)
             }
             var combined = error
@@ -113,7 +113,7 @@ actor YeastarTokenManager {
         secrets.remember(token)
         current = token
         logger.debug("yeastar access token obtained",
-                     ["account": account, "grant_type": grant,
-                      "lifetime_seconds": String(Int((token.expiresAt - token.obtainedAt).rounded()))])
+                     ["account": .string(account), "grant_type": .string(grant),
+                      "lifetime_seconds": .int(Int((token.expiresAt - token.obtainedAt).rounded()))])
     }
 }
