@@ -11,7 +11,7 @@
 #       type EXEC);
 #   (b) runtime filesystem: `debootstrap --variant=minbase` of the runtime image's Debian release
 #       (debian:*-slim images are themselves built from minbase by debuerreotype) plus ONLY the
-#       Dockerfile's RUNTIME_PACKAGES; cached between runs under $ROOTFS_CACHE;
+#       Dockerfile's RUNTIME_PACKAGES, provisioned once under $ROOTFS_CACHE (--provision below);
 #   (c) run: the binary and the Dockerfile's non-root user copied into a per-run copy of that root
 #       filesystem; `balance_exporter --demo` runs in it as that user, as PID 1 of its own PID
 #       namespace (as under Docker, where PID 1 gets no default signal handling);
@@ -22,13 +22,26 @@
 #       with a certificate from a throwaway CA appended to that bundle (its account must be up), one
 #       with a self-signed certificate that is not (its account down, reason network, TLS logged).
 #
-# Usage (as root): Tests/container/verify_image.sh
+# Usage (as root):
+#   Tests/container/verify_image.sh                   checks only: what the test suite runs. It installs
+#                                                     and downloads nothing; it writes only its build
+#                                                     directory (.build-container) and a temporary
+#                                                     per-run copy of the root filesystem
+#   Tests/container/verify_image.sh --provision       by hand: first (re)build the root filesystem (b)
+#                                                     with debootstrap from the Debian mirror, then check
+#   Tests/container/verify_image.sh --provision-only  only (re)build it (.ci/run calls this)
+# Provisioning rebuilds the root filesystem when the Dockerfile's runtime packages or this host's Debian
+# sources change, or when it is older than ROOTFS_MAX_AGE_DAYS (security updates); checking uses
+# whatever is provisioned and never rebuilds it.
 # Environment: SWIFT (swift executable), ROOTFS_CACHE (default /var/cache/balance-exporter-rootfs),
-#   ROOTFS_MAX_AGE_DAYS (rebuild older caches, default 7; security updates), PORT (default: a free
-#   one), BUILD_TIMEOUT, ROOTFS_TIMEOUT, START_TIMEOUT (seconds), KEEP_RUN_DIR=1 (debugging).
-# Host tools it installs when missing: libssl-dev, zlib1g-dev, debootstrap, debian-archive-keyring,
-#   curl, binutils (readelf), openssl (the test certificates), python3 (the fake upstreams).
+#   ROOTFS_MAX_AGE_DAYS (default 7), PORT (default: a free one), BUILD_TIMEOUT, ROOTFS_TIMEOUT,
+#   START_TIMEOUT (seconds), KEEP_RUN_DIR=1 (debugging), TMPDIR (where the per-run copy goes,
+#   default /var/tmp).
+# Host tools (.ci/run installs them): swift; readelf (binutils), curl, openssl, python3 for checking;
+#   debootstrap and debian-archive-keyring for provisioning.
 # Output: one PASS/FAIL line per check, then `verify_image: N passed, N failed`; exit 1 on failure.
+# A missing component (not root, a host tool, the root filesystem) is one `SKIP  ...` line saying what
+# to install or run, and exit status 77 (SKIP_STATUS): the test suite skips on it, or fails under CI.
 
 set -Eeuo pipefail
 
@@ -39,10 +52,10 @@ ROOTFS_CACHE=${ROOTFS_CACHE:-/var/cache/balance-exporter-rootfs}
 ROOTFS_MAX_AGE_DAYS=${ROOTFS_MAX_AGE_DAYS:-7}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-5400}    # a release build with static Foundation, on 2 shared cores
 ROOTFS_TIMEOUT=${ROOTFS_TIMEOUT:-1800}  # debootstrap + apt-get over the network
-APT_TIMEOUT=${APT_TIMEOUT:-900}
 START_TIMEOUT=${START_TIMEOUT:-30}
 HTTP_TIMEOUT=${HTTP_TIMEOUT:-10}
 STOP_GRACE=10                           # `docker stop` waits 10 s before SIGKILL
+SKIP_STATUS=77                          # a component is missing (automake's "skipped")
 # What Docker gives a process: a clean environment with this PATH (ENTRYPOINT is found through it).
 CONTAINER_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -62,6 +75,16 @@ fail() { FAILED=$((FAILED + 1)); printf 'FAIL  %s%s\n' "$1" "${2:+: $2}"; }
 skip() { SKIPPED=$((SKIPPED + 1)); printf 'SKIP  %s%s\n' "$1" "${2:+: $2}"; }
 # A failure after which nothing further can be checked.
 fatal() { fail "$1" "${2:-}"; exit 1; }
+# A component is missing: nothing can be checked, nothing is wrong with the image.
+missing() { printf 'SKIP  %s\n' "$1"; exit "$SKIP_STATUS"; }
+
+MODE=check
+case "${1:-}" in
+    "") ;;
+    --provision) MODE=provision ;;
+    --provision-only) MODE=provision-only ;;
+    *) echo "usage: $0 [--provision | --provision-only]" >&2; exit 2 ;;
+esac
 
 cleanup() {
     local status=$?
@@ -79,7 +102,7 @@ cleanup() {
             rm -rf --one-file-system "$RUN_DIR"
         fi
     fi
-    if [ "$status" -ne 0 ] && [ "$FAILED" -eq 0 ]; then fail "script error" "exit status $status (see the messages above)"; fi
+    if [ "$status" -ne 0 ] && [ "$status" -ne "$SKIP_STATUS" ] && [ "$FAILED" -eq 0 ]; then fail "script error" "exit status $status (see the messages above)"; fi
     [ "$SKIPPED" -eq 0 ] || log "$SKIPPED check(s) skipped"
     log "took $((SECONDS - STARTED_AT)) s"
     printf 'verify_image: %d passed, %d failed\n' "$PASSED" "$FAILED"
@@ -99,7 +122,10 @@ dockerfile_from_tag() {
     sed -nE "s/^FROM $1:([^ ]+).*/\\1/p" "$DOCKERFILE" | head -n 1
 }
 
-[ "$(id -u)" -eq 0 ] || fatal "running as root" "debootstrap, chroot and namespaces need root"
+if [ "$(id -u)" -ne 0 ]; then
+    [ "$MODE" = check ] || fatal "running as root" "debootstrap, chroot and namespaces need root"
+    missing "not root: chroot and namespaces need root (run it as root)"
+fi
 [ -f "$DOCKERFILE" ] || fatal "Dockerfile present" "$DOCKERFILE not found"
 
 SWIFT_BUILD_FLAGS=$(dockerfile_arg SWIFT_BUILD_FLAGS) || fatal "Dockerfile declares SWIFT_BUILD_FLAGS"
@@ -128,23 +154,122 @@ fi
 [ -n "$SUITE" ] && [ "$SUITE" != "$RUNTIME_TAG" ] || fatal "runtime stage is debian:<release>-slim" "got '$RUNTIME_TAG'"
 
 # ---------------------------------------------------------------------------------------------------
-# Host tools
+# Host tools: installed by .ci/run, never here (the suite must not change the machine).
 
-APT_UPDATED=
-apt_install() {
-    local missing=() pkg
-    for pkg in "$@"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg"); done
-    [ "${#missing[@]}" -gt 0 ] || return 0
-    log "installing on the host: ${missing[*]}"
-    if [ -z "$APT_UPDATED" ]; then timeout "$APT_TIMEOUT" apt-get update -qq; APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive timeout "$APT_TIMEOUT" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Which of the given Debian packages are not installed.
+packages_missing() {
+    local pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || printf '%s ' "$pkg"
+    done
+}
+# libssl-dev, zlib1g-dev: the COpenSSL and CZlib module maps link -lssl -lcrypto -lz, statically
+# (libssl.a, libcrypto.a, libz.a); curl for the HTTP checks; readelf (binutils) for the static-link
+# check; openssl and python3 for the HTTPS check (e); debootstrap and its keyring to provision (b).
+HOST_PACKAGES=(libssl-dev zlib1g-dev curl binutils openssl python3)
+[ "$MODE" = check ] || HOST_PACKAGES+=(debootstrap debian-archive-keyring)
+absent=$(packages_missing "${HOST_PACKAGES[@]}")
+if [ -n "$absent" ]; then
+    [ "$MODE" = check ] || fatal "host packages installed" "apt-get install ${absent% } (or run .ci/run)"
+    missing "host packages not installed: ${absent% } (apt-get install ${absent% }, or run .ci/run)"
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# (b) Runtime root filesystem: provisioned here only with --provision or --provision-only; a check
+# looks for it before the long build (a), so that a missing one is reported at once.
+
+# "URI SUITE" for every enabled deb source of this host with component main (one-line and deb822).
+host_debian_sources() {
+    local f
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] || continue
+        sed -E 's/\[[^]]*\]//' "$f" | awk '$1 == "deb" { for (i = 4; i <= NF; i++) if ($i == "main") { print $2, $3; break } }'
+    done
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        awk 'BEGIN { RS = ""; FS = "\n" }
+        {
+            types = ""; uris = ""; suites = ""; comps = ""; enabled = "yes"
+            for (i = 1; i <= NF; i++) {
+                line = $i
+                if (line ~ /^[ \t]*#/ || !match(line, /^[A-Za-z-]+:/)) continue
+                key = tolower(substr(line, 1, RLENGTH - 1)); val = substr(line, RLENGTH + 1)
+                gsub(/^[ \t]+|[ \t]+$/, "", val)
+                if (key == "types") types = val; else if (key == "uris") uris = val
+                else if (key == "suites") suites = val; else if (key == "components") comps = val
+                else if (key == "enabled") enabled = tolower(val)
+            }
+            if (enabled == "no" || types !~ /(^| )deb( |$)/ || comps !~ /(^| )main( |$)/) next
+            nu = split(uris, u, " "); ns = split(suites, s, " ")
+            for (a = 1; a <= nu; a++) for (b = 1; b <= ns; b++) print u[a], s[b]
+        }' "$f"
+    done
 }
 
-# libssl-dev, zlib1g-dev: the COpenSSL and CZlib module maps link -lssl -lcrypto -lz, statically
-# (libssl.a, libcrypto.a, libz.a); debootstrap + keyring for (b); curl for the HTTP checks; readelf
-# (binutils) for the static-link check; openssl and python3 for the HTTPS check (e).
-apt_install libssl-dev zlib1g-dev debootstrap debian-archive-keyring curl binutils openssl python3 \
-    || fatal "host packages installed" "apt-get install failed"
+# Only the Debian release of the runtime image and its updates/security suites: only the package
+# mirrors this machine already uses are reachable.
+SOURCES=$(host_debian_sources | awk -v suite="$SUITE" '$2 == suite || $2 == suite "-updates" || $2 == suite "-security"' | sort -u)
+MIRROR=$(awk -v suite="$SUITE" '$2 == suite { print $1; exit }' <<<"$SOURCES")
+if [ -z "$MIRROR" ]; then
+    MIRROR=http://deb.debian.org/debian
+    SOURCES="$MIRROR $SUITE"
+    log "no $SUITE source in /etc/apt; using $MIRROR"
+fi
+log "(b) mirror $MIRROR; suites: $(awk '{print $2}' <<<"$SOURCES" | tr '\n' ' ')"
+
+ARCH=$(dpkg --print-architecture)
+KEY=$(printf '%s\n' "minbase $SUITE $ARCH" "$SOURCES" "${PACKAGES[*]}" | sha256sum | cut -c1-16)
+CACHED=$ROOTFS_CACHE/$SUITE-$ARCH-$KEY
+build_rootfs() {
+    local tmp=$CACHED.partial
+    rm -rf --one-file-system "$tmp"
+    log "(b) debootstrap --variant=minbase $SUITE into $tmp"
+    timeout "$ROOTFS_TIMEOUT" debootstrap --variant=minbase --arch="$ARCH" "$SUITE" "$tmp" "$MIRROR" >"$tmp.log" 2>&1 \
+        || { tail -n 20 "$tmp.log" >&2; return 1; }
+    awk '{ printf "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n", $1, $2 }' \
+        <<<"$SOURCES" >"$tmp/etc/apt/sources.list"
+    cp /etc/resolv.conf "$tmp/etc/resolv.conf"
+    # The Dockerfile's RUN line, in the chroot.
+    log "(b) chroot apt-get install --no-install-recommends ${PACKAGES[*]}"
+    timeout "$ROOTFS_TIMEOUT" chroot "$tmp" /usr/bin/env -i PATH="$CONTAINER_PATH" DEBIAN_FRONTEND=noninteractive \
+        sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" && apt-get clean && rm -rf /var/lib/apt/lists/*' \
+        sh "${PACKAGES[@]}" >>"$tmp.log" 2>&1 \
+        || { tail -n 20 "$tmp.log" >&2; return 1; }
+    rm -f "$tmp/etc/resolv.conf"   # Docker provides its own
+    rm -rf --one-file-system "$CACHED"
+    mv "$tmp" "$CACHED"
+    mv "$tmp.log" "$CACHED.log"
+    # Older filesystems of other package lists or mirrors (we hold the lock: nobody copies them now).
+    local old
+    for old in "$ROOTFS_CACHE/$SUITE-$ARCH-"*; do
+        [ "$old" = "$CACHED" ] || [ "$old" = "$CACHED.log" ] || rm -rf --one-file-system "$old"
+    done
+}
+
+stage_started=$SECONDS
+if [ "$MODE" != check ]; then
+    mkdir -p "$ROOTFS_CACHE"
+    exec 9>"$ROOTFS_CACHE/lock"
+    flock -w "$ROOTFS_TIMEOUT" 9 || fatal "runtime root filesystem" "another run holds $ROOTFS_CACHE/lock"
+    if [ -d "$CACHED" ] && [ -z "$(find "$CACHED" -maxdepth 0 -mtime +"$ROOTFS_MAX_AGE_DAYS")" ]; then
+        ROOTFS_ORIGIN="cached $CACHED"
+    else
+        build_rootfs || fatal "runtime root filesystem" "debootstrap or apt-get failed (log: $CACHED.partial.log)"
+        ROOTFS_ORIGIN="built $CACHED"
+    fi
+    flock -u 9
+    if [ "$MODE" = provision-only ]; then
+        pass "runtime root filesystem provisioned: minbase $SUITE + ${PACKAGES[*]} ($ROOTFS_ORIGIN, $((SECONDS - stage_started)) s)"
+        exit 0
+    fi
+elif [ -d "$CACHED" ]; then
+    ROOTFS_ORIGIN="provisioned $CACHED"
+    if [ -n "$(find "$CACHED" -maxdepth 0 -mtime +"$ROOTFS_MAX_AGE_DAYS")" ]; then
+        log "$CACHED is over $ROOTFS_MAX_AGE_DAYS days old: \`$0 --provision-only\` refreshes it"
+    fi
+else
+    missing "no runtime root filesystem for minbase $SUITE + ${PACKAGES[*]} in $ROOTFS_CACHE: provision it as root with \`Tests/container/verify_image.sh --provision-only\` (or run .ci/run)"
+fi
 
 if [ -z "${SWIFT:-}" ]; then
     SWIFT=$(command -v swift || true)
@@ -190,93 +315,17 @@ else
     fail "binary is not position-independent (ELF type EXEC)" "ELF type '$elf_type'"
 fi
 
-# ---------------------------------------------------------------------------------------------------
-# (b) Runtime root filesystem
-
-# "URI SUITE" for every enabled deb source of this host with component main (one-line and deb822).
-host_debian_sources() {
-    local f
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [ -f "$f" ] || continue
-        sed -E 's/\[[^]]*\]//' "$f" | awk '$1 == "deb" { for (i = 4; i <= NF; i++) if ($i == "main") { print $2, $3; break } }'
-    done
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] || continue
-        awk 'BEGIN { RS = ""; FS = "\n" }
-        {
-            types = ""; uris = ""; suites = ""; comps = ""; enabled = "yes"
-            for (i = 1; i <= NF; i++) {
-                line = $i
-                if (line ~ /^[ \t]*#/ || !match(line, /^[A-Za-z-]+:/)) continue
-                key = tolower(substr(line, 1, RLENGTH - 1)); val = substr(line, RLENGTH + 1)
-                gsub(/^[ \t]+|[ \t]+$/, "", val)
-                if (key == "types") types = val; else if (key == "uris") uris = val
-                else if (key == "suites") suites = val; else if (key == "components") comps = val
-                else if (key == "enabled") enabled = tolower(val)
-            }
-            if (enabled == "no" || types !~ /(^| )deb( |$)/ || comps !~ /(^| )main( |$)/) next
-            nu = split(uris, u, " "); ns = split(suites, s, " ")
-            for (a = 1; a <= nu; a++) for (b = 1; b <= ns; b++) print u[a], s[b]
-        }' "$f"
-    done
-}
-
-# Only the Debian release of the runtime image and its updates/security suites: only the package
-# mirrors this machine already uses are reachable.
-SOURCES=$(host_debian_sources | awk -v suite="$SUITE" '$2 == suite || $2 == suite "-updates" || $2 == suite "-security"' | sort -u)
-MIRROR=$(awk -v suite="$SUITE" '$2 == suite { print $1; exit }' <<<"$SOURCES")
-if [ -z "$MIRROR" ]; then
-    MIRROR=http://deb.debian.org/debian
-    SOURCES="$MIRROR $SUITE"
-    log "no $SUITE source in /etc/apt; using $MIRROR"
-fi
-log "(b) mirror $MIRROR; suites: $(awk '{print $2}' <<<"$SOURCES" | tr '\n' ' ')"
-
-ARCH=$(dpkg --print-architecture)
-KEY=$(printf '%s\n' "minbase $SUITE $ARCH" "$SOURCES" "${PACKAGES[*]}" | sha256sum | cut -c1-16)
-CACHED=$ROOTFS_CACHE/$SUITE-$ARCH-$KEY
-mkdir -p "$ROOTFS_CACHE"
-
-build_rootfs() {
-    local tmp=$CACHED.partial
-    rm -rf --one-file-system "$tmp"
-    log "(b) debootstrap --variant=minbase $SUITE into $tmp"
-    timeout "$ROOTFS_TIMEOUT" debootstrap --variant=minbase --arch="$ARCH" "$SUITE" "$tmp" "$MIRROR" >"$tmp.log" 2>&1 \
-        || { tail -n 20 "$tmp.log" >&2; return 1; }
-    awk '{ printf "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n", $1, $2 }' \
-        <<<"$SOURCES" >"$tmp/etc/apt/sources.list"
-    cp /etc/resolv.conf "$tmp/etc/resolv.conf"
-    # The Dockerfile's RUN line, in the chroot.
-    log "(b) chroot apt-get install --no-install-recommends ${PACKAGES[*]}"
-    timeout "$ROOTFS_TIMEOUT" chroot "$tmp" /usr/bin/env -i PATH="$CONTAINER_PATH" DEBIAN_FRONTEND=noninteractive \
-        sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" && apt-get clean && rm -rf /var/lib/apt/lists/*' \
-        sh "${PACKAGES[@]}" >>"$tmp.log" 2>&1 \
-        || { tail -n 20 "$tmp.log" >&2; return 1; }
-    rm -f "$tmp/etc/resolv.conf"   # Docker provides its own
-    rm -rf --one-file-system "$CACHED"
-    mv "$tmp" "$CACHED"
-    mv "$tmp.log" "$CACHED.log"
-    # Older filesystems of other package lists or mirrors (we hold the lock: nobody copies them now).
-    local old
-    for old in "$ROOTFS_CACHE/$SUITE-$ARCH-"*; do
-        [ "$old" = "$CACHED" ] || [ "$old" = "$CACHED.log" ] || rm -rf --one-file-system "$old"
-    done
-}
-
+# The per-run copy, under a shared lock: provisioning never replaces the filesystem while it is copied.
 stage_started=$SECONDS
-exec 9>"$ROOTFS_CACHE/lock"
-flock -w "$ROOTFS_TIMEOUT" 9 || fatal "runtime root filesystem" "another run holds $ROOTFS_CACHE/lock"
-if [ -d "$CACHED" ] && [ -z "$(find "$CACHED" -maxdepth 0 -mtime +"$ROOTFS_MAX_AGE_DAYS")" ]; then
-    ROOTFS_ORIGIN="cached $CACHED"
-else
-    build_rootfs || fatal "runtime root filesystem" "debootstrap or apt-get failed (log: $CACHED.partial.log)"
-    ROOTFS_ORIGIN="built $CACHED"
+if [ -e "$ROOTFS_CACHE/lock" ]; then
+    exec 9<"$ROOTFS_CACHE/lock"
+    flock -s -w "$ROOTFS_TIMEOUT" 9 || fatal "runtime root filesystem" "another run holds $ROOTFS_CACHE/lock"
 fi
-RUN_DIR=$(mktemp -d /var/tmp/balance-exporter-verify.XXXXXX)
+RUN_DIR=$(mktemp -d "${TMPDIR:-/var/tmp}/balance-exporter-verify.XXXXXX")
 ROOT=$RUN_DIR/rootfs
 cp -a "$CACHED" "$ROOT"
-flock -u 9
-pass "runtime root filesystem: minbase $SUITE + ${PACKAGES[*]} ($ROOTFS_ORIGIN, $((SECONDS - stage_started)) s)"
+exec 9<&-
+pass "runtime root filesystem: minbase $SUITE + ${PACKAGES[*]} ($ROOTFS_ORIGIN, copied in $((SECONDS - stage_started)) s)"
 
 # OpenSSL verifies HTTPS upstreams against this bundle; without it every fetch fails.
 if [ -s "$ROOT/etc/ssl/certs/ca-certificates.crt" ]; then

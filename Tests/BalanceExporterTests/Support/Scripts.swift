@@ -42,7 +42,8 @@ func requireTools(executables: [String] = [], pythonModules: [String] = [],
         }
     }
     guard !missing.isEmpty else { return }
-    try componentMissing("missing: \(missing.joined(separator: ", ")) (see .ci/run for the install commands)", file: file, line: line)
+    try componentMissing("missing: \(missing.joined(separator: ", ")) (`.ci/run`, as root, installs all the suite needs)",
+                         file: file, line: line)
     // On CI the failure is recorded; stop the test here rather than run the script without its tools.
     throw XCTSkip("failed: missing tools")
 }
