@@ -15,13 +15,16 @@ Steps (each a pass/fail line; a step the later ones depend on stops the run when
  2. The exporter starts with --demo on a free port: /-/ready answers, the log says the data is
     simulated, and /metrics has `balance_available` for every demo account.
  3. `promtool check metrics` on that /metrics body exits 0 and prints nothing.
- 4. History is backfilled (see synthesize_history for why and what), then Prometheus scrapes the
-    exporter every second and evaluates dashboards/alerts.yml every second; `up` must be 1.
+ 4. Each account's pace is measured over two of its refreshes at least RATE_SPAN seconds apart,
+    history is backfilled from it (see synthesize_history for why and what), then Prometheus
+    scrapes the exporter every second and evaluates dashboards/alerts.yml every second; `up`
+    must be 1.
  5. check_queries.py: every dashboard query, with $job pinned to the job, parses and has data.
  6. check_alerts.py: BalanceLow, BalanceExhausted, BalanceOwed, BalanceTempCreditEnding and
     BalancePredictedExhaustion go pending or firing...
- 7. ...for exactly the demo accounts meant to provoke them (a rule matching every account, or the
-    wrong one, would pass step 6 alone).
+ 7. ...for exactly the demo accounts meant to provoke them, the ones README.md's demo paragraph
+    names (a rule matching every account, or the wrong one, would pass step 6 alone; a demo
+    account spending too fast for its balance would fail here).
  8. BalanceRefreshFailing is caught for demo-flaky. Its upstream fails every third request and the
     exporter retries 1-2 s later, so `balance_up == 0` lasts one or two scrapes, every 12-15 s.
     With scrapes and evaluations every second an evaluation sees it and the alert goes pending
@@ -58,23 +61,21 @@ DEMO_ACCOUNTS = ["demo-intl-prod", "demo-cn-staging", "demo-credit", "demo-arrea
                  "demo-yeastar-eu", "demo-yeastar-us"]
 FLAKY_ACCOUNT = "demo-flaky"
 
-# The synthesized past: each account's balance fell steadily for HISTORY_HOURS to its current
-# value, at a rate that would exhaust it in DAYS_LEFT days (DEFAULT_DAYS_LEFT for the others).
-# Under 7 days makes BalancePredictedExhaustion true (predict_linear over [3d] reaches 0 within a
-# week); 60 days keeps it false with a wide margin, even though the live demo drains faster than
-# that for the minute it runs.
+# The synthesized past: each account's balance fell for HISTORY_HOURS to its current value at the
+# pace the demo itself spends it, measured over two refreshes RATE_SPAN seconds or more apart.
 HISTORY_HOURS = 12
 HISTORY_STEP_SECONDS = 120
-DAYS_LEFT = {"demo-cn-staging": 3.0, "demo-yeastar-eu": 5.0}
-DEFAULT_DAYS_LEFT = 60.0
+RATE_SPAN = 15
 
-# Which demo accounts each alert must name (pending or firing), and no other.
+# Which demo accounts each alert must name (pending or firing), and no other: README.md's demo
+# paragraph, which names them.
 EXPECTED_ALERT_ACCOUNTS = {
     "BalanceLow": {"demo-cn-staging", "demo-arrears"},  # under the default threshold of 100
     "BalanceExhausted": {"demo-arrears"},               # balance negative
     "BalanceOwed": {"demo-arrears"},                    # OweAmount > 0
     "BalanceTempCreditEnding": {"demo-credit"},         # one temporary credit ends within 3 days
-    "BalancePredictedExhaustion": set(DAYS_LEFT),       # the history above; never demo-arrears (<= 0)
+    # Under 7 days of spending left at its own pace; never demo-arrears (<= 0).
+    "BalancePredictedExhaustion": {"demo-cn-staging"},
 }
 REFRESH_FAILING = "BalanceRefreshFailing"
 
@@ -87,6 +88,7 @@ MOVING_TIMESTAMP_FAMILIES = {"balance_last_refresh_timestamp_seconds", "balance_
 NO_HISTORY_PREFIXES = ("process_",)
 
 READY_TIMEOUT = 30
+PACE_TIMEOUT = 60
 ALERT_TIMEOUT = 45
 
 
@@ -121,41 +123,68 @@ def parse_exposition(text: str) -> list[Sample]:
     return samples
 
 
+def account_key(sample: Sample) -> tuple[str, str]:
+    return sample.labels.get("provider", ""), sample.labels.get("uin", "")
+
+
 def account_names(samples: list[Sample]) -> dict[tuple[str, str], str]:
     """(provider, uin) -> configured account name, from balance_account_info."""
-    return {(s.labels.get("provider", ""), s.labels.get("uin", "")): s.labels.get("name", "")
-            for s in samples if s.name == "balance_account_info"}
+    return {account_key(s): s.labels.get("name", "") for s in samples if s.name == "balance_account_info"}
 
 
 def accounts_with_balance(samples: list[Sample]) -> set[str]:
     names = account_names(samples)
-    return {names.get((s.labels.get("provider", ""), s.labels.get("uin", "")), "?")
-            for s in samples if s.name == "balance_available"}
+    return {names.get(account_key(s), "?") for s in samples if s.name == "balance_available"}
 
 
-def synthesize_history(samples: list[Sample], now: float, instance: str, hours: float = HISTORY_HOURS,
-                       step: int = HISTORY_STEP_SECONDS, days_left: dict[str, float] | None = None,
-                       default_days_left: float = DEFAULT_DAYS_LEFT) -> str:
+def account_readings(samples: list[Sample]) -> dict[tuple[str, str], tuple[float, float]]:
+    """(provider, uin) -> (time of its last successful refresh, balance_available then)."""
+    refreshed = {account_key(s): s.value for s in samples if s.name == "balance_last_success_timestamp_seconds"}
+    return {account_key(s): (refreshed[account_key(s)], s.value)
+            for s in samples if s.name == "balance_available" and account_key(s) in refreshed}
+
+
+class PaceMeter:
+    """How fast each account spends: balance_available fed scrape by scrape, divided by the time
+    between two of the account's refreshes at least `span` seconds apart. A rise (a top-up) starts
+    that account's measurement again; a balance at or under 0 spends nothing."""
+
+    def __init__(self, span: float) -> None:
+        self.span = span
+        self.first: dict[tuple[str, str], tuple[float, float]] = {}
+        self.per_second: dict[tuple[str, str], float] = {}
+
+    def add(self, samples: list[Sample]) -> None:
+        for key, (refreshed, value) in account_readings(samples).items():
+            if key in self.per_second:
+                continue
+            if value <= 0:
+                self.per_second[key] = 0.0
+                continue
+            start = self.first.setdefault(key, (refreshed, value))
+            if value > start[1]:
+                self.first[key] = (refreshed, value)
+            elif refreshed - start[0] >= self.span:
+                self.per_second[key] = (start[1] - value) / (refreshed - start[0])
+
+    def done(self, accounts: int) -> bool:
+        return len(self.per_second) >= accounts
+
+
+def synthesize_history(samples: list[Sample], now: float, instance: str, per_second: dict[tuple[str, str], float],
+                       hours: float = HISTORY_HOURS, step: int = HISTORY_STEP_SECONDS) -> str:
     """`hours` of past samples ending two minutes before `now`, as OpenMetrics for
     `promtool tsdb create-blocks-from openmetrics`.
 
     Why: the rules look back hours and days (`balance:burn_rate_per_day:3d` compares each hour with
     the one before, `offset 1h`, over `[3d:1h]`; BalancePredictedExhaustion regresses over `[3d]`),
     and a Prometheus started a minute ago has a minute of data. So before it starts, we give it a
-    past built from the first real scrape: every series of the demo's /metrics (but the process's
-    own), labelled job/instance as Prometheus will label the live scrapes so the two join into one
-    series. Balances (DRAINING_FAMILIES) fall linearly to their current values at the rate that
-    exhausts the account in `days_left[name]` days; accounts at or under 0 stay flat. Times of the
-    last refresh move with the clock; every other series keeps its current value.
+    past built from a real scrape: every series of the demo's /metrics (but the process's own),
+    labelled job/instance as Prometheus will label the live scrapes so the two join into one
+    series. Balances (DRAINING_FAMILIES) were higher in the past by what the account spends at
+    its measured pace, `per_second[(provider, uin)]` (PaceMeter); accounts without one stay flat.
+    Times of the last refresh move with the clock; every other series keeps its current value.
     """
-    days_left = days_left or {}
-    names = account_names(samples)
-    per_second: dict[tuple[str, str], float] = {}
-    for sample in samples:
-        if sample.name == "balance_available" and sample.value > 0:
-            key = (sample.labels.get("provider", ""), sample.labels.get("uin", ""))
-            days = days_left.get(names.get(key, ""), default_days_left)
-            per_second[key] = sample.value / (days * 86400)
     end = int(now) - 120
     times = range(end - int(hours * 3600), end + 1, step)
     prefix = f'job="{JOB}",instance="{instance}"'
@@ -164,11 +193,11 @@ def synthesize_history(samples: list[Sample], now: float, instance: str, hours: 
         if sample.name.startswith(NO_HISTORY_PREFIXES):
             continue
         labels = f"{prefix},{sample.label_text}" if sample.label_text else prefix
-        key = (sample.labels.get("provider", ""), sample.labels.get("uin", ""))
+        pace = per_second.get(account_key(sample), 0.0)
         for ts in times:
             age = now - ts
             if sample.name in DRAINING_FAMILIES:
-                value = sample.value + per_second.get(key, 0.0) * age
+                value = sample.value + pace * age
             elif sample.name in MOVING_TIMESTAMP_FAMILIES:
                 value = sample.value - age
             else:
@@ -253,6 +282,31 @@ def start_demo(report: Report, processes: Processes, binary: Path, work: Path, p
     return body
 
 
+def measure_pace(report: Report, base: str, body: str) -> tuple[str, float, dict[tuple[str, str], float]]:
+    """Scrapes until PaceMeter knows every account's pace; returns the last body, when it was
+    scraped, and the paces."""
+    meter = PaceMeter(RATE_SPAN)
+    meter.add(parse_exposition(body))
+    scraped_at = time.time()
+
+    def measured() -> bool:
+        nonlocal body, scraped_at
+        status, text = fetch(base + "/metrics", timeout=5)
+        if status == 200:
+            body, scraped_at = text, time.time()
+            meter.add(parse_exposition(text))
+        return meter.done(len(DEMO_ACCOUNTS))
+    try:
+        wait_until("every account's pace", measured, timeout=PACE_TIMEOUT, interval=1)
+    except TimeoutError as error:
+        report.check("every account's pace measured", False, f"{error}; measured: {meter.per_second}")
+        raise StepFailed() from error
+    names = account_names(parse_exposition(body))
+    report.check("every account's pace measured", True, ", ".join(
+        f"{names.get(key, key[1])} {per_second * 86400:.2f}/day" for key, per_second in sorted(meter.per_second.items())))
+    return body, scraped_at, meter.per_second
+
+
 def check_promtool_metrics(report: Report, body: str) -> None:
     run = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, text=True, timeout=30)
     output = (run.stdout + run.stderr).strip()
@@ -316,13 +370,13 @@ def run(report: Report, binary: Path, work: Path) -> None:
         exporter_port, prom_port = free_port(), free_port()
         target = f"127.0.0.1:{exporter_port}"
         body = start_demo(report, processes, binary, work, exporter_port)
-        scraped_at = time.time()
         check_promtool_metrics(report, body)
+        body, scraped_at, per_second = measure_pace(report, f"http://{target}", body)
 
         samples = parse_exposition(body)
         names = account_names(samples)
         data = work / "tsdb"
-        (work / "backfill.om").write_text(synthesize_history(samples, scraped_at, target, days_left=DAYS_LEFT),
+        (work / "backfill.om").write_text(synthesize_history(samples, scraped_at, target, per_second),
                                           encoding="utf-8")
         try:
             create_blocks(work / "backfill.om", data)

@@ -61,8 +61,9 @@ class ParseExpositionTests(unittest.TestCase):
 
 class SynthesizeHistoryTests(unittest.TestCase):
     def setUp(self) -> None:
+        # "low" spends 30 a day; the others have no pace.
         self.history = demo_e2e.synthesize_history(demo_e2e.parse_exposition(BODY), NOW, "127.0.0.1:9999",
-                                                   hours=12, step=120, days_left={"low": 3})
+                                                   {("tencentcloud", "1"): 30 / 86400}, hours=12, step=120)
 
     def test_is_openmetrics_labelled_as_prometheus_will_label_the_scrapes(self) -> None:
         self.assertTrue(self.history.endswith("\n# EOF\n"))
@@ -76,16 +77,15 @@ class SynthesizeHistoryTests(unittest.TestCase):
         self.assertEqual(points[-1][0] - points[0][0], 12 * 3600)
         self.assertLess(points[-1][0], NOW)
 
-    def test_balance_falls_to_its_current_value_at_the_rate_asked(self) -> None:
+    def test_balance_falls_to_its_current_value_at_the_pace_given(self) -> None:
         points = history_values(self.history, "balance_available", "1")
         values = [value for _, value in points]
         self.assertEqual(values, sorted(values, reverse=True))
         timestamp, oldest = points[0]
         per_day = (oldest - 90) / (NOW - timestamp) * 86400
-        self.assertAlmostEqual(per_day, 30.0)  # 90 left at 30 a day: 3 days
-        # Accounts not named drain at the default pace; an exhausted one stays flat.
-        timestamp, oldest = history_values(self.history, "balance_available", "2")[0]
-        self.assertAlmostEqual(600 / ((oldest - 600) / (NOW - timestamp) * 86400), demo_e2e.DEFAULT_DAYS_LEFT)
+        self.assertAlmostEqual(per_day, 30.0)
+        # Accounts without a pace stay flat.
+        self.assertEqual({value for _, value in history_values(self.history, "balance_available", "2")}, {600.0})
         self.assertEqual({value for _, value in history_values(self.history, "balance_available", "3")}, {-5.0})
 
     def test_other_series_keep_their_values_and_refresh_times_move_with_the_clock(self) -> None:
@@ -96,6 +96,42 @@ class SynthesizeHistoryTests(unittest.TestCase):
 
     def test_leaves_out_the_process_series(self) -> None:
         self.assertNotIn("process_cpu_seconds_total", self.history)
+
+
+def scrape(refreshed: float, low: float, rich: float, owes: float = -5) -> list:
+    """A /metrics body's samples: three accounts refreshed at `refreshed` with these balances."""
+    lines = []
+    for uin, value in (("1", low), ("2", rich), ("3", owes)):
+        provider = "yeastar" if uin == "2" else "tencentcloud"
+        lines.append(f'balance_available{{provider="{provider}",uin="{uin}"}} {value}')
+        lines.append(f'balance_last_success_timestamp_seconds{{provider="{provider}",uin="{uin}"}} {refreshed}')
+    return demo_e2e.parse_exposition("\n".join(lines))
+
+
+class PaceMeterTests(unittest.TestCase):
+    LOW, RICH, OWES = ("tencentcloud", "1"), ("yeastar", "2"), ("tencentcloud", "3")
+
+    def test_pace_is_the_fall_over_refreshes_at_least_the_span_apart(self) -> None:
+        meter = demo_e2e.PaceMeter(span=15)
+        meter.add(scrape(1000, low=90, rich=600))
+        meter.add(scrape(1010, low=89, rich=599))  # 10 s: too close to tell
+        self.assertFalse(meter.done(3))
+        self.assertEqual(meter.per_second, {self.OWES: 0.0})  # nothing to spend
+        meter.add(scrape(1020, low=88, rich=600))
+        self.assertTrue(meter.done(3))
+        self.assertAlmostEqual(meter.per_second[self.LOW], 0.1)
+        self.assertEqual(meter.per_second[self.RICH], 0.0)
+        meter.add(scrape(1040, low=80, rich=500))  # measured once, kept
+        self.assertAlmostEqual(meter.per_second[self.LOW], 0.1)
+
+    def test_a_top_up_starts_the_measurement_again(self) -> None:
+        meter = demo_e2e.PaceMeter(span=15)
+        meter.add(scrape(1000, low=10, rich=600))
+        meter.add(scrape(1005, low=98, rich=600))  # recharged
+        meter.add(scrape(1016, low=97, rich=600))  # 16 s after the first reading, 11 after the top-up
+        self.assertNotIn(self.LOW, meter.per_second)
+        meter.add(scrape(1020, low=90, rich=600))
+        self.assertAlmostEqual(meter.per_second[self.LOW], 8 / 15)
 
 
 class AlertAccountsTests(unittest.TestCase):

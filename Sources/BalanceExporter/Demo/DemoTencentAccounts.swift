@@ -23,12 +23,13 @@ enum DemoTencentAccounts {
     static let all: [DemoTencentAccount] = [healthy, lowBalance, credit, arrears, flaky]
 
     /// International site, every field but the temporary credits; drains slowly
-    /// (0.02 USD/s from 12,845.37).
+    /// (0.004 USD/s, 345.60 a day, from 12,845.37; recharged at 6,000.00, over
+    /// 17 days of spending, so `BalancePredictedExhaustion` never fires for it).
     static let healthy = DemoTencentAccount(
         name: "demo-intl-prod", currency: "USD", refreshInterval: 15,
         secretId: "AKIDdemoIntlProd", secretKey: "demo-intl-prod-secret-key", tempCredit: false, failEvery: 0,
         state: { _, elapsed in
-            let real = DemoMotion.sawtooth(start: 1_284_537, perSecond: 2, floor: 500_000, elapsed: elapsed)
+            let real = DemoMotion.sawtooth(start: 1_284_537, perSecond: 0.4, floor: 600_000, elapsed: elapsed)
             return SimulatedTencentAccount(
                 uin: .number(200_000_000_001), balance: real, realBalance: real, cashAccountBalance: real,
                 incomeIntoAccountBalance: 0, presentAccountBalance: 0, freezeAmount: 2_500, oweAmount: 0,
@@ -36,14 +37,18 @@ enum DemoTencentAccounts {
         })
 
     /// China site (CNY): always between 5 and 98 yuan, so `BalanceLow`
-    /// (threshold 100) fires; drains fast (0.05 CNY/s) and is "recharged" to
-    /// 98.00 whenever it would drop under 5.00 (every 31 minutes). The China
-    /// site fills the cash / income / gift split the international one leaves at 0.
+    /// (threshold 100) fires; drains fast (0.005 CNY/s, 432 a day: never more
+    /// than 6 hours of spending left, so `BalancePredictedExhaustion` fires, for
+    /// this account only) and is "recharged" to 98.00 whenever it would drop
+    /// under 5.00, every 5 h 10 min: several hours, so that the burn rate's
+    /// hour-to-hour differences see the spending rather than the recharges
+    /// (with a cycle shorter than an hour they would alias). The China site
+    /// fills the cash / income / gift split the international one leaves at 0.
     static let lowBalance = DemoTencentAccount(
         name: "demo-cn-staging", currency: "CNY", refreshInterval: 5,
         secretId: "AKIDdemoCnStaging", secretKey: "demo-cn-staging-secret-key", tempCredit: false, failEvery: 0,
         state: { _, elapsed in
-            let real = DemoMotion.sawtooth(start: 9_800, perSecond: 5, floor: 500, elapsed: elapsed)
+            let real = DemoMotion.sawtooth(start: 9_800, perSecond: 0.5, floor: 500, elapsed: elapsed)
             let present: Int64 = 300, income: Int64 = 200
             return SimulatedTencentAccount(
                 uin: .number(200_000_000_002), balance: real, realBalance: real, cashAccountBalance: real - present - income,
@@ -53,7 +58,9 @@ enum DemoTencentAccounts {
 
     static let creditUin = "200000000003"
 
-    /// A credit line (5,000 USD, being consumed) and two temporary credits:
+    /// 2,450.00 USD spent at 0.001 USD/s (86.40 a day; recharged at 1,500.00,
+    /// over 17 days of spending), a credit line (5,000 USD, being consumed) and
+    /// two temporary credits:
     /// one ending at 23:59:59 Beijing time two days after the demo's start day
     /// (under 3 days away, so the expiry alert fires), one 48 days out. A
     /// credit is no longer listed once it has ended.
@@ -69,7 +76,7 @@ enum DemoTencentAccounts {
                 (150_000, firstDay - 3 * day, firstDay + 48 * day - 1),
             ]
             let active = credits.filter { $0.end > now }
-            let real = DemoMotion.sawtooth(start: 245_000, perSecond: 1, floor: 20_000, elapsed: elapsed)
+            let real = DemoMotion.sawtooth(start: 245_000, perSecond: 0.1, floor: 150_000, elapsed: elapsed)
             let creditAmount: Int64 = 500_000
             let creditBalance = DemoMotion.sawtooth(start: 376_600, perSecond: 2, floor: 20_000, elapsed: elapsed)
             return SimulatedTencentAccount(
@@ -99,12 +106,13 @@ enum DemoTencentAccounts {
 
     /// A healthy account behind an unreliable upstream: every third request
     /// fails (see `DemoFlakiness`), so `balance_up` flips and
-    /// `balance_upstream_errors_total` grows.
+    /// `balance_upstream_errors_total` grows. 5,310.00 USD spent at 0.002 USD/s
+    /// (172.80 a day; recharged at 3,000.00, over 17 days of spending).
     static let flaky = DemoTencentAccount(
         name: "demo-flaky", currency: "USD", refreshInterval: 5,
         secretId: "AKIDdemoFlaky", secretKey: "demo-flaky-secret-key", tempCredit: false, failEvery: 3,
         state: { _, elapsed in
-            let real = DemoMotion.sawtooth(start: 531_000, perSecond: 3, floor: 100_000, elapsed: elapsed)
+            let real = DemoMotion.sawtooth(start: 531_000, perSecond: 0.2, floor: 300_000, elapsed: elapsed)
             return SimulatedTencentAccount(
                 uin: .number(200_000_000_005), balance: real, realBalance: real, cashAccountBalance: real,
                 freezeAmount: 0, oweAmount: 0, isAllowArrears: false, isCreditLimited: false)

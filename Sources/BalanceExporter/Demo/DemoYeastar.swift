@@ -12,16 +12,20 @@ struct DemoYeastarAccount: Sendable {
     var balanceCents: @Sendable (_ elapsed: Double) -> Int64
 }
 
+/// Both spend slowly and are recharged while over 17 days of spending are
+/// left, so `BalancePredictedExhaustion` never fires for them.
 enum DemoYeastarAccounts {
     static let all: [DemoYeastarAccount] = [
         DemoYeastarAccount(
             name: "demo-yeastar-eu", currency: "EUR", refreshInterval: 10,
             clientID: "demo-yeastar-eu-client", clientSecret: "demo-yeastar-eu-secret", userID: 100_042,
-            balanceCents: { DemoMotion.sawtooth(start: 67_524, perSecond: 1, floor: 5_000, elapsed: $0) }),
+            // 6,752.40 EUR at 0.002 EUR/s (172.80 a day), recharged at 3,000.00.
+            balanceCents: { DemoMotion.sawtooth(start: 675_240, perSecond: 0.2, floor: 300_000, elapsed: $0) }),
         DemoYeastarAccount(
             name: "demo-yeastar-us", currency: "USD", refreshInterval: 15,
             clientID: "demo-yeastar-us-client", clientSecret: "demo-yeastar-us-secret", userID: 100_043,
-            balanceCents: { DemoMotion.sawtooth(start: 182_050, perSecond: 4, floor: 20_000, elapsed: $0) }),
+            // 18,205.00 USD at 0.005 USD/s (432.00 a day), recharged at 7,500.00.
+            balanceCents: { DemoMotion.sawtooth(start: 1_820_500, perSecond: 0.5, floor: 750_000, elapsed: $0) }),
     ]
 
     /// Access tokens live 60 s instead of Yeastar's 30 minutes, so the demo
