@@ -10,7 +10,7 @@ first full refresh (N x `balance_up ... 1`), captures its body, then starts
 the references serving the same account count: nginx and go-static serve the
 exporter's own bytes (the ceiling for "serving those bytes"), go-promhttp
 renders its N x 16 gauges per scrape as client_golang does. Every peer is
-driven with wrk (shared/bench/bench.sh): identity and gzip, 16 keep-alive
+driven with wrk (the peers' bench.sh): identity and gzip, 16 keep-alive
 connections and 1. Then, with a short refresh interval (2 s, or N / 200 s so a
 whole round of N calls fits in it under the scrapers' load: 50 s at N=10000), 50
 concurrent scrapers run for 3.5 intervals while the fake upstream counts calls
@@ -36,7 +36,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-SHARED = os.environ.get("BENCH_SHARED", "/work/shared/bench")
+# The reference peers' kit (not in this repository): bench.sh, rss.sh, nginx/run.sh.
+PEERS = os.environ.get("BENCH_PEERS", "")
 WORK = os.environ.get("BENCH_WORK", "/tmp/balance-bench")
 HZ = os.sysconf("SC_CLK_TCK")
 STARTED = []  # Popen objects we started; nothing else is ever signalled
@@ -121,14 +122,14 @@ def cpu_ticks(pid, tree=False):
 
 
 def rss(pid, tree=False):
-    out = subprocess.run([os.path.join(SHARED, "rss.sh"), str(pid)] + (["--tree"] if tree else []),
+    out = subprocess.run([os.path.join(PEERS, "rss.sh"), str(pid)] + (["--tree"] if tree else []),
                          capture_output=True, text=True).stdout
     kv = dict(x.split("=", 1) for x in out.split() if "=" in x)
     return int(kv.get("VmRSS_kB", 0)), int(kv.get("VmHWM_kB", 0))
 
 
 def wrk(url, seconds, conns, header=""):
-    args = [os.path.join(SHARED, "bench.sh"), url, str(seconds), str(conns)] + ([header] if header else [])
+    args = [os.path.join(PEERS, "bench.sh"), url, str(seconds), str(conns)] + ([header] if header else [])
     out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 30).stdout
     kv = dict(x.split("=", 1) for x in out.split() if "=" in x)
     return {k: float(v) for k, v in kv.items() if k != "url"}
@@ -273,7 +274,7 @@ def bench_n(args, n, upstream_port):
     for name in args.peers:
         port = free_port(port + 1)
         if name == "nginx":
-            q = start([os.path.join(SHARED, "nginx", "run.sh"), body_file, str(port)], f"nginx-{port}.log")
+            q = start([os.path.join(PEERS, "nginx", "run.sh"), body_file, str(port)], f"nginx-{port}.log")
             tree = True
         elif name == "go-static":
             q = start([os.path.join(WORK, "bin", "go-peer"), "-listen", f"127.0.0.1:{port}", "-static", body_file],
@@ -370,6 +371,8 @@ def main():
     args = ap.parse_args()
     args.peers = [x for x in args.peers.split(",") if x]
     ns = [100] if args.quick else [int(x) for x in args.ns.split(",")]
+    if not os.path.isfile(os.path.join(PEERS, "bench.sh")):
+        raise SystemExit("set BENCH_PEERS to the directory of the reference peers (bench.sh, rss.sh, nginx/)")
     os.makedirs(os.path.join(WORK, "run"), exist_ok=True)
     if not os.access(args.binary, os.X_OK):
         raise SystemExit(f"no exporter binary at {args.binary}: swift build -c release")

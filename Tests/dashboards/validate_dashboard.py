@@ -15,7 +15,7 @@ Two layers of checks, all reported at once; exit 0 when clean, 1 on any problem,
    panel `type`), targets against the data source's query class (by panel `datasource.type`), the
    way the SDK itself dispatches. `jsonschema` then reports every violation with its JSON path.
 
-2. The project's conventions (shared/reference/PROMETHEUS.md): stable uid, a `datasource` template
+2. The project's conventions (README.md, "Grafana dashboard"): stable uid, a `datasource` template
    variable, `job`/`provider`/`uin` variables, and on every panel a description, a unit, the
    `${datasource}` data source and at least one query.
 """
