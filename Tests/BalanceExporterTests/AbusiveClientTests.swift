@@ -151,7 +151,7 @@ final class AbusiveClientTests: XCTestCase {
 
     func testOversizedRequestLinesAndHeadersAreRefusedWithoutBufferingThem() throws {
         let target = try startExporter(limits: ServerLimits(readTimeout: 5, idleTimeout: 1, maxRequestLineBytes: 8 * 1024,
-                                                            maxHeaderBytes: 16 * 1024))
+                                                            maxHeadBytes: 24 * 1024))
         let report = Report()
         let megabyte = 1 << 20
         let cases: [(String, prefix: String, filler: String, status: Int)] = [
