@@ -387,6 +387,8 @@ final class AbusiveClientTests: XCTestCase {
         try exporter.start()
         addTeardownBlock { exporter.shutdown(grace: 0) }
         let port = exporter.boundPorts[0]
+        let before = try RawHTTPClient.get(port: port, path: "/metrics").text
+        XCTAssertTrue(before.contains("balance_exporter_http_connections_refused_total{reason=\"per_peer\"} 0\n"), before)
         // One address at its limit with connections busy in their heads: none can make room.
         let held = try (0..<4).map { _ in
             let connection = try RawHTTPConnection(port: port, source: "127.0.0.2", timeout: 5)

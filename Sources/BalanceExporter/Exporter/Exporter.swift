@@ -201,10 +201,11 @@ public final class Exporter: ExporterEndpoints {
     public var boundPorts: [Int] { state.withLock { $0.server?.boundPorts ?? [] } }
 
     public func metrics(_ request: HTTPRequest) -> HTTPResponse {
-        // Both only grow, so their sum changes whenever either does.
-        let exporterVersion = state.withLock { $0.version &+ UInt64($0.server?.refusedConnections.values.reduce(0, +) ?? 0) }
+        let (version, server) = state.withLock { ($0.version, $0.server) }
+        // The refusal counter is one of our families; both only grow, so the sum changes whenever either does.
+        let exporterVersion = version &+ UInt64(server?.refusedConnections.values.reduce(0, +) ?? 0)
         return MetricsEndpoint(engine: engine, cache: renderCache, clock: clock, exporterVersion: exporterVersion,
-                        defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
+                               defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
             .respond(request)
     }
 

@@ -22,9 +22,10 @@ public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// Every byte of a request before its header section ends (the few empty
 /// lines tolerated before it, the request line, the fields) counts against
 /// one budget, `limits.maxHeadBytes`; so whatever a client sends, the buffer
-/// holds at most one head (or one body within `maxBodyBytes`) and the last
-/// chunk appended. A request line is checked byte by byte as it arrives: a
-/// byte that no valid request line can hold is refused at once.
+/// holds at most one head and one body within `maxBodyBytes` (beside a
+/// consumed prefix that compaction keeps no larger) and the last chunk
+/// appended. A request line is checked byte by byte as it arrives: a byte
+/// that no valid request line can hold is refused at once.
 public struct RequestParser: Sendable {
     public enum Result: Sendable, Equatable {
         case request(HTTPRequest)
