@@ -143,4 +143,3 @@ public struct Flags: Sendable, Equatable {
     Endpoints: /metrics, / (landing page), /-/healthy, /-/ready, POST /-/reload (with --web.enable-lifecycle).
     """
 }
-

@@ -47,10 +47,10 @@ struct HTTPConnection {
         var deadline = Self.now() + limits.readTimeout
         var idle = false
         var activity = ConnectionActivity.awaitingRequestLine
-        func tell(_ now: ConnectionActivity) -> Bool {
-            guard now != activity else { return true }
-            activity = now
-            return report(now)
+        func tell(_ next: ConnectionActivity) -> Bool {
+            guard next != activity else { return true }
+            activity = next
+            return report(next)
         }
         // One receive buffer for the connection's life, not one per read.
         var scratch = [UInt8](repeating: 0, count: Self.receiveBufferSize)
