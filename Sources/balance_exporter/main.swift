@@ -17,13 +17,18 @@ let environment = ProcessEnvironment.current()
 // the scrape path allocates too little to contend. MALLOC_ARENA_MAX, when set, wins.
 if environment["MALLOC_ARENA_MAX"] == nil { _ = mallopt(M_ARENA_MAX, 2) }
 #endif
+/// A usage error: the message and the usage on stderr, exit 2.
+func usageError(_ message: String) -> Never {
+    Logger.standardError("balance_exporter: \(message)\n\n\(Flags.usage)")
+    exit(2)
+}
+
 let flags: Flags
 switch Flags.parse(Array(CommandLine.arguments.dropFirst())) {
 case .success(let parsed):
     flags = parsed
 case .failure(let problem):
-    Logger.standardError("balance_exporter: \(problem.message)\n\n\(Flags.usage)")
-    exit(2)
+    usageError(problem.message)
 }
 
 if flags.help {
@@ -39,6 +44,8 @@ var options = ExporterOptions()
 if !flags.listenAddresses.isEmpty { options.listenAddresses = flags.listenAddresses }
 options.telemetryPath = flags.telemetryPath
 options.serverLimits.maxConnections = flags.maxConnections
+options.serverLimits.maxConnectionsPerPeer = flags.maxConnectionsPerPeer
+options.enableLifecycle = flags.enableLifecycle
 #if canImport(Glibc)
 options.whenRefreshesSettle = { _ = malloc_trim(0) }
 #endif
@@ -90,6 +97,10 @@ if flags.configCheck {
         for problem in problems.problems { print("  \(problem)") }
         exit(1)
     }
+}
+
+if let limit = FileLimit.raiseToHardLimit(), let problem = FileLimit.problem(maxConnections: flags.maxConnections, limit: limit) {
+    usageError(problem)
 }
 
 logger.info("starting balance_exporter", ["version": .string(BuildInfo.version), "revision": .string(BuildInfo.revision), "swift": .string(BuildInfo.swiftVersion)])

@@ -61,7 +61,8 @@ final class AbusiveClientTests: XCTestCase {
     // MARK: Slowloris
 
     func testSlowlorisClientsAreCutAtTheReadTimeoutAndScrapesStayPrompt() throws {
-        let target = try startExporter(limits: ServerLimits(maxConnections: 512, readTimeout: 1, idleTimeout: 1))
+        // One address plays the slow clients and the scraper here: no per-peer limit (it has its own tests).
+        let target = try startExporter(limits: ServerLimits(maxConnections: 512, maxConnectionsPerPeer: 512, readTimeout: 1, idleTimeout: 1))
         let clients = 200
         let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n".utf8)
         let report = Report()
@@ -151,7 +152,7 @@ final class AbusiveClientTests: XCTestCase {
 
     func testOversizedRequestLinesAndHeadersAreRefusedWithoutBufferingThem() throws {
         let target = try startExporter(limits: ServerLimits(readTimeout: 5, idleTimeout: 1, maxRequestLineBytes: 8 * 1024,
-                                                            maxHeaderBytes: 16 * 1024))
+                                                            maxHeadBytes: 24 * 1024))
         let report = Report()
         let megabyte = 1 << 20
         let cases: [(String, prefix: String, filler: String, status: Int)] = [
@@ -260,6 +261,155 @@ final class AbusiveClientTests: XCTestCase {
         report.assertClean()
         XCTAssertGreaterThanOrEqual(latencies.count, 1, "a scrape ran during the attack")
         assertBackToBaseline(target)
+    }
+
+    // MARK: Floods before the request line
+
+    func testACRLFFloodIsRefusedAndTheServerKeepsServing() throws {
+        let target = try startExporter(limits: ServerLimits(readTimeout: 5, idleTimeout: 1))
+        let report = Report()
+        let latencies = scrapesDuring(target) {
+            for round in 0..<10 {
+                for filler in ["\r\n", "\n"] {
+                    do {
+                        let connection = try RawHTTPConnection(port: target.port, timeout: 5)
+                        defer { if round % 2 == 0 { connection.reset() } else { connection.close() } }
+                        // Empty lines and nothing else, as fast as the server takes them.
+                        let sent = try streamUntilAnswered(connection, prefix: [], filler: Array(filler.utf8), limit: 64 << 20)
+                        let response = try connection.readResponse()
+                        report.check([400, 431].contains(response.status), "\(filler.debugDescription) flood: answered \(response.status)")
+                        // Refused at once: what was sent fills the socket buffers at most, not the 64 MiB on offer.
+                        report.check(sent < 8 << 20, "\(filler.debugDescription) flood: the server took \(sent) bytes before answering")
+                        report.check(connection.waitForClose(within: 2), "\(filler.debugDescription) flood: not closed")
+                    } catch {
+                        report.fail("\(filler.debugDescription) flood: \(error)")
+                    }
+                }
+            }
+        }
+        report.assertClean()
+        XCTAssertGreaterThanOrEqual(latencies.count, 1, "a scrape ran during the attack")
+        assertBackToBaseline(target)
+    }
+
+    func testGarbageIsAnsweredAtOnceNotAfterTheReadTimeout() throws {
+        // The read timeout is the product's 10 s; every answer must come well before it.
+        let target = try startExporter(limits: ServerLimits(readTimeout: 10, idleTimeout: 1))
+        let report = Report()
+        // A TLS 1.2 ClientHello's start (https:// pointed at us), which never holds a line end.
+        let clientHello: [UInt8] = [0x16, 0x03, 0x01, 0x00, 0xA5, 0x01, 0x00, 0x00, 0xA1, 0x03, 0x03] + (0..<32).map { UInt8($0) }
+        var seed: UInt64 = 0x6A7B
+        let random = (0..<64).map { _ -> UInt8 in
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: seed >> 33)
+        }
+        let cases: [(String, [UInt8], Int)] = [
+            ("TLS ClientHello", clientHello, 400),
+            ("SSH banner", Array("SSH-2.0-OpenSSH_9.6p1 Debian-3\r\n".utf8), 400),
+            ("random bytes", random, 400),
+            ("a request line without a version", Array("GET /metrics\r\n".utf8), 400),
+            ("HTTP/2 preface line", Array("PRI * HTTP/2.0\r\n".utf8), 505),
+        ]
+        let latencies = scrapesDuring(target) {
+            for (name, wire, status) in cases {
+                do {
+                    // Then silence: only the bytes already sent can get the answer.
+                    let connection = try RawHTTPConnection(port: target.port, timeout: Self.promptSeconds)
+                    try connection.send(wire)
+                    let response = try connection.readResponse()
+                    report.check(response.status == status, "\(name): answered \(response.status), want \(status)")
+                    report.check(connection.waitForClose(within: Self.promptSeconds), "\(name): the server kept the connection")
+                } catch {
+                    report.fail("\(name): \(error)")
+                }
+            }
+        }
+        report.assertClean()
+        XCTAssertGreaterThanOrEqual(latencies.count, 1)
+        assertBackToBaseline(target)
+    }
+
+    // MARK: Idle connections at the cap
+
+    func testIdleKeepAliveConnectionsBeyondTheCapDoNotLockScrapesOut() throws {
+        let limits = ServerLimits()  // the product's: 512 connections, 64 per peer
+        let needed = 2 * 620 + 200  // both ends of every connection in this one process, and spare
+        let fileLimit = FileLimit.raiseToHardLimit() ?? 0
+        if fileLimit < needed {
+            let message = "the open-file limit \(fileLimit) is below the \(needed) this test needs"
+            if ProcessInfo.processInfo.environment["CI"] == "true" { return XCTFail(message) }
+            throw XCTSkip(message)
+        }
+        let target = try startExporter(limits: limits)
+        let report = Report()
+        let latencies = scrapesDuring(target, seconds: 120) {
+            func idleConnections(_ count: Int, from sources: [String]) -> [RawHTTPConnection] {
+                (0..<count).compactMap { index in
+                    do {
+                        let connection = try RawHTTPConnection(port: target.port, source: sources[index % sources.count], timeout: 5)
+                        try connection.send(RawHTTPClient.wire(path: "/-/healthy"))
+                        let status = try connection.readResponse().status
+                        report.check(status == 200, "idle connection \(index) was answered \(status)")
+                        return connection
+                    } catch {
+                        report.fail("idle connection \(index): \(error)")
+                        return nil
+                    }
+                }
+            }
+            // 520 from ten addresses (52 each, under the per-peer limit): over the server's cap.
+            let spread = idleConnections(520, from: (10..<20).map { "127.0.0.\($0)" })
+            report.check(target.server.openConnections <= limits.maxConnections, "\(target.server.openConnections) open")
+            report.check(spread.filter { $0.waitForClose(within: 0.01) }.count >= 8, "the oldest idle ones made room")
+            // 100 from one address: it loses its own oldest, never more than 64 open.
+            let single = idleConnections(100, from: ["127.0.0.20"])
+            let open = single.filter { !$0.waitForClose(within: 0.01) }.count
+            report.check(open <= limits.maxConnectionsPerPeer, "\(open) open from one address")
+            report.check(target.server.refusedConnections.values.allSatisfy { $0 == 0 }, "refused \(target.server.refusedConnections)")
+            (spread + single).forEach { $0.close() }
+        }
+        report.assertClean()
+        XCTAssertGreaterThanOrEqual(latencies.count, 3, "scrapes ran while the idle connections filled the server")
+        assertBackToBaseline(target)
+    }
+
+    func testARefusedConnectionFloodLogsABoundedNumberOfLines() throws {
+        let logs = LogCapture()
+        let clock = TestClock()
+        let provider = FakeProvider(available: 1, clock: clock)
+        let schema = ProviderSchema(name: "fake", defaultEndpoint: "http://127.0.0.1:1", keys: [], defaultRequestsPerSecond: 1000,
+                                    defaultMaxConcurrency: 100, make: { _, _ in provider })
+        var options = ExporterOptions()
+        options.listenAddresses = ["127.0.0.1:0"]
+        options.serverLimits = ServerLimits(maxConnections: 100, maxConnectionsPerPeer: 4, readTimeout: 30)
+        let exporter = Exporter(source: .fixed(makeConfig([makeAccount("a")])), options: options, environment: [:],
+                                logger: logs.logger(level: .info), clock: clock, schemas: [schema])
+        try exporter.start()
+        addTeardownBlock { exporter.shutdown(grace: 0) }
+        let port = exporter.boundPorts[0]
+        let before = try RawHTTPClient.get(port: port, path: "/metrics").text
+        XCTAssertTrue(before.contains("balance_exporter_http_connections_refused_total{reason=\"per_peer\"} 0\n"), before)
+        // One address at its limit with connections busy in their heads: none can make room.
+        let held = try (0..<4).map { _ in
+            let connection = try RawHTTPConnection(port: port, source: "127.0.0.2", timeout: 5)
+            try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            return connection
+        }
+        let flood = 2000
+        var refused = 0
+        for _ in 0..<flood {
+            let connection = try RawHTTPConnection(port: port, source: "127.0.0.2", timeout: 5)
+            if (try? connection.readResponse())?.status == 503 { refused += 1 }
+            connection.close()
+        }
+        XCTAssertEqual(refused, flood)
+        let body = try RawHTTPClient.get(port: port, path: "/metrics").text
+        XCTAssertTrue(body.contains("balance_exporter_http_connections_refused_total{reason=\"per_peer\"} \(flood)\n"), body)
+        XCTAssertTrue(body.contains("balance_exporter_http_connections_refused_total{reason=\"max_connections\"} 0\n"), body)
+        let lines = logs.all.filter { $0.contains("Refusing connections") }
+        XCTAssertEqual(lines.count, 1, "one line a minute, not one per refusal: \(lines.prefix(3))")
+        XCTAssertTrue(lines.first?.contains("reason=per_peer") == true, "\(lines)")
+        withExtendedLifetime(held) {}
     }
 
     // MARK: Request target forms

@@ -46,6 +46,7 @@ final class ExporterLiveTests: XCTestCase {
     func startExporter() throws -> (Exporter, Int) {
         var options = ExporterOptions()
         options.listenAddresses = ["127.0.0.1:0"]
+        options.enableLifecycle = true
         let exporter = Exporter(source: .file(configURL.path), options: options, environment: [:], logger: logs.logger())
         try exporter.start()
         addTeardownBlock { exporter.shutdown(grace: 0) }
@@ -144,7 +145,9 @@ final class ExporterLiveTests: XCTestCase {
         try "{ not json".write(to: configURL, atomically: true, encoding: .utf8)
         let rejected = try RawHTTPClient.request(port: port, method: "POST", path: "/-/reload")
         XCTAssertEqual(rejected.status, 500)
-        XCTAssertTrue(rejected.text.contains("not valid JSON"))
+        XCTAssertTrue(rejected.text.contains("Reload failed") && rejected.text.contains("log"), rejected.text)
+        XCTAssertFalse(rejected.text.contains(configURL.path) || rejected.text.contains("JSON"), "no path or detail to whoever asked")
+        XCTAssertTrue(logs.all.contains { $0.contains("not valid JSON") }, "the problem is logged")
         var body = try RawHTTPClient.get(port: port, path: "/metrics").text
         XCTAssertTrue(body.contains(#"balance_available{provider="tencentcloud",uin="600000561284"} 1234.56"#), "old configuration keeps serving")
         XCTAssertTrue(body.contains("balance_exporter_config_last_reload_successful 0"))

@@ -28,6 +28,44 @@ final class FlagsTests: XCTestCase {
         XCTAssertNotNil(message(["--web.telemetry-path=/-/healthy"]))
     }
 
+    func testConnectionLimitsAndLifecycle() throws {
+        let defaults = try Flags.parse([]).get()
+        XCTAssertEqual(defaults.maxConnections, ServerLimits().maxConnections)
+        XCTAssertEqual(defaults.maxConnectionsPerPeer, 64)
+        XCTAssertFalse(defaults.enableLifecycle, "reload over HTTP is off unless asked for, as in Prometheus")
+        let flags = try Flags.parse(["--web.max-connections-per-peer=8", "--web.enable-lifecycle"]).get()
+        XCTAssertEqual(flags.maxConnectionsPerPeer, 8)
+        XCTAssertTrue(flags.enableLifecycle)
+        if case .failure(let problem) = Flags.parse(["--web.max-connections-per-peer=-1"]) {
+            XCTAssertEqual(problem.message, "--web.max-connections-per-peer must be a positive integer, got \"-1\"")
+        } else {
+            XCTFail("a negative per-peer limit was accepted")
+        }
+    }
+
+    func testTelemetryPathMustBeAnAbsoluteURLPath() throws {
+        for path in ["/m", "/metrics/v1", "/a%2Fb", "/~user/-._!$&'()*+,;=:@", "//double"] {
+            XCTAssertEqual(try Flags.parse(["--web.telemetry-path=\(path)"]).get().telemetryPath, path)
+        }
+        for path in ["/metrics?x=1", "/metrics#top", "/my metrics", "/tab\there", "/zoë", "/%zz", "/%4", "metrics", "", "/", "/-/reload",
+                     "/a\"b", "/a<b>", "/a\\b", "/a^b", "/a|b", "/a`b", "/a{b}", "/a[b]"] {
+            guard case .failure(let problem) = Flags.parse(["--web.telemetry-path=\(path)"]) else {
+                XCTFail("accepted \(path.debugDescription)")
+                continue
+            }
+            XCTAssertTrue(problem.message.hasPrefix("--web.telemetry-path must be an absolute path"), problem.message)
+        }
+    }
+
+    func testMaxConnectionsMustFitTheFileLimit() {
+        let limit = 1024
+        XCTAssertNil(FileLimit.problem(maxConnections: limit - FileLimit.reserve, limit: limit))
+        XCTAssertEqual(FileLimit.problem(maxConnections: limit - FileLimit.reserve + 1, limit: limit),
+                       "--web.max-connections=897 does not fit the open-file limit of 1024 (ulimit -n): each connection is a file "
+                       + "descriptor and 128 more are kept for listeners, upstream sockets and files; give at most 896 or raise the limit")
+        XCTAssertNotNil(FileLimit.problem(maxConnections: 1, limit: 64), "no room even for the reserve")
+    }
+
     func testBooleans() throws {
         let flags = try Flags.parse(["--demo", "--version", "--config.check", "--health-check", "-h"]).get()
         XCTAssertTrue(flags.demo && flags.version && flags.configCheck && flags.healthCheck && flags.help)

@@ -191,10 +191,18 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400)
     }
 
+    func testAnEmptyTransferEncodingIs501() {
+        // RFC 9112 §6.1: a coding the server does not understand is 501 (Go and nginx answer so).
+        for value in ["", " ", ", ,"] {
+            XCTAssertEqual(status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\(value)\r\n\r\n"), 501, value.debugDescription)
+        }
+        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \r\nContent-Length: 0\r\n\r\n"), 501)
+    }
+
     func testAnErrorIsFinal() {
         var parser = RequestParser()
         parser.append(Array("BAD\r\n\r\n".utf8))
-        XCTAssertEqual(parser.next(), .error(HTTPParseError(status: 400, detail: "malformed request line")))
+        XCTAssertEqual(parser.next(), .error(HTTPParseError(status: 400, detail: "malformed method")))
         parser.append(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
         guard case .error = parser.next() else { return XCTFail("a failed parser must stay failed") }
     }
@@ -212,13 +220,91 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(status("GET /" + String(repeating: "a", count: limit + 10)), 414)
     }
 
-    func testHeaderSectionSizeLimitIs431() {
+    func testTheWholeHeadCountsAgainstOneBudget() {
         let limits = ServerLimits()
-        let big = "X-Big: " + String(repeating: "b", count: limits.maxHeaderBytes - "X-Big: \r\nHost: x\r\n".utf8.count)
-        XCTAssertNotNil(single("GET / HTTP/1.1\r\nHost: x\r\n\(big)\r\n\r\n"), "exactly at the limit")
-        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: x\r\n\(big)b\r\n\r\n"), 431)
-        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: limits.maxHeaderBytes + 10)), 431,
-                       "an unfinished oversized header is refused before it ends")
+        let requestLine = "GET / HTTP/1.1\r\n", host = "Host: x\r\n", end = "\r\n"
+        for leading in ["", "\r\n\r\n"] {
+            // The empty lines before the request line, the request line and the fields: all of them count.
+            let filler = limits.maxHeadBytes - (leading + requestLine + host + "X-Big: \r\n" + end).utf8.count
+            let exact = leading + requestLine + host + "X-Big: " + String(repeating: "b", count: filler) + "\r\n" + end
+            XCTAssertEqual(exact.utf8.count, limits.maxHeadBytes)
+            XCTAssertNotNil(single(exact), "exactly at the limit")
+            let over = leading + requestLine + host + "X-Big: " + String(repeating: "b", count: filler + 1) + "\r\n" + end
+            XCTAssertEqual(status(over), 431, leading.debugDescription)
+        }
+        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: limits.maxHeadBytes)), 431,
+                       "an unfinished oversized head is refused before it ends")
+        let manyFields = (0..<90).map { "X-\($0): " + String(repeating: "v", count: 300) + "\r\n" }.joined()
+        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: x\r\n\(manyFields)\r\n"), 431, "fields under the count limit, over the byte budget")
+    }
+
+    func testAFewEmptyLinesBeforeARequestAreSkippedAFloodIs400() throws {
+        // RFC 9112 §2.2: a stray CRLF after a POST body is tolerated (Go's net/http skips up to four bytes).
+        let results = parse("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nb\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(results.count, 3, "\(results)")
+        guard case .request(let second) = results[1] else { return XCTFail("\(results)") }
+        XCTAssertEqual(second.path, "/b")
+        XCTAssertEqual(status("\r\n\r\n\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 400)
+        XCTAssertEqual(status(String(repeating: "\r\n", count: 3)), 400, "refused without waiting for a request line")
+    }
+
+    func testTheBufferStaysBoundedWhateverAClientSends() {
+        // As the connection feeds it: 16 KiB reads, next() after each, until an answer.
+        let chunk = HTTPConnection.receiveBufferSize
+        func largestBuffer(feeding pattern: String, after prefix: String = "", total: Int = 4 << 20) -> (bytes: Int, status: Int?) {
+            var parser = RequestParser()
+            let unit = Array(pattern.utf8)
+            var wire = Array(prefix.utf8)
+            var fed = 0, largest = 0
+            while fed < total {
+                while wire.count < chunk { wire += unit }
+                parser.append(Array(wire.prefix(chunk)))
+                wire.removeFirst(chunk)
+                fed += chunk
+                largest = max(largest, parser.bufferedByteCount)
+                var result = parser.next()
+                while case .request = result { result = parser.next() }
+                largest = max(largest, parser.bufferedByteCount)
+                if case .error(let error) = result { return (largest, error.status) }
+            }
+            return (largest, nil)
+        }
+        let bound = ServerLimits().maxHeadBytes + 2 * chunk
+        for (name, pattern, prefix, status) in [
+            ("CRLF flood", "\r\n", "", 400), ("LF flood", "\n", "", 400),
+            ("endless header fields", "X-F: v\r\n", "GET / HTTP/1.1\r\n", 431),
+            ("endless request line", "a", "GET /", 414),
+        ] {
+            let (bytes, answered) = largestBuffer(feeding: pattern, after: prefix)
+            XCTAssertEqual(answered, status, name)
+            XCTAssertLessThanOrEqual(bytes, bound, name)
+        }
+        // 4 MiB of small pipelined requests, each with the CRLF an old client adds: served, and compacted.
+        let (bytes, answered) = largestBuffer(feeding: "GET / HTTP/1.1\r\nHost: x\r\n\r\n\r\n")
+        XCTAssertNil(answered)
+        XCTAssertLessThanOrEqual(bytes, bound)
+    }
+
+    func testARequestLineIsRefusedAtTheFirstByteThatProvesItInvalid() {
+        for (name, partial) in [
+            ("TLS ClientHello", [0x16, 0x03, 0x01, 0x02, 0x00, 0x01]),
+            ("SSH banner", Array("SSH-2.0-OpenSSH_9.6\r".utf8)),
+            ("NUL in the method", Array("G".utf8) + [0]),
+            ("double space", Array("GET  ".utf8)),
+            ("control byte in the target", Array("GET /a".utf8) + [0x7F]),
+            ("not a version", Array("GET / FTP".utf8)),
+            ("junk after the version", Array("GET / HTTP/1.1 ".utf8)),
+            ("bare CR", Array("GET / HTTP/1.1\rH".utf8)),
+        ] as [(String, [UInt8])] {
+            // No line end yet: the answer must not wait for one (nor for the read timeout).
+            XCTAssertEqual(status(partial), 400, name)
+        }
+        XCTAssertEqual(parse("GET /metrics HTT"), [.needMoreData], "a valid prefix waits")
+        // A complete request line is decoded at its end, before any header arrives.
+        XCTAssertEqual(status("GET /\r\n"), 400)
+        XCTAssertEqual(status("GET / HTTP/2.0\r\n"), 505)
+        XCTAssertEqual(status("GET example.com HTTP/1.1\r\n"), 400)
+        XCTAssertEqual(status("GET / HTTP/1.1\r\nno colon\r\n"), 400, "a bad field is refused when its line ends")
     }
 
     func testHeaderFieldCountLimitIs431() {

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import XCTest
 @testable import BalanceExporter
@@ -157,25 +158,41 @@ final class HTTPServerTests: XCTestCase {
 
     // MARK: Connection cap
 
-    func testConnectionCapRefusesTheExcessWhileOthersAreServed() throws {
-        let port = try serveEcho(limits: ServerLimits(maxConnections: 2))
-        let first = try RawHTTPConnection(port: port)
-        let second = try RawHTTPConnection(port: port)
-        for connection in [first, second] {  // answered, so both hold a slot
-            try connection.send(RawHTTPClient.wire(path: "/held"))
-            XCTAssertEqual(try connection.readResponse().status, 200)
-        }
+    /// A connection that sent its request line and part of its head: busy
+    /// with a request, so never closed to make room.
+    private func busyConnection(port: Int, source: String? = nil) throws -> RawHTTPConnection {
+        let connection = try RawHTTPConnection(port: port, source: source)
+        try connection.send("GET /held HTTP/1.1\r\nHost: x\r\n")
+        return connection
+    }
 
-        let start = RawHTTPConnection.now()
+    /// A keep-alive connection that was answered once and now waits.
+    private func idleConnection(port: Int, source: String? = nil) throws -> RawHTTPConnection {
+        let connection = try RawHTTPConnection(port: port, source: source)
+        try connection.send(RawHTTPClient.wire(path: "/idle"))
+        XCTAssertEqual(try connection.readResponse().status, 200)
+        return connection
+    }
+
+    private func assertRefused(_ connection: RawHTTPConnection, file: StaticString = #filePath, line: UInt = #line) throws {
+        let refusal = try connection.readResponse()
+        XCTAssertEqual(refusal.status, 503, file: file, line: line)
+        XCTAssertEqual(refusal.header("Connection"), "close", file: file, line: line)
+        XCTAssertTrue(connection.waitForClose(within: 2), file: file, line: line)
+    }
+
+    func testConnectionCapRefusesTheExcessWhenNoneIsIdle() throws {
+        let (server, port) = try startLoopbackServer(LoopbackHandler { Self.echoPath($0) }, limits: ServerLimits(maxConnections: 2))
+        addTeardownBlock { server.shutdown(grace: 0) }
+        let first = try busyConnection(port: port)
+        let second = try busyConnection(port: port)
+
         let excess = try RawHTTPConnection(port: port)
-        let refusal = try excess.readResponse()
-        XCTAssertEqual(refusal.status, 503)
-        XCTAssertEqual(refusal.header("Connection"), "close")
-        XCTAssertTrue(excess.waitForClose(within: 2))
-        XCTAssertLessThan(RawHTTPConnection.now() - start, 2, "refused at once, not queued")
+        try assertRefused(excess)
+        XCTAssertEqual(server.refusedConnections, [.maxConnections: 1, .perPeer: 0])
 
-        try first.send(RawHTTPClient.wire(path: "/still-served"))
-        XCTAssertEqual(try first.readResponse().text, "GET /still-served")
+        try first.send("\r\n")
+        XCTAssertEqual(try first.readResponse().text, "GET /held", "the held connections are still served")
 
         // A freed slot is usable again (the server notices the close asynchronously).
         second.close()
@@ -185,6 +202,77 @@ final class HTTPServerTests: XCTestCase {
             status = (try? RawHTTPClient.get(port: port, path: "/"))?.status ?? 0
         }
         XCTAssertEqual(status, 200)
+    }
+
+    func testAtTheCapAnIdleKeepAliveConnectionMakesRoom() throws {
+        let (server, port) = try startLoopbackServer(LoopbackHandler { Self.echoPath($0) }, limits: ServerLimits(maxConnections: 2))
+        addTeardownBlock { server.shutdown(grace: 0) }
+        let idle = [try idleConnection(port: port), try idleConnection(port: port)]
+        XCTAssertEqual(try RawHTTPClient.get(port: port, path: "/new").text, "GET /new", "admitted at the cap")
+        let closed = idle.map { $0.waitForClose(within: 0.5) }
+        XCTAssertEqual(closed.filter { $0 }.count, 1, "one idle connection made room")
+        let kept = try XCTUnwrap(closed.firstIndex(of: false))
+        try idle[kept].send(RawHTTPClient.wire(path: "/again"))
+        XCTAssertEqual(try idle[kept].readResponse().text, "GET /again", "the other one still serves")
+        XCTAssertEqual(server.refusedConnections, [.maxConnections: 0, .perPeer: 0])
+    }
+
+    func testAConnectionWithoutARequestLineWithinTheGraceMakesRoomFirst() throws {
+        let grace = 0.3
+        let (server, port) = try startLoopbackServer(LoopbackHandler { Self.echoPath($0) },
+                                                     limits: ServerLimits(maxConnections: 2, requestLineGrace: grace))
+        addTeardownBlock { server.shutdown(grace: 0) }
+        let silent = try RawHTTPConnection(port: port)
+        let idle = try idleConnection(port: port)
+        // The server's deadlines run on its own monotonic clock: let the grace pass.
+        Thread.sleep(forTimeInterval: grace + 0.2)
+        XCTAssertEqual(try RawHTTPClient.get(port: port, path: "/new").status, 200)
+        XCTAssertTrue(silent.waitForClose(within: 2), "the silent connection made room")
+        try idle.send(RawHTTPClient.wire(path: "/again"))
+        XCTAssertEqual(try idle.readResponse().text, "GET /again", "before any idle one")
+    }
+
+    func testOnePeerCannotTakeEverySlot() throws {
+        let (server, port) = try startLoopbackServer(LoopbackHandler { Self.echoPath($0) },
+                                                     limits: ServerLimits(maxConnections: 10, maxConnectionsPerPeer: 2))
+        addTeardownBlock { server.shutdown(grace: 0) }
+        // 127.0.0.2 at its limit with busy connections: its next one is refused, others are served.
+        let busy = [try busyConnection(port: port, source: "127.0.0.2"), try busyConnection(port: port, source: "127.0.0.2")]
+        try assertRefused(try RawHTTPConnection(port: port, source: "127.0.0.2"))
+        XCTAssertEqual(try RawHTTPClient.get(port: port, path: "/other-peer").status, 200)
+        XCTAssertEqual(server.refusedConnections, [.maxConnections: 0, .perPeer: 1])
+        // 127.0.0.3 at its limit with idle connections: it loses one of its own, nobody else does.
+        let others = try idleConnection(port: port, source: "127.0.0.4")
+        let idle = [try idleConnection(port: port, source: "127.0.0.3"), try idleConnection(port: port, source: "127.0.0.3")]
+        let third = try RawHTTPConnection(port: port, source: "127.0.0.3")
+        try third.send(RawHTTPClient.wire(path: "/third"))
+        XCTAssertEqual(try third.readResponse().text, "GET /third")
+        XCTAssertEqual(idle.map { $0.waitForClose(within: 0.5) }.filter { $0 }.count, 1)
+        try others.send(RawHTTPClient.wire(path: "/again"))
+        XCTAssertEqual(try others.readResponse().status, 200, "another peer's idle connection was left alone")
+        XCTAssertEqual(server.refusedConnections[.perPeer], 1)
+        withExtendedLifetime(busy) {}
+    }
+
+    func testTheVictimIsTheOldestStalledConnectionThenTheLongestIdle() {
+        let grace = 2.0
+        func victim(_ connections: [(id: Int, activity: ConnectionActivity, since: Double)]) -> Int? {
+            HTTPServer.victim(among: connections, now: 100, grace: grace)
+        }
+        XCTAssertEqual(victim([(1, .idle, 50), (2, .idle, 40), (3, .serving, 10)]), 2, "the longest idle")
+        XCTAssertEqual(victim([(1, .idle, 10), (2, .awaitingRequestLine, 97), (3, .awaitingRequestLine, 90)]), 3,
+                       "no request line after the grace goes first")
+        XCTAssertEqual(victim([(1, .idle, 10), (2, .awaitingRequestLine, 99)]), 1, "within its grace a fresh connection stays")
+        XCTAssertNil(victim([(1, .serving, 10), (2, .awaitingRequestLine, 99)]), "nothing to close: refuse")
+    }
+
+    func testRepeatedEventsAreLoggedOncePerIntervalWithTheirCount() {
+        var throttle = LogThrottle(interval: 60)
+        XCTAssertEqual(throttle.record(now: 1000), 1, "the first at once")
+        XCTAssertEqual((0..<500).compactMap { throttle.record(now: 1000 + Double($0) / 10) }, [], "then quiet")
+        XCTAssertEqual(throttle.record(now: 1060), 501, "a minute later, with what was held back")
+        XCTAssertEqual(throttle.record(now: 1061), nil)
+        XCTAssertEqual(throttle.record(now: 2000), 2)
     }
 
     // MARK: Lifecycle

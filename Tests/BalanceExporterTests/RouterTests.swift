@@ -1,17 +1,24 @@
+import Synchronization
 import XCTest
 @testable import BalanceExporter
 
 final class RouterTests: XCTestCase {
     final class Endpoints: ExporterEndpoints {
         let telemetryPath = "/metrics"
+        let outcome: ReloadOutcome
+        let reloads = Mutex(0)
+        init(reload outcome: ReloadOutcome = .reloaded) { self.outcome = outcome }
         var isReady: Bool { true }
         func metrics(_ request: HTTPRequest) -> HTTPResponse { .text(200, "metrics") }
-        func reload() -> ConfigProblems? { ConfigProblems([ConfigProblem(location: "config file", key: "x", message: "bad")]) }
+        func reloadUnlessRunning() -> ReloadOutcome {
+            reloads.withLock { $0 += 1 }
+            return outcome
+        }
     }
     let router = Router(Endpoints())
 
-    func status(_ method: String, _ target: String) -> HTTPResponse {
-        router.handle(HTTPRequest(method: method, target: target))
+    func status(_ method: String, _ target: String, on router: Router? = nil) -> HTTPResponse {
+        (router ?? self.router).handle(HTTPRequest(method: method, target: target))
     }
 
     func testRoutes() {
@@ -26,9 +33,33 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(post.status, 405)
         XCTAssertEqual(post.headers.first { $0.name == "Allow" }?.value, "GET, HEAD")
         XCTAssertEqual(status("GET", "/-/reload").status, 405)
-        let reload = status("POST", "/-/reload")
-        XCTAssertEqual(reload.status, 500)
-        XCTAssertTrue(String(decoding: reload.body, as: UTF8.self).contains("config file: x: bad"))
+    }
+
+    func testReloadNeedsTheLifecycleFlagAsInPrometheus() {
+        let endpoints = Endpoints()
+        let closed = Router(endpoints)
+        for method in ["POST", "PUT"] {
+            let refused = status(method, "/-/reload", on: closed)
+            XCTAssertEqual(refused.status, 403)
+            XCTAssertEqual(String(decoding: refused.body, as: UTF8.self), "Lifecycle API is not enabled.")
+        }
+        XCTAssertEqual(endpoints.reloads.withLock { $0 }, 0, "nothing was reloaded")
+        let open = Router(endpoints, enableLifecycle: true)
+        XCTAssertEqual(status("POST", "/-/reload", on: open).status, 200)
+        XCTAssertEqual(status("PUT", "/-/reload", on: open).status, 200)
+        XCTAssertEqual(endpoints.reloads.withLock { $0 }, 2)
+    }
+
+    func testAFailedOrBusyReloadSaysSoWithoutTheProblems() {
+        let problems = ConfigProblems([ConfigProblem(location: "config file /etc/secret/path.json", key: "client_secret", message: "value s3cr3t")])
+        let failed = status("POST", "/-/reload", on: Router(Endpoints(reload: .failed(problems)), enableLifecycle: true))
+        XCTAssertEqual(failed.status, 500)
+        let text = String(decoding: failed.body, as: UTF8.self)
+        XCTAssertTrue(text.contains("Reload failed") && text.contains("log"), text)
+        XCTAssertFalse(text.contains("/etc/secret") || text.contains("s3cr3t") || text.contains("client_secret"), text)
+        let busy = status("POST", "/-/reload", on: Router(Endpoints(reload: .alreadyRunning), enableLifecycle: true))
+        XCTAssertEqual(busy.status, 503)
+        XCTAssertTrue(String(decoding: busy.body, as: UTF8.self).contains("in progress"))
     }
 
     func testLandingPageLinksTheMetricsPathAndNamesTheVersion() {

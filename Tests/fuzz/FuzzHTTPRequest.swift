@@ -13,7 +13,7 @@ func fuzzHTTPRequest(_ bytes: [UInt8]) -> CInt {
     let mode = input.byte()
     let limits = mode & 1 == 0
         ? ServerLimits()
-        : ServerLimits(maxRequestLineBytes: 64, maxHeaderBytes: 256, maxHeaderFields: 8, maxBodyBytes: 128)
+        : ServerLimits(maxRequestLineBytes: 64, maxHeadBytes: 320, maxHeaderFields: 8, maxBodyBytes: 128)
     let chunkSize = Int(mode >> 1) + 1
     let wire = input.remaining()
 
@@ -28,7 +28,7 @@ func fuzzHTTPRequest(_ bytes: [UInt8]) -> CInt {
         switch result {
         case .request(let request): checkRequest(request, limits: limits)
         case .error(let error):
-            fuzzRequire([400, 411, 413, 414, 431, 505].contains(error.status), "unexpected status \(error)")
+            fuzzRequire([400, 411, 413, 414, 431, 501, 505].contains(error.status), "unexpected status \(error)")
         case .needMoreData: fuzzRequire(false, "needMoreData recorded as a result")
         }
     }
@@ -42,7 +42,8 @@ private func outcome(_ result: RequestParser.Result) -> RequestParser.Result {
 }
 
 /// Feeds `pieces` one by one, taking every complete request after each;
-/// stops at the first error (the connection is closed then).
+/// stops at the first error (the connection is closed then). The buffer
+/// must stay bounded whatever arrives.
 private func decodeAll(_ pieces: [[UInt8]], limits: ServerLimits) -> (results: [RequestParser.Result], partial: Bool) {
     var parser = RequestParser(limits: limits)
     var results: [RequestParser.Result] = []
@@ -50,7 +51,12 @@ private func decodeAll(_ pieces: [[UInt8]], limits: ServerLimits) -> (results: [
         parser.append(piece)
         while true {
             let result = parser.next()
-            if result == .needMoreData { break }
+            if result == .needMoreData {
+                // At most one head and one body wait, beside a consumed prefix no larger (compaction).
+                fuzzRequire(parser.bufferedByteCount <= 2 * (limits.maxHeadBytes + limits.maxBodyBytes) + 4096,
+                            "\(parser.bufferedByteCount) bytes buffered")
+                break
+            }
             results.append(result)
             if case .error = result {
                 // After an error every call must keep answering it.

@@ -5,7 +5,9 @@ public struct Flags: Sendable, Equatable {
     public var configCheck = false
     public var listenAddresses: [String] = []
     public var telemetryPath = "/metrics"
-    public var maxConnections = 512
+    public var maxConnections = ServerLimits().maxConnections
+    public var maxConnectionsPerPeer = ServerLimits().maxConnectionsPerPeer
+    public var enableLifecycle = false
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .logfmt
     public var demo = false
@@ -20,8 +22,9 @@ public struct Flags: Sendable, Equatable {
         public var description: String { message }
     }
 
-    static let valueFlags: Set<String> = ["config.file", "web.listen-address", "web.telemetry-path", "web.max-connections", "log.level", "log.format"]
-    static let boolFlags: Set<String> = ["config.check", "demo", "health-check", "version", "help"]
+    static let valueFlags: Set<String> = ["config.file", "web.listen-address", "web.telemetry-path", "web.max-connections",
+                                          "web.max-connections-per-peer", "log.level", "log.format"]
+    static let boolFlags: Set<String> = ["config.check", "web.enable-lifecycle", "demo", "health-check", "version", "help"]
 
     public static func parse(_ arguments: [String]) -> Result<Flags, Problem> {
         var flags = Flags()
@@ -47,6 +50,7 @@ public struct Flags: Sendable, Equatable {
                 }
                 switch name {
                 case "config.check": flags.configCheck = on
+                case "web.enable-lifecycle": flags.enableLifecycle = on
                 case "demo": flags.demo = on
                 case "health-check": flags.healthCheck = on
                 case "version": flags.version = on
@@ -67,13 +71,18 @@ public struct Flags: Sendable, Equatable {
             case "web.listen-address":
                 flags.listenAddresses.append(text)
             case "web.telemetry-path":
-                guard text.hasPrefix("/"), text.count > 1, !["/-/healthy", "/-/ready", "/-/reload"].contains(text) else {
-                    return .failure(Problem(message: "--web.telemetry-path must be a path starting with / other than /, /-/healthy, /-/ready and /-/reload, got \"\(text)\""))
+                guard isAbsolutePath(text), text != "/", !["/-/healthy", "/-/ready", "/-/reload"].contains(text) else {
+                    return .failure(Problem(message: "--web.telemetry-path must be an absolute path of URL path characters (RFC 3986: letters, digits, -._~!$&'()*+,;=:@/ and %XX) other than /, /-/healthy, /-/ready and /-/reload, got \"\(text)\""))
                 }
                 flags.telemetryPath = text
             case "web.max-connections":
                 guard let n = Int(text), n > 0 else { return .failure(Problem(message: "--web.max-connections must be a positive integer, got \"\(text)\"")) }
                 flags.maxConnections = n
+            case "web.max-connections-per-peer":
+                guard let n = Int(text), n > 0 else {
+                    return .failure(Problem(message: "--web.max-connections-per-peer must be a positive integer, got \"\(text)\""))
+                }
+                flags.maxConnectionsPerPeer = n
             case "log.level":
                 guard let level = LogLevel(name: text) else { return .failure(Problem(message: "--log.level must be one of debug, info, warn, error, got \"\(text)\"")) }
                 flags.logLevel = level
@@ -86,6 +95,23 @@ public struct Flags: Sendable, Equatable {
             return .failure(Problem(message: "--demo runs on simulated accounts and cannot be combined with --config.file"))
         }
         return .success(flags)
+    }
+
+    /// RFC 3986 §3.3 path-absolute: "/" and segments of pchar (unreserved,
+    /// percent-encoded, sub-delims, ":", "@"); no query, fragment or space.
+    static func isAbsolutePath(_ text: String) -> Bool {
+        guard text.hasPrefix("/") else { return false }
+        var rest = Substring(text)
+        while let c = rest.popFirst() {
+            if c == "%" {
+                let hex = rest.prefix(2)
+                guard hex.count == 2, hex.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { return false }
+                rest.removeFirst(2)
+            } else if !(c.isASCII && (c.isLetter || c.isNumber)) && !"-._~!$&'()*+,;=:@/".contains(c) {
+                return false
+            }
+        }
+        return true
     }
 
     public static let usage = """
@@ -101,7 +127,11 @@ public struct Flags: Sendable, Equatable {
       --web.listen-address=ADDR    Address to listen on, repeatable (default ":\(ExporterOptions.defaultPort)":
                                    every interface, IPv4 and IPv6). Examples: 127.0.0.1:9788, [::1]:9788.
       --web.telemetry-path=PATH    Path of the metrics (default "/metrics").
-      --web.max-connections=N      Concurrent connections served; more are refused (default 512).
+      --web.max-connections=N      Concurrent connections served; at the cap the longest idle one makes room,
+                                   else a new one is refused (default \(ServerLimits().maxConnections)).
+      --web.max-connections-per-peer=N
+                                   Concurrent connections from one IP address (default \(ServerLimits().maxConnectionsPerPeer)).
+      --web.enable-lifecycle       Allow POST/PUT /-/reload (without it: 403, as Prometheus). SIGHUP always reloads.
       --log.level=LEVEL            debug, info, warn or error (default info).
       --log.format=FORMAT          logfmt or json (default logfmt).
       --demo                       Run on simulated upstreams on loopback: no cloud account needed.
@@ -110,6 +140,6 @@ public struct Flags: Sendable, Equatable {
       --version                    Print the version and exit.
       --help, -h                   Print this help and exit.
 
-    Endpoints: /metrics, / (landing page), /-/healthy, /-/ready, POST /-/reload (also SIGHUP).
+    Endpoints: /metrics, / (landing page), /-/healthy, /-/ready, POST /-/reload (with --web.enable-lifecycle).
     """
 }

@@ -16,6 +16,8 @@ public struct ExporterOptions: Sendable {
     public var listenAddresses: [String] = [":\(ExporterOptions.defaultPort)"]
     public var telemetryPath = "/metrics"
     public var serverLimits = ServerLimits()
+    /// `--web.enable-lifecycle`: `POST`/`PUT /-/reload` reloads (else 403, as Prometheus).
+    public var enableLifecycle = false
     /// Seconds a scrape without `X-Prometheus-Scrape-Timeout-Seconds` waits on upstreams.
     public var defaultScrapeBudget: Double = 9.5
     /// Runs when the last upstream refresh in flight finishes: main.swift
@@ -62,7 +64,7 @@ public final class Exporter: ExporterEndpoints {
     private let engine: RefreshEngine
     private let renderCache = RenderCache()
     private let state = Mutex(State())
-    /// Serialises reloads (SIGHUP and POST /-/reload may race).
+    /// Held while a reload runs (SIGHUP and POST /-/reload may race).
     private let reloadLock = Mutex(())
 
     public init(source: ConfigSource, options: ExporterOptions = ExporterOptions(), environment: [String: String],
@@ -137,7 +139,8 @@ public final class Exporter: ExporterEndpoints {
             }
         }
         install(prepared)
-        let server = HTTPServer(addresses: addresses, limits: options.serverLimits, logger: logger, handler: Router(self))
+        let server = HTTPServer(addresses: addresses, limits: options.serverLimits, logger: logger,
+                                handler: Router(self, enableLifecycle: options.enableLifecycle))
         do {
             try server.start()
         } catch {
@@ -146,24 +149,33 @@ public final class Exporter: ExporterEndpoints {
         state.withLock { $0.server = server }
     }
 
-    /// Re-reads the configuration (and secret files). An invalid one is
-    /// rejected and logged; the running one stays.
+    /// Re-reads the configuration (and secret files), after any reload
+    /// already running. An invalid one is rejected and logged; the running
+    /// one stays.
     public func reload() -> ConfigProblems? {
-        reloadLock.withLock { _ in
-            switch prepare() {
-            case .success(let prepared):
-                install(prepared)
-                return nil
-            case .failure(let problems):
-                state.withLock {
-                    $0.lastReloadSuccessful = false
-                    $0.version += 1
-                }
-                for problem in problems.problems {
-                    logger.error("configuration reload failed; keeping the previous configuration", ["problem": .string(problem.description)])
-                }
-                return problems
+        reloadLock.withLock { _ in reloadNow() }
+    }
+
+    /// `reload()` unless one runs already (a reload may hang on a secret
+    /// file on a stalled mount: the next ones must not queue behind it).
+    public func reloadUnlessRunning() -> ReloadOutcome {
+        reloadLock.withLockIfAvailable { _ in reloadNow().map(ReloadOutcome.failed) ?? .reloaded } ?? .alreadyRunning
+    }
+
+    private func reloadNow() -> ConfigProblems? {
+        switch prepare() {
+        case .success(let prepared):
+            install(prepared)
+            return nil
+        case .failure(let problems):
+            state.withLock {
+                $0.lastReloadSuccessful = false
+                $0.version += 1
             }
+            for problem in problems.problems {
+                logger.error("configuration reload failed; keeping the previous configuration", ["problem": .string(problem.description)])
+            }
+            return problems
         }
     }
 
@@ -189,18 +201,25 @@ public final class Exporter: ExporterEndpoints {
     public var boundPorts: [Int] { state.withLock { $0.server?.boundPorts ?? [] } }
 
     public func metrics(_ request: HTTPRequest) -> HTTPResponse {
-        MetricsEndpoint(engine: engine, cache: renderCache, clock: clock, exporterVersion: state.withLock { $0.version },
-                        defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
+        let (version, server) = state.withLock { ($0.version, $0.server) }
+        // The refusal counter is one of our families; both only grow, so the sum changes whenever either does.
+        let exporterVersion = version &+ UInt64(server?.refusedConnections.values.reduce(0, +) ?? 0)
+        return MetricsEndpoint(engine: engine, cache: renderCache, clock: clock, exporterVersion: exporterVersion,
+                               defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
             .respond(request)
     }
 
     func exporterFamilies() -> [MetricFamily] {
-        let (successful, time) = state.withLock { ($0.lastReloadSuccessful, $0.lastReloadSuccessTime) }
+        let (successful, time, server) = state.withLock { ($0.lastReloadSuccessful, $0.lastReloadSuccessTime, $0.server) }
+        let refused = server?.refusedConnections ?? [:]
         var families = [
             MetricFamily(Catalog.buildInfo, samples: [Sample(labels: [
                 Label("version", BuildInfo.version), Label("revision", BuildInfo.revision), Label("swiftversion", BuildInfo.swiftVersion),
             ], value: 1)]),
             MetricFamily(Catalog.configReloadSuccessful, samples: [Sample(labels: [], value: successful ? 1 : 0)]),
+            MetricFamily(Catalog.httpConnectionsRefused, samples: HTTPServer.RefusalReason.allCases.map {
+                Sample(labels: [Label("reason", $0.rawValue)], value: Double(refused[$0] ?? 0))
+            }),
         ]
         if let time {
             families.append(MetricFamily(Catalog.configReloadTimestamp, samples: [Sample(labels: [], value: time)]))
@@ -208,12 +227,15 @@ public final class Exporter: ExporterEndpoints {
         return families
     }
 
-    /// Stops accepting, lets in-flight responses finish within `grace` seconds.
+    /// Stops accepting, lets in-flight responses finish within `grace`
+    /// seconds; scrapes waiting on upstreams stop waiting and answer with
+    /// what is cached.
     public func shutdown(grace: Double) {
         let server = state.withLock { s -> HTTPServer? in
             defer { s.server = nil }
             return s.server
         }
+        engine.stopWaiting()
         server?.shutdown(grace: grace)
     }
 }

@@ -5,7 +5,9 @@ import Darwin
 #endif
 
 /// The process's signal handling: SIGTERM and SIGINT stop accepting, let
-/// in-flight responses finish and exit 0; SIGHUP reloads the configuration.
+/// in-flight responses finish and exit 0; SIGHUP reloads the configuration
+/// on a thread of its own, so a reload stuck reading a file (a hung
+/// network mount) never keeps the main thread from taking SIGTERM.
 ///
 /// The three signals are blocked in every thread and taken synchronously by
 /// the main thread with `sigwait`: no async-signal handler runs, and the main
@@ -27,7 +29,12 @@ public enum Signals {
                 guard sigwait(&set, &number) == 0 else { continue }
                 if number == SIGHUP {
                     logger.info("reloading configuration", ["signal": "SIGHUP"])
-                    _ = exporter.reload()
+                    let started = DetachedThread.start {
+                        if exporter.reloadUnlessRunning() == .alreadyRunning {
+                            logger.warn("SIGHUP ignored: a reload is still running")
+                        }
+                    }
+                    if !started { logger.error("cannot start a thread to reload the configuration") }
                     continue
                 }
                 logger.info("shutting down", ["signal": .string(number == SIGINT ? "SIGINT" : "SIGTERM")])

@@ -5,6 +5,16 @@ import Glibc
 import Darwin
 #endif
 
+/// What a connection is doing, as the server sees it when it must make room.
+enum ConnectionActivity: Sendable, Equatable {
+    /// Fresh, or a next request begun: its request line is not complete yet.
+    case awaitingRequestLine
+    /// A request line arrived: its head or body, handling, or the answer.
+    case serving
+    /// Kept alive, waiting for a next request.
+    case idle
+}
+
 /// Serves one accepted connection on its own thread: reads requests,
 /// answers them in order through the handler, and ends on close, error,
 /// timeout or server shutdown. Every wait is a `poll` with a deadline, so a
@@ -18,6 +28,10 @@ struct HTTPConnection {
     let logger: Logger
     /// True once the server stopped accepting: answer, then close.
     let isStopping: @Sendable () -> Bool
+    /// Tells the server each change of activity (a fresh connection starts
+    /// `.awaitingRequestLine`); false once the server closed this
+    /// connection to make room: stop.
+    let report: @Sendable (ConnectionActivity) -> Bool
 
     func run() {
         do {
@@ -32,11 +46,18 @@ struct HTTPConnection {
         // to complete it.
         var deadline = Self.now() + limits.readTimeout
         var idle = false
+        var activity = ConnectionActivity.awaitingRequestLine
+        func tell(_ next: ConnectionActivity) -> Bool {
+            guard next != activity else { return true }
+            activity = next
+            return report(next)
+        }
         // One receive buffer for the connection's life, not one per read.
         var scratch = [UInt8](repeating: 0, count: Self.receiveBufferSize)
         while true {
             switch parser.next() {
             case .request(let request):
+                guard tell(.serving) else { return }
                 var response = handler.handle(request)
                 // RFC 9110 §9.3.2: HEAD answers carry the GET headers, never a body.
                 if request.method == "HEAD" { response.omitBody = true }
@@ -54,6 +75,7 @@ struct HTTPConnection {
                 return closeGracefully()
             case .needMoreData:
                 let midRequest = parser.hasPartialRequest
+                guard tell(idle ? .idle : parser.hasRequestLine ? .serving : .awaitingRequestLine) else { return }
                 switch waitForInput(until: deadline, watchShutdown: !midRequest) {
                 case .shutdown, .failed:
                     return

@@ -9,8 +9,15 @@ import Darwin
 /// The embedded HTTP/1.1 server: one accept thread per listener and one
 /// thread per connection (see `HTTPConnection`), so the synchronous handler
 /// may block (the metrics path waits on refreshes) without delaying anyone
-/// else. Connections beyond `limits.maxConnections` are answered `503` and
-/// closed at once.
+/// else.
+///
+/// Making room (as nginx closes idle keep-alive connections when it runs
+/// out): a new connection over `limits.maxConnectionsPerPeer` for its IP
+/// address, or over `limits.maxConnections`, takes the place of one that
+/// has not sent its request line within `limits.requestLineGrace`, else of
+/// the longest idle keep-alive one (the peer's own first); with neither it
+/// is answered `503` and closed at once, counted in `refusedConnections`
+/// and logged at most once a minute per reason.
 ///
 /// Lifecycle: `init` → `start()` (binds every listener or none) →
 /// `shutdown(grace:)`. A server is started at most once.
@@ -20,15 +27,42 @@ public final class HTTPServer: Sendable {
     private let logger: Logger
     private let handler: any HTTPHandler
 
+    /// Why a connection was refused (the `reason` label of the refusal counter).
+    public enum RefusalReason: String, Sendable, CaseIterable {
+        case maxConnections = "max_connections"
+        case perPeer = "per_peer"
+    }
+
     private enum Phase { case created, starting, running, stopping, stopped }
+    private struct Tracked {
+        let socket: Socket
+        let peer: String
+        var activity = ConnectionActivity.awaitingRequestLine
+        /// When `activity` began (monotonic seconds).
+        var since: Double
+        /// Closed to make room; its thread is on its way out.
+        var evicted = false
+    }
     private struct State {
         var phase = Phase.created
         var listeners: [Listener] = []
         /// Closing `wake.write` wakes every accept loop and idle connection.
         var wake: (read: Socket, write: Socket)?
         var wakeReadClosed = false
-        var connections: [Int: Socket] = [:]
+        var connections: [Int: Tracked] = [:]
+        /// Connections not evicted, in all and per peer address.
+        var served = 0
+        var servedPerPeer: [String: Int] = [:]
         var lastConnectionID = 0
+        var refused: [RefusalReason: Int] = [:]
+        var refusalLog: [RefusalReason: LogThrottle] = [:]
+        var acceptErrorLog = LogThrottle()
+
+        mutating func stopCounting(_ peer: String) {
+            served -= 1
+            servedPerPeer[peer, default: 1] -= 1
+            if servedPerPeer[peer] == 0 { servedPerPeer[peer] = nil }
+        }
     }
     private let state = Mutex(State())
     private let acceptThreads = DispatchGroup()
@@ -98,9 +132,14 @@ public final class HTTPServer: Sendable {
         state.withLock { $0.listeners.map { Int($0.boundAddress.port) } }
     }
 
-    /// Open connections being served now.
+    /// Open connections being served now (not counting those closed to make room).
     public var openConnections: Int {
-        state.withLock { $0.connections.count }
+        state.withLock { $0.served }
+    }
+
+    /// Connections refused since the start, by reason (0 for none yet).
+    public var refusedConnections: [RefusalReason: Int] {
+        state.withLock { s in Dictionary(uniqueKeysWithValues: RefusalReason.allCases.map { ($0, s.refused[$0] ?? 0) }) }
     }
 
     /// Stops accepting (new connections are refused by the kernel), closes
@@ -132,7 +171,7 @@ public final class HTTPServer: Sendable {
             let cut = state.withLock { s in
                 // SHUT_RDWR wakes a connection blocked in poll or send; its
                 // own thread still closes the descriptor (no reuse race).
-                s.connections.values.forEach { $0.shutdown(Socket.shutBoth) }
+                s.connections.values.forEach { $0.socket.shutdown(Socket.shutBoth) }
                 return s.connections.count
             }
             logger.warn("Shutdown grace period over; cutting connections", ["connections": .int(cut)])
@@ -159,12 +198,15 @@ public final class HTTPServer: Sendable {
             if ready[1] != 0 { return }
             guard ready[0] != 0 else { continue }
             do {
-                guard let client = try listener.socket.accept() else { continue }
-                admit(client)
+                guard let (client, peer) = try listener.socket.acceptWithPeer() else { continue }
+                admit(client, peer: peer.host)
             } catch {
                 // EMFILE, ENFILE, ENOBUFS: back off instead of spinning (as Go's
                 // accept loop does); the connection waits in the backlog.
-                logger.error("Accept failed", ["address": .string(listener.boundAddress.description), "err": .string(error.description)])
+                if let count = state.withLock({ $0.acceptErrorLog.record(now: HTTPConnection.now()) }) {
+                    logger.error("Accept failed", ["address": .string(listener.boundAddress.description), "err": .string(error.description),
+                                                   "failures": .int(count)])
+                }
                 _ = try? Socket.poll([wake], events: Socket.readable, timeout: 0.1)
             }
         }
@@ -172,27 +214,39 @@ public final class HTTPServer: Sendable {
 
     private enum Admission {
         case serve(id: Int, wake: Socket)
-        case refuse
+        /// `log`: the refusals to log now (this one and those held back), if any.
+        case refuse(RefusalReason, log: Int?)
         case stopping
     }
 
-    private func admit(_ client: Socket) {
+    private func admit(_ client: Socket, peer: String) {
+        let now = HTTPConnection.now()
         let admission: Admission = state.withLock { s in
             guard s.phase == .running, let wake = s.wake else { return .stopping }
-            guard s.connections.count < limits.maxConnections else { return .refuse }
+            if s.servedPerPeer[peer, default: 0] >= limits.maxConnectionsPerPeer {
+                guard let victim = victim(in: s, from: peer, now: now) else { return refusal(.perPeer, &s, now: now) }
+                evict(victim, &s)
+            }
+            if s.served >= limits.maxConnections {
+                guard let victim = victim(in: s, from: nil, now: now) else { return refusal(.maxConnections, &s, now: now) }
+                evict(victim, &s)
+            }
             s.lastConnectionID += 1
-            s.connections[s.lastConnectionID] = client
+            s.connections[s.lastConnectionID] = Tracked(socket: client, peer: peer, since: now)
+            s.served += 1
+            s.servedPerPeer[peer, default: 0] += 1
             return .serve(id: s.lastConnectionID, wake: wake.read)
         }
         switch admission {
         case .stopping:
             client.close()
-        case .refuse:
-            logger.warn("Refusing connection: too many open connections", ["max_connections": .int(limits.maxConnections)])
-            refuse(client)
+        case .refuse(let reason, let log):
+            if let log { logRefusals(reason, count: log) }
+            refuse(client, reason)
         case .serve(let id, let wake):
             let connection = HTTPConnection(socket: client, wake: wake, limits: limits, handler: handler, logger: logger,
-                                            isStopping: { [self] in state.withLock { $0.phase != .running } })
+                                            isStopping: { [self] in state.withLock { $0.phase != .running } },
+                                            report: { [self] activity in report(id, activity) })
             connectionThreads.enter()
             let started = DetachedThread.start { [self] in
                 connection.run()
@@ -200,30 +254,100 @@ public final class HTTPServer: Sendable {
                 connectionThreads.leave()
             }
             if !started {
-                logger.error("Cannot start a connection thread; refusing the connection")
+                if let count = state.withLock({ $0.acceptErrorLog.record(now: now) }) {
+                    logger.error("Cannot start a connection thread; refusing the connection", ["failures": .int(count)])
+                }
                 release(id, client, refusing: true)
                 connectionThreads.leave()
             }
         }
     }
 
-    /// The answer to a connection over the cap, sent from the accept thread
-    /// without waiting: it fits any socket buffer.
-    private static let refusal = ResponseEncoder.encode(
-        .text(503, "503 Service Unavailable: too many open connections\n"), keepAlive: false)
+    /// The connection to close to make room among `peer`'s (nil: everyone's).
+    private func victim(in s: State, from peer: String?, now: Double) -> Int? {
+        Self.victim(among: s.connections.lazy.filter { !$0.value.evicted && (peer == nil || $0.value.peer == peer) }
+                        .map { (id: $0.key, activity: $0.value.activity, since: $0.value.since) },
+                    now: now, grace: limits.requestLineGrace)
+    }
 
-    private func refuse(_ client: Socket) {
-        _ = try? client.send(Self.refusal, flags: Socket.dontWait)
+    /// The oldest connection that has not sent its request line within
+    /// `grace` seconds, else the longest idle one; nil when every one is
+    /// busy with a request or younger than the grace.
+    static func victim(among connections: some Sequence<(id: Int, activity: ConnectionActivity, since: Double)>,
+                       now: Double, grace: Double) -> Int? {
+        var stalled: (id: Int, since: Double)?
+        var idle: (id: Int, since: Double)?
+        for connection in connections {
+            switch connection.activity {
+            case .awaitingRequestLine where now - connection.since >= grace:
+                if connection.since < stalled?.since ?? .infinity { stalled = (connection.id, connection.since) }
+            case .idle:
+                if connection.since < idle?.since ?? .infinity { idle = (connection.id, connection.since) }
+            case .awaitingRequestLine, .serving:
+                break
+            }
+        }
+        return (stalled ?? idle)?.id
+    }
+
+    /// SHUT_RDWR wakes the connection's thread, which closes the descriptor
+    /// itself on its way out (under this lock it is still open: no reuse race).
+    private func evict(_ id: Int, _ s: inout State) {
+        guard var tracked = s.connections[id], !tracked.evicted else { return }
+        tracked.evicted = true
+        s.connections[id] = tracked
+        s.stopCounting(tracked.peer)
+        tracked.socket.shutdown(Socket.shutBoth)
+    }
+
+    private func refusal(_ reason: RefusalReason, _ s: inout State, now: Double) -> Admission {
+        s.refused[reason, default: 0] += 1
+        return .refuse(reason, log: s.refusalLog[reason, default: LogThrottle()].record(now: now))
+    }
+
+    private func logRefusals(_ reason: RefusalReason, count: Int) {
+        let fields: KeyValuePairs<String, LogValue?> = [
+            "reason": .string(reason.rawValue), "refused": .int(count),
+            "max_connections": .int(limits.maxConnections), "max_connections_per_peer": .int(limits.maxConnectionsPerPeer),
+        ]
+        switch reason {
+        case .maxConnections: logger.warn("Refusing connections: too many open connections, none idle", fields)
+        case .perPeer: logger.warn("Refusing connections: too many open connections from one address, none idle", fields)
+        }
+    }
+
+    /// A connection tells what it is doing; false once it was closed to make room.
+    private func report(_ id: Int, _ activity: ConnectionActivity) -> Bool {
+        let now = HTTPConnection.now()
+        return state.withLock { s in
+            guard var tracked = s.connections[id], !tracked.evicted else { return false }
+            tracked.activity = activity
+            tracked.since = now
+            s.connections[id] = tracked
+            return true
+        }
+    }
+
+    /// The answers to a connection that is refused, sent from the accept
+    /// thread without waiting: they fit any socket buffer.
+    private static let refusals: [RefusalReason: [UInt8]] = [
+        .maxConnections: ResponseEncoder.encode(.text(503, "503 Service Unavailable: too many open connections\n"), keepAlive: false),
+        .perPeer: ResponseEncoder.encode(.text(503, "503 Service Unavailable: too many open connections from your address\n"),
+                                         keepAlive: false),
+    ]
+
+    private func refuse(_ client: Socket, _ reason: RefusalReason) {
+        _ = try? client.send(Self.refusals[reason] ?? [], flags: Socket.dontWait)
         client.shutdown(Socket.shutWrite)
         client.close()
     }
 
     private func release(_ id: Int, _ client: Socket, refusing: Bool = false) {
         let wakeRead: Socket? = state.withLock { s in
-            s.connections[id] = nil
+            if let tracked = s.connections.removeValue(forKey: id), !tracked.evicted { s.stopCounting(tracked.peer) }
             return takeWakeReadIfUnused(&s)
         }
-        if refusing { refuse(client) } else { client.close() }
+        if refusing { refuse(client, .maxConnections) } else { client.close() }
         wakeRead?.close()
     }
 

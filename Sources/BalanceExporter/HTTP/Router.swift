@@ -6,16 +6,28 @@ public protocol ExporterEndpoints: Sendable {
     func metrics(_ request: HTTPRequest) -> HTTPResponse
     /// `/-/ready`: configuration loaded and server running.
     var isReady: Bool { get }
-    /// `POST /-/reload`: nil on success, else the problems (old configuration kept).
-    func reload() -> ConfigProblems?
+    /// `POST /-/reload`: reloads unless a reload runs already.
+    func reloadUnlessRunning() -> ReloadOutcome
     var telemetryPath: String { get }
+}
+
+/// What a reload request came to.
+public enum ReloadOutcome: Sendable, Equatable {
+    case reloaded
+    /// The configuration is invalid; the previous one keeps running.
+    case failed(ConfigProblems)
+    /// Another reload is still running; this one did nothing.
+    case alreadyRunning
 }
 
 public struct Router: HTTPHandler {
     let endpoints: any ExporterEndpoints
+    /// `--web.enable-lifecycle`: without it `/-/reload` is refused, as Prometheus does.
+    let enableLifecycle: Bool
 
-    public init(_ endpoints: any ExporterEndpoints) {
+    public init(_ endpoints: any ExporterEndpoints, enableLifecycle: Bool = false) {
         self.endpoints = endpoints
+        self.enableLifecycle = enableLifecycle
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -38,10 +50,19 @@ public struct Router: HTTPHandler {
         case "/-/reload":
             // Prometheus accepts PUT and POST for its own reload endpoint.
             guard request.method == "POST" || request.method == "PUT" else { return methodNotAllowed(["POST", "PUT"]) }
-            if let problems = endpoints.reload() {
-                return .text(500, "reload failed, previous configuration kept:\n\(problems.description)\n")
+            // Prometheus's own answer and status:
+            // https://github.com/prometheus/prometheus/blob/main/web/web.go (forbiddenAPINotEnabled)
+            guard enableLifecycle else { return .text(403, "Lifecycle API is not enabled.") }
+            switch endpoints.reloadUnlessRunning() {
+            case .reloaded:
+                return .text(200, "Configuration reloaded.\n")
+            case .alreadyRunning:
+                return .text(503, "Reload in progress; try again when it has finished.\n")
+            case .failed(let problems):
+                // The problems name files and values: they go to the log, not to whoever asked.
+                return .text(500, "Reload failed; the previous configuration keeps running. "
+                                + "The exporter's log names the \(problems.problems.count) problem(s).\n")
             }
-            return .text(200, "Configuration reloaded.\n")
         default:
             return .text(404, "Not found. Metrics are at \(endpoints.telemetryPath)\n")
         }

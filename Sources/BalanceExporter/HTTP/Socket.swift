@@ -125,9 +125,18 @@ struct Socket: Sendable, Hashable {
     /// The next pending connection, or nil when none is pending (non-blocking
     /// listener) or it vanished before we took it.
     func accept() throws(SocketError) -> Socket? {
+        try acceptWithPeer()?.socket
+    }
+
+    /// `accept()` with the peer's address.
+    func acceptWithPeer() throws(SocketError) -> (socket: Socket, peer: SocketAddress)? {
         while true {
-            let client = Glibc.accept(fd, nil, nil)
-            if client >= 0 { return Socket(fd: client) }
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let client = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd, $0, &length) }
+            }
+            if client >= 0 { return (Socket(fd: client), SocketAddress(storage: storage)) }
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK, ECONNABORTED, EPROTO: return nil

@@ -47,6 +47,9 @@ public enum Catalog {
     public static let accounts = MetricDescriptor(
         name: "balance_exporter_accounts", type: .gauge,
         help: "Number of configured accounts, by provider.")
+    public static let httpConnectionsRefused = MetricDescriptor(
+        name: "balance_exporter_http_connections_refused_total", type: .counter,
+        help: "Connections the HTTP server answered 503 and closed, with no idle connection to close instead: at --web.max-connections (max_connections) or at --web.max-connections-per-peer for the address (per_peer).")
 
     // MARK: Tencent Cloud (DescribeAccountBalance, amounts converted from cents)
 

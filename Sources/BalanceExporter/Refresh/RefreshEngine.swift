@@ -41,6 +41,8 @@ public final class RefreshEngine: Sendable {
         /// No account is due before this time (nil: unknown, scan). Saves a
         /// scan of every account on each scrape between refreshes.
         var nextDue: Double?
+        /// Set at shutdown: scrapes no longer wait for refreshes.
+        var waitingStopped = false
     }
 
     private let state = Mutex(State())
@@ -123,6 +125,16 @@ public final class RefreshEngine: Sendable {
         return snapshot()
     }
 
+    /// For shutdown: wakes every scrape waiting on refreshes, and later ones
+    /// do not wait, so each answers at once with what is cached.
+    public func stopWaiting() {
+        state.withLock { s in
+            s.waitingStopped = true
+            s.waiters.values.forEach { $0.wake() }
+            s.waiters.removeAll()
+        }
+    }
+
     /// Scrapes currently waiting on refreshes (for tests and debugging).
     var waiterCount: Int { state.withLock { $0.waiters.count } }
 
@@ -157,7 +169,7 @@ public final class RefreshEngine: Sendable {
                 s.nextDue = nextDue
             }
             let pending = s.inFlight
-            guard !pending.isEmpty else { return (nil, started) }
+            guard !pending.isEmpty, !s.waitingStopped else { return (nil, started) }
             s.nextID += 1
             s.waiters[s.nextID] = Waiter(pending: pending, wake: wake)
             return (s.nextID, started)

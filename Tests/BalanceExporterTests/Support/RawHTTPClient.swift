@@ -77,10 +77,14 @@ final class RawHTTPConnection {
     private var buffer: [UInt8] = []
     private var closed = false
 
-    init(port: Int, host: String = "127.0.0.1", timeout: Double = 5) throws {
+    /// `source`: the local address to connect from (`127.0.0.2`: a second
+    /// peer, since all of 127.0.0.0/8 is loopback); nil lets the kernel pick.
+    init(port: Int, host: String = "127.0.0.1", source: String? = nil, timeout: Double = 5) throws {
         guard let address = SocketAddress(numericHost: host, port: UInt16(port)) else {
             throw RawHTTPError.malformed("not a numeric host: \(host)")
         }
+        let local = source.flatMap { SocketAddress(numericHost: $0, port: 0) }
+        guard (local == nil) == (source == nil) else { throw RawHTTPError.malformed("not a numeric host: \(source ?? "")") }
         do {
             socket = try Socket.tcp(family: address.family)
         } catch {
@@ -88,6 +92,7 @@ final class RawHTTPConnection {
         }
         self.timeout = timeout
         do {
+            if let local { try socket.bind(local) }
             try socket.connect(address)
             try socket.setNonBlocking()  // every wait is a poll with the timeout
         } catch {
