@@ -22,7 +22,7 @@ binary="$(swift build "${flags[@]}" --show-bin-path)/balance_exporter"
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 log="$(mktemp -t soak-exporter.XXXXXX.log)"
-"$binary" --demo --web.listen-address="127.0.0.1:$port" --log.level=warn >"$log" 2>&1 &
+"$binary" --demo --web.enable-lifecycle --web.listen-address="127.0.0.1:$port" --log.level=warn >"$log" 2>&1 &
 pid=$!
 cleanup() {
   if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; fi
