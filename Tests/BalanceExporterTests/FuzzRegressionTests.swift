@@ -29,6 +29,17 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertTrue(problems.description.contains("invalid duration \"999999999999999y\""), problems.description)
     }
 
+    // json: a duplicate key was named in full in the error, so a key of
+    // megabytes made a message (and a log line) of megabytes.
+    func testDuplicateKeyErrorNamesOnlyTheStartOfALongKey() {
+        let key = String(repeating: "\\u0001", count: 100) + String(repeating: "x", count: 1000)
+        let bytes = Array(#"{"\#(key)": 1, "\#(key)": 2}"#.utf8)
+        XCTAssertThrowsError(try JSONValue.decode(bytes)) { error in
+            let shown = String(repeating: "\\u0001", count: 40)
+            XCTAssertEqual("\(error)", #"line 1, column 1609: duplicate key "\#(shown)…""#)
+        }
+    }
+
     // tencent_balance: an amount with an exponent near Int.min passed the
     // finite check (its value is 0) and then trapped shifting the exponent
     // by the two digits of cents.

@@ -97,13 +97,11 @@ public struct ConfigLoader: Sendable {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
-        let pairs = [("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"), ("YEASTAR_CLIENT_ID", "YEASTAR_CLIENT_SECRET")]
-        let problems = pairs.compactMap { first, second -> ConfigProblem? in
-            switch (env(first), env(second)) {
-            case (_?, nil): return ConfigProblem(location: "environment", key: second, message: "not set or empty, but \(first) is set: set both or neither")
-            case (nil, _?): return ConfigProblem(location: "environment", key: first, message: "not set or empty, but \(second) is set: set both or neither")
-            default: return nil
-            }
+        var problems: [ConfigProblem] = []
+        for (first, second) in [("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"), ("YEASTAR_CLIENT_ID", "YEASTAR_CLIENT_SECRET")]
+        where (env(first) == nil) != (env(second) == nil) {
+            let (present, missing) = env(first) == nil ? (second, first) : (first, second)
+            problems.append(ConfigProblem(location: "environment", key: missing, message: "not set or empty, but \(present) is set: set both or neither"))
         }
         guard problems.isEmpty else { return .failure(ConfigProblems(problems)) }
         if let id = env("TENCENTCLOUD_SECRET_ID"), let key = env("TENCENTCLOUD_SECRET_KEY"), let schema = schema("tencentcloud") {

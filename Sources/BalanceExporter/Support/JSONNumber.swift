@@ -8,7 +8,8 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
     /// The number as written: in JSON syntax, and what `JSONValue.text` writes.
     public let literal: String
 
-    private init(checked literal: String) {
+    /// `literal` must be in JSON number syntax (the parser has checked it).
+    init(validLiteral literal: String) {
         self.literal = literal
     }
 
@@ -17,11 +18,11 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
     public init?(_ text: some StringProtocol) {
         let utf8 = Array(text.utf8)
         guard let length = try? JSONNumber.scan(utf8, from: 0), length == utf8.count else { return nil }
-        self.init(checked: String(text))
+        self.init(validLiteral: String(text))
     }
 
     public init(_ value: some BinaryInteger) {
-        self.init(checked: String(value))
+        self.init(validLiteral: String(value))
     }
 
     /// `value` as JSONEncoder writes it (`0.1`, `100`, `1e+16`); nil for NaN
@@ -30,31 +31,16 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
         guard value.isFinite else { return nil }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
-        self.init(checked: text)
+        self.init(validLiteral: text)
     }
 
     public static func int(_ value: Int64) -> JSONNumber { JSONNumber(value) }
-
-    /// A literal the parser has already checked (`JSONParser`).
-    init(parsedLiteral: String) {
-        self.init(checked: parsedLiteral)
-    }
 
     public var description: String { literal }
 
     /// The value if it is a whole number that fits `Int64` (`1.5e3` is 1500).
     public var int64: Int64? {
-        let value = self.value
-        guard value.exponent >= 0, value.digits.count + value.exponent <= 19 else { return nil }
-        var result: Int64 = 0
-        for digit in value.digits + [UInt8](repeating: UInt8(ascii: "0"), count: value.exponent) {
-            let (times10, overflow1) = result.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = value.negative ? times10.subtractingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
-                                                   : times10.addingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
-            guard !overflow1, !overflow2 else { return nil }
-            result = next
-        }
-        return result
+        wholeNumberText.flatMap { Int64($0) }
     }
 
     /// The nearest `Double`, by Swift's correctly rounded conversion of the
@@ -88,7 +74,7 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
         guard !value.digits.isEmpty else { return self }
         value.exponent = Self.clamped(exponent: value.exponent, plus: places)
         let digits = String(decoding: value.digits, as: UTF8.self)
-        return JSONNumber(checked: (value.negative ? "-" : "") + digits + (value.exponent == 0 ? "" : "e\(value.exponent)"))
+        return JSONNumber(validLiteral: (value.negative ? "-" : "") + digits + (value.exponent == 0 ? "" : "e\(value.exponent)"))
     }
 
     public static func == (lhs: JSONNumber, rhs: JSONNumber) -> Bool {

@@ -62,6 +62,10 @@ struct JSONParser {
         }
     }
 
+    /// Unicode scalars of a duplicate key named in its error (at most 240
+    /// bytes even when every one is written as a `\u` escape).
+    private static let keyShown = 40
+
     private static let valueExpected = "expected a value (object, array, string, number, true, false or null)"
 
     /// An array or object whose closing bracket has not been read yet.
@@ -167,7 +171,12 @@ struct JSONParser {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw problem(expected) }
         let start = index
         let key = try string()
-        if members[key] != nil { throw Problem(start, "duplicate key \(JSONValue.string(key).text)") }
+        if members[key] != nil {
+            // A key may be megabytes long: the message names its start.
+            let scalars = key.unicodeScalars
+            let shown = scalars.count <= Self.keyShown ? key : String(String.UnicodeScalarView(scalars.prefix(Self.keyShown))) + "…"
+            throw Problem(start, "duplicate key \(JSONValue.string(shown).text)")
+        }
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw problem("expected ':' after an object key") }
         index += 1
@@ -183,7 +192,7 @@ struct JSONParser {
     private mutating func number() throws(Problem) -> JSONNumber {
         let start = index
         index += try JSONNumber.scan(bytes, from: start)
-        return JSONNumber(parsedLiteral: String(decoding: bytes[start..<index], as: UTF8.self))
+        return JSONNumber(validLiteral: String(decoding: bytes[start..<index], as: UTF8.self))
     }
 
     /// The string whose opening quote is at `index`.
