@@ -27,8 +27,10 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
 /// pure. Beyond the grammar it rejects what a lenient reader would let
 /// through silently: duplicate member names (of two, which one counts is
 /// up to the reader, §4), trailing commas, invalid UTF-8 (§8.1), unescaped
-/// control characters and lone surrogates in `\u` escapes (§8.2). A UTF-8
-/// byte order mark at the start is skipped, as §8.1 allows.
+/// control characters and lone surrogates in `\u` escapes (§8.2). Keys are
+/// compared as Swift strings, so two spellings of one key (`é` and `e` +
+/// U+0301, canonically equivalent) are duplicates too. A UTF-8 byte order
+/// mark at the start is skipped, as §8.1 allows.
 ///
 /// The parser keeps open arrays and objects on a heap stack of its own, not
 /// on the thread's: the stack used is the same at any depth, and depth is
