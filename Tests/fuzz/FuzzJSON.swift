@@ -49,10 +49,11 @@ private func checkNumbers(_ value: JSONValue) {
         if let whole = number.wholeNumberText {
             fuzzRequire(JSONNumber(whole) == number, "\(number.literal): whole number text \(whole) is another number")
         }
+        fuzzRequire(number.double.isFinite, "\(number.literal): not finite")
         let units = number.shiftingDecimalPoint(by: -2)
-        fuzzRequire(!units.double.isNaN && !number.double.isNaN, "\(number.literal): NaN")
-        // Exponents beyond ±10^12 are clamped (those numbers are 0 or infinite as Doubles).
-        if number.double.isFinite && (number.double != 0 || number == .int(0)) {
+        fuzzRequire(units.double.isFinite, "\(number.literal) / 100: not finite")
+        // Exponents beyond -10^12 are clamped (those numbers are 0 as Doubles).
+        if number.double != 0 || number == .int(0) {
             fuzzRequire(units.shiftingDecimalPoint(by: 2) == number, "\(number.literal): shifting back is another number")
         }
     case .array(let elements):

@@ -3,22 +3,29 @@
 /// derived exactly from the digits when asked for. A boolean is never a
 /// number, and NaN and the infinities are not JSON numbers.
 ///
+/// Its magnitude is within Double's range (§6 lets a reader limit the
+/// range; `1e400` is refused as JSONDecoder refused it), so `double` is
+/// always finite and no caller meets an infinity from upstream data.
+///
 /// Two numbers are equal when their values are (`1.5e3 == 1500`, `-0 == 0`).
 public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
     /// The number as written: in JSON syntax, and what `JSONValue.text` writes.
     public let literal: String
 
-    /// `literal` must be in JSON number syntax (the parser has checked it).
+    /// `literal` must be in JSON number syntax and within Double's range
+    /// (the parser has checked both).
     init(validLiteral literal: String) {
         self.literal = literal
     }
 
     /// The number `text` spells in JSON syntax exactly (no sign `+`, no
-    /// leading zeros, no `.5`, no `0x10`, no surrounding whitespace); nil otherwise.
+    /// leading zeros, no `.5`, no `0x10`, no surrounding whitespace) within
+    /// Double's range; nil otherwise.
     public init?(_ text: some StringProtocol) {
         let utf8 = Array(text.utf8)
         guard let length = try? JSONNumber.scan(utf8, from: 0), length == utf8.count else { return nil }
         self.init(validLiteral: String(text))
+        guard double.isFinite else { return nil }
     }
 
     public init(_ value: some BinaryInteger) {
@@ -44,7 +51,8 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The nearest `Double`, by Swift's correctly rounded conversion of the
-    /// literal (±infinity beyond its range, 0 below it).
+    /// literal: finite (0 for magnitudes below its range), except after a
+    /// `shiftingDecimalPoint` past its range.
     public var double: Double {
         // Unreachable fallback: Double(String) reads every JSON number literal.
         Double(literal) ?? .nan

@@ -27,7 +27,8 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
 /// pure. Beyond the grammar it rejects what a lenient reader would let
 /// through silently: duplicate member names (of two, which one counts is
 /// up to the reader, §4), trailing commas, invalid UTF-8 (§8.1), unescaped
-/// control characters and lone surrogates in `\u` escapes (§8.2). Keys are
+/// control characters and lone surrogates in `\u` escapes (§8.2), and
+/// numbers beyond Double's range (§6 allows the limit). Keys are
 /// compared as Swift strings, so two spellings of one key (`é` and `e` +
 /// U+0301, canonically equivalent) are duplicates too. A UTF-8 byte order
 /// mark at the start is skipped, as §8.1 allows.
@@ -194,7 +195,9 @@ struct JSONParser {
     private mutating func number() throws(Problem) -> JSONNumber {
         let start = index
         index += try JSONNumber.scan(bytes, from: start)
-        return JSONNumber(validLiteral: String(decoding: bytes[start..<index], as: UTF8.self))
+        let number = JSONNumber(validLiteral: String(decoding: bytes[start..<index], as: UTF8.self))
+        guard number.double.isFinite else { throw Problem(start, "number out of range (beyond a Double's ±1.8e308)") }
+        return number
     }
 
     /// The string whose opening quote is at `index`.
