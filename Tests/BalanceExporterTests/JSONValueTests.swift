@@ -150,8 +150,8 @@ final class JSONValueTests: XCTestCase {
     /// launches, on a thread of the Swift concurrency pool; configuration on
     /// the main thread (start-up, SIGHUP) or an HTTP connection thread
     /// (POST /-/reload). All of them have glibc's default thread stack: the
-    /// RLIMIT_STACK soft limit (8 MiB by default, in Docker too; 2 MiB when
-    /// unlimited), measured here rather than assumed. The deepest document
+    /// RLIMIT_STACK soft limit (8 MiB under the usual `ulimit -s 8192`; 2 MiB
+    /// when unlimited), measured here rather than assumed. The deepest document
     /// accepted must decode, compare and be freed within the smallest of
     /// them, under AddressSanitizer too (`swift test --sanitize=address`).
     func testDeepestAcceptedDocumentDecodesOnTheStackProductionGivesIt() async throws {

@@ -127,8 +127,9 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
         var exponent: Int
     }
 
-    /// Exponents beyond ±10^12 are clamped: such a number is 0 or infinite
-    /// as a Double and has no whole-number text, whichever exponent it had.
+    /// Exponents beyond ±10^12 are clamped (`1e-99999999999999` is 0 as a
+    /// Double, and infinite after a shift past the range, whichever exponent
+    /// it had; it has no whole-number text either way).
     private static let exponentLimit = 1_000_000_000_000
 
     private static func clamped(exponent: Int, plus places: Int) -> Int {
