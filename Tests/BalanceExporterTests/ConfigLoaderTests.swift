@@ -193,8 +193,7 @@ final class ConfigLoaderTests: XCTestCase {
         for (environment, message) in cases {
             let result = ConfigLoader(schemas: Exporter.providerSchemas, environment: environment).load(path: nil)
             guard case .failure(let problems) = result else { XCTFail("accepted \(environment.keys.sorted())"); continue }
-            XCTAssertEqual(problems.description, message)
-            XCTAssertFalse(problems.description.contains("AKIDhalf") || problems.description.contains("cs\n"), "no secret in the message")
+            XCTAssertEqual(problems.description, message, "names the variables, never a value")
         }
     }
 

@@ -9,9 +9,9 @@
 ///   it is exact: a Yeastar `userId` beyond 2^53 keeps every digit, Tencent
 ///   cents convert to major units on the digits.
 /// - input is strict RFC 8259 JSON: trailing commas, duplicate keys, invalid
-///   UTF-8, unescaped control characters and lone surrogates are errors
-///   (`JSONError`, with line and column), and so is nesting deeper than
-///   `maxDepth`, never a crash.
+///   UTF-8, unescaped control characters, lone surrogates and numbers beyond
+///   Double's range are errors (`JSONError`, with line and column), and so
+///   is nesting deeper than `maxDepth`, never a crash.
 /// - decoding errors are thrown (`decode`) or collapse to nil (`parse`);
 ///   encoding never fails.
 public enum JSONValue: Sendable, Equatable {
