@@ -32,7 +32,7 @@ COPY Sources ./Sources
 COPY Tests/BalanceExporterTests ./Tests/BalanceExporterTests
 
 # The one place the release build flags live (verify_image.sh and Tests/bench/run.sh build with
-# exactly these). --static-swift-stdlib links the Swift runtime and FoundationEssentials into the
+# exactly these). --static-swift-stdlib links the Swift runtime (the exporter uses no Foundation) into the
 # binary; -static-executable links everything else too (glibc, libstdc++, OpenSSL, zlib): no dynamic
 # loader, no shared library mappings, no load-time relocations, a non-PIE executable like Go's static
 # binaries, which is what keeps its idle RSS down. The link warns that getaddrinfo, getpwnam_r, dlopen

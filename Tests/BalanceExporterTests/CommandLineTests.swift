@@ -41,6 +41,15 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(start.output.components(separatedBy: "invalid configuration").count - 1, 2, start.output)
     }
 
+    func testHalfSetCredentialsFailConfigCheckAndStartUp() throws {
+        for arguments in [["--config.check"], ["--web.listen-address=127.0.0.1:0"]] {
+            let result = try ExporterProcess.run(arguments, environment: ["TENCENTCLOUD_SECRET_ID": "AKIDhalf"])
+            XCTAssertEqual(result.status, 1, result.output)
+            XCTAssertTrue(result.output.contains("TENCENTCLOUD_SECRET_KEY: not set or empty, but TENCENTCLOUD_SECRET_ID is set"), result.output)
+            XCTAssertFalse(result.output.contains("AKIDhalf"), result.output)
+        }
+    }
+
     func testServesThenStopsGracefullyOnSIGTERM() throws {
         let port = try freeLoopbackPort()
         let exporter = try ExporterProcess(["--web.listen-address=127.0.0.1:\(port)", "--log.format=json"])

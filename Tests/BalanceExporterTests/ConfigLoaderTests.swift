@@ -102,10 +102,25 @@ final class ConfigLoaderTests: XCTestCase {
     func testWrongTypesAndNotJSON() {
         XCTAssertEqual(problems(#"{"accounts": {}}"#), ["config file: accounts: expected an array, got an object"])
         XCTAssertEqual(problems(#"[1]"#), ["config file: expected an object at the top, got an array"])
-        XCTAssertTrue(problems("accounts: []\n")[0].hasPrefix("config file: not valid JSON"))
         XCTAssertEqual(problems(#"{"providers": {"yeastar": {"requests_per_second": 0}}}"#),
                        ["providers.yeastar: requests_per_second: must be greater than 0, got 0.0"])
         XCTAssertEqual(problems(#"{"refresh_interval": "500ms"}"#), ["config file: refresh_interval: must be at least 1s, got \"500ms\""])
+    }
+
+    func testSyntaxErrorsNameLineColumnAndWhatWasExpected() {
+        let cases: [(String, String)] = [
+            ("{\n  \"accounts\": [],\n  \"max_stale\" \"10m\"\n}", "line 3, column 15: expected ':' after an object key"),
+            ("{\n  \"accounts\": [\n    {\"name\": \"a\" \"provider\": \"yeastar\"}\n  ]\n}",
+             "line 3, column 18: expected ',' or '}' after an object member"),
+            ("{\"accounts\": [],}", "line 1, column 17: expected a string key after ',' (trailing commas are not allowed)"),
+            ("{\"accounts\": [1,]}", "line 1, column 17: expected a value after ',' (trailing commas are not allowed)"),
+            ("{\"max_stale\": \"1m\",\n \"max_stale\": \"10m\"}", "line 2, column 2: duplicate key \"max_stale\""),
+            ("accounts: []\n", "line 1, column 1: expected a value (object, array, string, number, true, false or null)"),
+            ("{\"accounts\": [", "line 1, column 15: unexpected end of input: expected a value (object, array, string, number, true, false or null)"),
+        ]
+        for (json, message) in cases {
+            XCTAssertEqual(problems(json), ["config file: not valid JSON: " + message], json)
+        }
     }
 
     func testNumericUINIsAccepted() throws {
@@ -130,24 +145,56 @@ final class ConfigLoaderTests: XCTestCase {
         chmod(file.path, 0o644)
         let loaded = try load(#"{"accounts": [{"name": "x", "provider": "yeastar", "client_id": "1", "client_secret_file": "\#(file.path)"}]}"#).get()
         XCTAssertEqual(loaded.config.accounts[0].string("client_secret"), "abc")
-        XCTAssertTrue(loaded.warnings.contains { $0.contains("readable by other users") }, "\(loaded.warnings)")
+        XCTAssertEqual(loaded.warnings, [#"accounts[0] "x": client_secret_file: secret file "\#(file.path)" is readable by other users; "#
+            + "remove their access (chmod o-rwx, or chmod 0640 for owner and group only)"])
     }
 
-    func testZeroConfigFromEnvironment() {
-        let both = ConfigLoader(schemas: Exporter.providerSchemas, environment: [
+    /// The same advice for the configuration file: a mode that keeps the
+    /// container's group (0640, see the README) able to read it.
+    func testWorldReadableConfigFileWarnsWithAModeThatKeepsTheGroup() throws {
+        let file = try temporaryDirectory().appendingPathComponent("config.json")
+        try #"{"accounts": []}"#.write(to: file, atomically: true, encoding: .utf8)
+        chmod(file.path, 0o644)
+        let loaded = try loader.load(path: file.path).get()
+        XCTAssertTrue(loaded.warnings.contains(#"configuration file "\#(file.path)" is readable by other users; "#
+            + "remove their access (chmod o-rwx, or chmod 0640 for owner and group only)"), "\(loaded.warnings)")
+        XCTAssertFalse(loaded.warnings.joined().contains("chmod 600"))
+        chmod(file.path, 0o640)
+        XCTAssertFalse(try loader.load(path: file.path).get().warnings.contains { $0.contains("readable by other users") })
+    }
+
+    func testZeroConfigFromEnvironment() throws {
+        let both = try ConfigLoader(schemas: Exporter.providerSchemas, environment: [
             "TENCENTCLOUD_SECRET_ID": "id", "TENCENTCLOUD_SECRET_KEY": "key", "TENCENTCLOUD_TOKEN": "tok",
             "YEASTAR_CLIENT_ID": "cid", "YEASTAR_CLIENT_SECRET": "cs",
-        ]).fromEnvironment()
+        ]).fromEnvironment().get()
         XCTAssertEqual(both.warnings, [])
         XCTAssertEqual(both.config.accounts.map(\.name), ["tencentcloud", "yeastar"])
         XCTAssertEqual(both.config.accounts[0].string("token"), "tok")
         XCTAssertEqual(both.config.accounts[0].endpoint, "https://billing.intl.tencentcloudapi.com")
         XCTAssertEqual(both.config.accounts[1].string("client_secret"), "cs")
 
-        let none = ConfigLoader(schemas: Exporter.providerSchemas, environment: ["TENCENTCLOUD_SECRET_ID": "only-half"]).fromEnvironment()
+        let none = try ConfigLoader(schemas: Exporter.providerSchemas, environment: ["TENCENTCLOUD_TOKEN": "tok"]).fromEnvironment().get()
         XCTAssertEqual(none.config.accounts, [])
         XCTAssertEqual(none.warnings.count, 1)
         XCTAssertTrue(none.warnings[0].contains("no accounts"))
+    }
+
+    /// One half of a credential pair is a mistake, not "no credentials":
+    /// start-up and --config.check fail naming the variable that is missing.
+    func testHalfSetCredentialPairIsAProblemNamingTheMissingVariable() {
+        let cases: [([String: String], String)] = [
+            (["TENCENTCLOUD_SECRET_ID": "AKIDhalf"], "environment: TENCENTCLOUD_SECRET_KEY: not set or empty, but TENCENTCLOUD_SECRET_ID is set: set both or neither"),
+            (["TENCENTCLOUD_SECRET_KEY": "k", "TENCENTCLOUD_SECRET_ID": ""], "environment: TENCENTCLOUD_SECRET_ID: not set or empty, but TENCENTCLOUD_SECRET_KEY is set: set both or neither"),
+            (["YEASTAR_CLIENT_ID": "cid"], "environment: YEASTAR_CLIENT_SECRET: not set or empty, but YEASTAR_CLIENT_ID is set: set both or neither"),
+            (["YEASTAR_CLIENT_SECRET": "cs", "TENCENTCLOUD_SECRET_ID": "id", "TENCENTCLOUD_SECRET_KEY": "key"],
+             "environment: YEASTAR_CLIENT_ID: not set or empty, but YEASTAR_CLIENT_SECRET is set: set both or neither"),
+        ]
+        for (environment, message) in cases {
+            let result = ConfigLoader(schemas: Exporter.providerSchemas, environment: environment).load(path: nil)
+            guard case .failure(let problems) = result else { XCTFail("accepted \(environment.keys.sorted())"); continue }
+            XCTAssertEqual(problems.description, message, "names the variables, never a value")
+        }
     }
 
     func testDurations() {

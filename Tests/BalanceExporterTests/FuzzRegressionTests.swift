@@ -29,6 +29,29 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertTrue(problems.description.contains("invalid duration \"999999999999999y\""), problems.description)
     }
 
+    // config: `"requests_per_second": 11e400` was read as an infinite rate
+    // (JSONDecoder had refused the number; our parser kept it, and its
+    // Double was infinite). Numbers beyond Double's range are now refused.
+    func testConfigNumberBeyondDoublesRangeIsASyntaxErrorNotAnInfiniteRate() {
+        let loader = ConfigLoader(schemas: [TencentCloud.schema, Yeastar.schema], environment: [:])
+        let bytes = Array(#"{"providers": {"yeastar": {"requests_per_second": 11e400}}}"#.utf8)
+        guard case .failure(let problems) = loader.load(bytes: bytes, source: "fuzz.json") else {
+            return XCTFail("an infinite rate was accepted")
+        }
+        XCTAssertEqual(problems.description, "config file: not valid JSON: line 1, column 51: number out of range (beyond a Double's ±1.8e308)")
+    }
+
+    // json: a duplicate key was named in full in the error, so a key of
+    // megabytes made a message (and a log line) of megabytes.
+    func testDuplicateKeyErrorNamesOnlyTheStartOfALongKey() {
+        let key = String(repeating: "\\u0001", count: 100) + String(repeating: "x", count: 1000)
+        let bytes = Array(#"{"\#(key)": 1, "\#(key)": 2}"#.utf8)
+        XCTAssertThrowsError(try JSONValue.decode(bytes)) { error in
+            let shown = String(repeating: "\\u0001", count: 40)
+            XCTAssertEqual("\(error)", #"line 1, column 1609: duplicate key "\#(shown)…""#)
+        }
+    }
+
     // tencent_balance: an amount with an exponent near Int.min passed the
     // finite check (its value is 0) and then trapped shifting the exponent
     // by the two digits of cents.

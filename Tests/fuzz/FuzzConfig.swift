@@ -3,7 +3,8 @@
 ///
 /// Inputs naming a `*_file` key are skipped: those read arbitrary paths
 /// (a fuzzer could name /dev/stdin), which is file I/O, not decoding.
-/// Beyond not crashing, a loaded configuration must hold what the engine
+/// Beyond not crashing, a file that is not JSON is one problem naming line
+/// and column, and a loaded configuration must hold what the engine
 /// relies on; the backoff delay and its log text are computed from it as
 /// the engine does after a failed refresh.
 func fuzzConfig(_ bytes: [UInt8]) -> CInt {
@@ -14,6 +15,10 @@ func fuzzConfig(_ bytes: [UInt8]) -> CInt {
     switch loader.load(bytes: bytes, source: "fuzz.json") {
     case .failure(let problems):
         fuzzRequire(!problems.description.isEmpty, "failure without a problem")
+        if JSONValue.parse(bytes) == nil {
+            fuzzRequire(problems.problems.count == 1 && problems.description.hasPrefix("config file: not valid JSON: line "),
+                        "a syntax error reported as \(problems.description)")
+        }
     case .success(let loaded):
         let config = loaded.config
         checkInterval(config.refreshInterval, minimum: ExporterConfig.minimumRefreshInterval, "refresh_interval")

@@ -15,7 +15,7 @@ import Glibc
 /// a broken invariant calls `fuzzRequire`, which aborts so libFuzzer saves
 /// the input.
 enum FuzzTarget: String, CaseIterable {
-    case http_request, http_response, accept, accept_encoding, config, duration
+    case http_request, http_response, accept, accept_encoding, json, config, duration
     case tencent_balance, yeastar_token, yeastar_balance, exposition
 
     func run(_ bytes: [UInt8]) -> CInt {
@@ -24,6 +24,7 @@ enum FuzzTarget: String, CaseIterable {
         case .http_response: return fuzzHTTPResponse(bytes)
         case .accept: return fuzzAccept(bytes)
         case .accept_encoding: return fuzzAcceptEncoding(bytes)
+        case .json: return fuzzJSON(bytes)
         case .config: return fuzzConfig(bytes)
         case .duration: return fuzzDuration(bytes)
         case .tencent_balance: return fuzzTencentBalance(bytes)

@@ -22,7 +22,7 @@ public struct ConfigLoader: Sendable {
 
     /// Loads `path`, or the environment when `path` is nil.
     public func load(path: String?) -> Result<Loaded, ConfigProblems> {
-        guard let path else { return .success(fromEnvironment()) }
+        guard let path else { return fromEnvironment() }
         let bytes: [UInt8]
         do {
             bytes = try SecretFile.read(path)
@@ -30,8 +30,8 @@ public struct ConfigLoader: Sendable {
             return .failure(ConfigProblems([ConfigProblem(location: "config file", key: nil, message: error.description)]))
         }
         var result = load(bytes: bytes, source: path)
-        if case .success(var loaded) = result, SecretFile.isWorldReadable(path) {
-            loaded.warnings.append("configuration file \"\(path)\" is readable by other users; restrict it (chmod 600) if it holds secrets")
+        if case .success(var loaded) = result, let warning = SecretFile.readableByOthersWarning(path) {
+            loaded.warnings.append("configuration file \(warning)")
             result = .success(loaded)
         }
         return result
@@ -42,8 +42,7 @@ public struct ConfigLoader: Sendable {
         do {
             document = try JSONValue.decode(bytes)
         } catch {
-            return .failure(ConfigProblems([ConfigProblem(location: "config file", key: nil,
-                                                          message: "not valid JSON (JSON is also valid YAML; write the file as JSON): \(Self.describe(error))")]))
+            return .failure(ConfigProblems([ConfigProblem(location: "config file", key: nil, message: "not valid JSON: \(error)")]))
         }
         var problems: [ConfigProblem] = []
         var warnings: [String] = []
@@ -90,12 +89,21 @@ public struct ConfigLoader: Sendable {
     /// Zero-config: `TENCENTCLOUD_SECRET_ID` + `TENCENTCLOUD_SECRET_KEY` (and
     /// `TENCENTCLOUD_TOKEN`) define one Tencent Cloud account,
     /// `YEASTAR_CLIENT_ID` + `YEASTAR_CLIENT_SECRET` one Yeastar account.
-    public func fromEnvironment() -> Loaded {
+    /// Half a pair is a problem naming the missing variable: silently
+    /// watching nothing would hide the mistake.
+    public func fromEnvironment() -> Result<Loaded, ConfigProblems> {
         var accounts: [AccountConfig] = []
         func env(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
+        var problems: [ConfigProblem] = []
+        for (first, second) in [("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"), ("YEASTAR_CLIENT_ID", "YEASTAR_CLIENT_SECRET")]
+        where (env(first) == nil) != (env(second) == nil) {
+            let (present, missing) = env(first) == nil ? (second, first) : (first, second)
+            problems.append(ConfigProblem(location: "environment", key: missing, message: "not set or empty, but \(present) is set: set both or neither"))
+        }
+        guard problems.isEmpty else { return .failure(ConfigProblems(problems)) }
         if let id = env("TENCENTCLOUD_SECRET_ID"), let key = env("TENCENTCLOUD_SECRET_KEY"), let schema = schema("tencentcloud") {
             var values: [String: ConfigValue] = ["secret_id": .string(id), "secret_key": .string(key)]
             if let token = env("TENCENTCLOUD_TOKEN") { values["token"] = .string(token) }
@@ -112,7 +120,7 @@ public struct ConfigLoader: Sendable {
             : []
         var unused: [ConfigProblem] = []
         let config = ExporterConfig(providerLimits: providerLimits(nil, problems: &unused), accounts: accounts, source: "environment")
-        return Loaded(config: config, warnings: warnings)
+        return .success(Loaded(config: config, warnings: warnings))
     }
 
     func schema(_ name: String) -> ProviderSchema? { schemas.first(where: { $0.name == name }) }
@@ -210,14 +218,5 @@ public struct ConfigLoader: Sendable {
             return !host.isEmpty && !host.contains(" ")
         }
         return false
-    }
-
-    static func describe(_ error: any Error) -> String {
-        // DecodingError's text is long and framework-specific; its debug description is enough.
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as? CustomStringConvertible)?.description ?? ""
-            return underlying.isEmpty ? context.debugDescription : "\(context.debugDescription) \(underlying)"
-        }
-        return String(describing: error)
     }
 }

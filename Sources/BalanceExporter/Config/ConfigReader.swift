@@ -110,8 +110,8 @@ struct Reader {
                         problem(key + "_file", "file \"\(path)\" is empty")
                         return nil
                     }
-                    if spec.secret && SecretFile.isWorldReadable(path) {
-                        warnings.append("\(location): \(key)_file: secret file \"\(path)\" is readable by other users; restrict it (chmod 600)")
+                    if spec.secret, let warning = SecretFile.readableByOthersWarning(path) {
+                        warnings.append("\(location): \(key)_file: secret file \(warning)")
                     }
                     return .string(secret)
                 } catch {

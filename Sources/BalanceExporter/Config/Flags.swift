@@ -120,7 +120,7 @@ public struct Flags: Sendable, Equatable {
     Prometheus exporter for prepaid account balances (Tencent Cloud, Yeastar Partner Portal).
 
     Flags:
-      --config.file=PATH           JSON configuration file (also valid YAML). Without it, accounts come
+      --config.file=PATH           Configuration file, strict JSON. Without it, accounts come
                                    from TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY and
                                    YEASTAR_CLIENT_ID/YEASTAR_CLIENT_SECRET.
       --config.check               Validate the configuration, print the result and exit (0 valid, 1 not).

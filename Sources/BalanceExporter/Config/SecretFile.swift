@@ -41,10 +41,13 @@ public enum SecretFile {
         return text.trimmingWhitespace()
     }
 
-    /// True when users other than the owner and group can read the file.
-    public static func isWorldReadable(_ path: String) -> Bool {
+    /// What to say when users other than the owner and group can read the
+    /// file (`"PATH" is readable by other users; ...`); nil otherwise. The
+    /// advice keeps the group's access: the container image reads its files
+    /// through group 65532 with mode 0640 (README, "Container image").
+    public static func readableByOthersWarning(_ path: String) -> String? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return false }
-        return info.st_mode & S_IROTH != 0
+        guard stat(path, &info) == 0, info.st_mode & S_IROTH != 0 else { return nil }
+        return "\"\(path)\" is readable by other users; remove their access (chmod o-rwx, or chmod 0640 for owner and group only)"
     }
 }

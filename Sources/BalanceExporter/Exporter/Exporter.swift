@@ -99,7 +99,10 @@ public final class Exporter: ExporterEndpoints {
             case .failure(let problems): return .failure(problems)
             }
         case .environment:
-            loaded = loader.fromEnvironment()
+            switch loader.fromEnvironment() {
+            case .success(let value): loaded = value
+            case .failure(let problems): return .failure(problems)
+            }
         case .fixed(let config):
             loaded = ConfigLoader.Loaded(config: config, warnings: [])
         }

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// One simulated Tencent Cloud account as `DescribeAccountBalance` reports
 /// it. Every field is optional (absent from the response when nil); amounts
 /// are cents, as the real API sends them.
@@ -81,7 +75,7 @@ public struct SimulatedTencentAccount: Sendable, Equatable {
             ("Balance", cents(balance)),
             ("Uin", uin.map { uin in
                 switch uin {
-                case .number(let n): return .number(.decimal(Decimal(n)))
+                case .number(let n): return .number(JSONNumber(n))
                 case .string(let s): return .string(s)
                 }
             }),

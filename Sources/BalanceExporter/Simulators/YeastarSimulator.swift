@@ -266,7 +266,7 @@ public final class YeastarSimulator: HTTPHandler {
         let amount = client.balance
         client.balance -= client.drainPerCall
         state.clients[grant.clientID] = client
-        return envelope(state, code: "success", detail: "", status: 200, result: .object(["accountBalance": .number(.double(amount))]))
+        return envelope(state, code: "success", detail: "", status: 200, result: .object(["accountBalance": JSONNumber(amount).map(JSONValue.number) ?? .null]))
     }
 
     private static func nextFault(_ endpoint: Endpoint, _ state: inout State) -> Fault? {

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// DescribeAccountBalance response → `BalanceReading`, pure: bytes in, samples out.
 ///
 /// Fields per https://www.tencentcloud.com/document/api/555/50383 (see
@@ -74,21 +68,20 @@ enum TencentBalanceMapping {
         return samples
     }
 
-    /// Cents → major units, decimal-exact: `Decimal(cents) / 100`, then the
-    /// nearest Double through its decimal text, so `123456789` gives exactly
-    /// the Double literal `1234567.89`. Numeric strings are accepted too;
+    /// Cents → major units, decimal-exact: the decimal point moves two
+    /// digits, then the nearest Double, so `123456789` gives exactly the
+    /// Double literal `1234567.89`. Numeric strings are accepted too;
     /// anything else (null, text, a boolean) is no value.
     static func majorUnits(_ value: JSONValue) -> Double? {
         guard let cents = value.numberOrNumericString else { return nil }
-        // Only a magnitude beyond Decimal's range has no `decimal`: exactness is moot there.
-        let units = cents.decimal.map { JSONNumber.nearestDouble($0 / 100) } ?? cents.double / 100
+        let units = cents.shiftingDecimalPoint(by: -2).double
         return units.isFinite ? units : nil
     }
 
     static func flag(_ value: JSONValue) -> Double? {
         switch value {
         case .bool(let b): return b ? 1 : 0
-        case .number(.int(let n)) where n == 0 || n == 1: return Double(n)
+        case .number(let n) where n.int64 == 0 || n.int64 == 1: return n.double
         default: return nil
         }
     }
