@@ -60,7 +60,7 @@ public final class Exporter: ExporterEndpoints {
     private let transport: any HTTPTransport
     private let schemas: [ProviderSchema]
     private let engine: RefreshEngine
-    private let renderCache = RenderCache()
+    private let renderCache: RenderCache
     private let state = Mutex(State())
     /// Serialises reloads (SIGHUP and POST /-/reload may race).
     private let reloadLock = Mutex(())
@@ -76,6 +76,7 @@ public final class Exporter: ExporterEndpoints {
         self.transport = transport
         self.schemas = schemas
         self.engine = RefreshEngine(clock: clock, logger: logger, whenSettled: options.whenRefreshesSettle)
+        self.renderCache = RenderCache(clock: clock)
     }
 
     /// A configuration that passed every check, with a client per account.

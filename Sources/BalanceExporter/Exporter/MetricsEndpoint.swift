@@ -20,9 +20,20 @@ struct MetricsEndpoint: Sendable {
         return max(0, timeout - timeoutMargin)
     }
 
+    /// Until when a scrape that arrived at `arrival` waits for refreshes:
+    /// its budget covers rendering too, so it stops `renderSeconds` (what
+    /// the last renders took) before the budget ends.
+    static func waitDeadline(arrival: Double, scrapeTimeoutHeader: String?, default defaultBudget: Double,
+                             renderSeconds: Double) -> Double {
+        arrival + max(0, budget(scrapeTimeoutHeader: scrapeTimeoutHeader, default: defaultBudget) - renderSeconds)
+    }
+
     func respond(_ request: HTTPRequest) -> HTTPResponse {
-        let budget = Self.budget(scrapeTimeoutHeader: request.header("X-Prometheus-Scrape-Timeout-Seconds"), default: defaultBudget)
-        engine.refresh(budget: budget)
+        // The server calls its handler as soon as it has parsed the request.
+        let arrival = clock.now()
+        let deadline = Self.waitDeadline(arrival: arrival, scrapeTimeoutHeader: request.header("X-Prometheus-Scrape-Timeout-Seconds"),
+                                         default: defaultBudget, renderSeconds: cache.expectedRenderSeconds)
+        engine.refresh(budget: deadline - clock.now())
         let accept = request.headers.filter { $0.name.lowercased() == "accept" }.map(\.value).joined(separator: ",")
         let format = ExpositionFormat.negotiate(accept: accept.isEmpty ? nil : accept)
         let key = RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion)

@@ -11,6 +11,10 @@ import Synchronization
 /// is new enough, rather than each rendering the same body: while a round of
 /// refreshes changes the data every few milliseconds, 50 scrapers of 10,000
 /// accounts would otherwise render side by side and starve the refreshes.
+///
+/// It measures what producing a part costs (waiting for a render in progress
+/// included), so a scrape can stop waiting for refreshes early enough to
+/// render within its timeout (`expectedRenderSeconds`).
 final class RenderCache: Sendable {
     /// What a scrape needs at least: the engine's generation it saw after
     /// its refreshes, and the exporter's own families as they are now.
@@ -41,11 +45,37 @@ final class RenderCache: Sendable {
         var gzipBody: (processTime: Double, bytes: [UInt8])?
     }
 
+    private let clock: any WallClock
     private let entries = Mutex<[ExpositionFormat: Entry]>([:])
+    /// The durations of the last `costSamples` productions, oldest first.
+    private let costs = Mutex<[Double]>([])
+    static let costSamples = 8
     private let processParts = Mutex<[ExpositionFormat: ProcessPart]>([:])
     /// Held while rendering or compressing an account part (never while
     /// holding `entries`): one at a time, see the type's comment.
     private let producing = Mutex(())
+
+    init(clock: any WallClock) {
+        self.clock = clock
+    }
+
+    /// The longest of the last few productions of an account part (render,
+    /// compression and the wait for another scrape's render): what a scrape
+    /// that needs new data should expect to spend after its wait. 0 before
+    /// the first.
+    var expectedRenderSeconds: Double { costs.withLock { $0.max() ?? 0 } }
+
+    /// Runs `work` and keeps its duration as a cost sample.
+    private func measured<T>(_ work: () -> T) -> T {
+        let started = clock.now()
+        let result = work()
+        let cost = max(0, clock.now() - started)
+        costs.withLock { costs in
+            costs.append(cost)
+            if costs.count > Self.costSamples { costs.removeFirst(costs.count - Self.costSamples) }
+        }
+        return result
+    }
 
     /// Rendered process metrics and when they were rendered.
     struct ProcessPart {
@@ -92,9 +122,11 @@ final class RenderCache: Sendable {
     /// `render` produces (and are cached).
     func body(format: ExpositionFormat, key: Key, now: Double, render: () -> Rendered) -> [UInt8] {
         if let entry = fresh(format, key, now) { return entry.body }
-        return producing.withLock { _ in
-            // Whoever held the lock before may have rendered what we need.
-            (fresh(format, key, now) ?? renderHoldingLock(format, render)).body
+        return measured {
+            producing.withLock { _ in
+                // Whoever held the lock before may have rendered what we need.
+                (fresh(format, key, now) ?? renderHoldingLock(format, render)).body
+            }
         }
     }
 
@@ -103,18 +135,20 @@ final class RenderCache: Sendable {
     /// failed.
     func gzipPrefix(format: ExpositionFormat, key: Key, now: Double, render: () -> Rendered) -> Gzip.Prefix? {
         if let entry = fresh(format, key, now), let gzip = entry.gzip { return gzip }
-        return producing.withLock { _ in
-            let entry = fresh(format, key, now) ?? renderHoldingLock(format, render)
-            if let gzip = entry.gzip { return gzip }
-            guard let gzip = Gzip.prefix(entry.body) else { return nil }
-            entries.withLock { entries in
-                // Kept only with the very bytes it was made from.
-                if var current = entries[format], current.body == entry.body {
-                    current.gzip = gzip
-                    entries[format] = current
+        return measured {
+            producing.withLock { _ in
+                let entry = fresh(format, key, now) ?? renderHoldingLock(format, render)
+                if let gzip = entry.gzip { return gzip }
+                guard let gzip = Gzip.prefix(entry.body) else { return nil }
+                entries.withLock { entries in
+                    // Kept only with the very bytes it was made from.
+                    if var current = entries[format], current.body == entry.body {
+                        current.gzip = gzip
+                        entries[format] = current
+                    }
                 }
+                return gzip
             }
-            return gzip
         }
     }
 
