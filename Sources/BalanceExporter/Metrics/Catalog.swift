@@ -47,6 +47,9 @@ public enum Catalog {
     public static let accounts = MetricDescriptor(
         name: "balance_exporter_accounts", type: .gauge,
         help: "Number of configured accounts, by provider.")
+    public static let upstreamValuesDropped = MetricDescriptor(
+        name: "balance_exporter_upstream_values_dropped_total", type: .counter,
+        help: "Values from the account's upstream left out to stay within the exporter's bounds: Tencent Cloud temporary credits beyond the \(TencentBalanceMapping.maxTemporaryCredits)th, label values (uin included) longer than \(BalanceReading.maxLabelValueLength) characters.")
 
     // MARK: Tencent Cloud (DescribeAccountBalance, amounts converted from cents)
 
