@@ -118,7 +118,8 @@ public final class Exporter: ExporterEndpoints {
             }
         }
         guard problems.isEmpty else { return .failure(ConfigProblems(problems)) }
-        return .success(Prepared(config: loaded.config, providers: providers, warnings: loaded.warnings))
+        let warnings = loaded.warnings + DuplicateAccounts.warnings(loaded.config.accounts, schemas: schemas)
+        return .success(Prepared(config: loaded.config, providers: providers, warnings: warnings))
     }
 
     /// Loads the configuration and starts serving. Returns once every
