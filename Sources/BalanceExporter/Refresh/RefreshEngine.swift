@@ -27,12 +27,6 @@ public final class RefreshEngine: Sendable {
         var epoch: UInt64
     }
 
-    /// Whose series carry a `uin`.
-    struct UINKey: Hashable, Sendable {
-        var provider: String
-        var uin: String
-    }
-
     struct Waiter {
         var pending: Set<String>
         var wake: @Sendable () -> Void
@@ -51,9 +45,7 @@ public final class RefreshEngine: Sendable {
         /// removed or changed while the call ran: one call per name at a time.
         var inFlight: Set<String> = []
         /// The account whose series carry each `(provider, uin)`.
-        var owners: [UINKey: String] = [:]
-        /// Each account's index in the configuration: the earlier one owns a `uin`.
-        var positions: [String: Int] = [:]
+        var owners = UINOwners(order: [])
         /// No account is due before this time (nil: unknown, scan). Saves a
         /// scan of every account on each scrape between refreshes.
         var nextDue: Double?
@@ -105,7 +97,6 @@ public final class RefreshEngine: Sendable {
             s.entries = entries
             s.nextDue = nil
             s.order = config.accounts.map(\.name).filter { entries[$0] != nil }
-            s.positions = Dictionary(s.order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             s.maxStale = config.maxStale
             s.generation += 1
             let events = resolveOwners(&s)
@@ -124,16 +115,14 @@ public final class RefreshEngine: Sendable {
     /// duplicate whose owner is gone owns its `uin` again and is refreshed
     /// at the next scrape.
     private func resolveOwners(_ s: inout State) -> [LogEvent] {
-        s.owners = [:]
+        s.owners = UINOwners(order: s.order)
         var events: [LogEvent] = []
         for name in s.order {
             guard var entry = s.entries[name], let uin = AccountFamilies.reportedUIN(entry.config, entry.status) else { continue }
-            let key = UINKey(provider: entry.config.provider, uin: uin)
-            if let owner = s.owners[key] {
+            if let owner = s.owners.claim(uin, previous: nil, provider: entry.config.provider, by: name).earlierOwner {
                 guard entry.status.duplicateOf != owner else { continue }
                 events.append(markDuplicate(&entry, of: owner, uin: uin))
             } else {
-                s.owners[key] = name
                 guard entry.status.duplicateOf != nil else { continue }
                 entry.status.duplicateOf = nil
                 entry.status.notBefore = 0
@@ -144,16 +133,22 @@ public final class RefreshEngine: Sendable {
     }
 
     /// Withdraws the account's values: another account, earlier in the
-    /// configuration, exports the same `uin`.
+    /// configuration, exports the same `uin`. Its next refresh stays when it was.
     private func markDuplicate(_ entry: inout Entry, of owner: String, uin: String) -> LogEvent {
+        let due = entry.status.dueTime(refreshInterval: entry.config.refreshInterval)
         entry.status.duplicateOf = owner
         entry.status.up = false
+        entry.status.notBefore = max(entry.status.notBefore, due)
         entry.status.reading = nil
-        entry.status.lastError = ProviderError(.duplicate, message: "reports uin \(uin), as account \(owner) earlier in the configuration does")
+        entry.status.lastError = Self.duplicate(of: owner, uin: uin)
         return LogEvent(level: .warn, message: "two accounts report the same uin; only the first in the configuration is exported", fields: [
             "account": .string(entry.config.name), "duplicate_of": .string(owner), "provider": .string(entry.config.provider),
             "uin": .string(uin),
         ])
+    }
+
+    private static func duplicate(of owner: String, uin: String) -> ProviderError {
+        ProviderError(.duplicate, message: "reports uin \(uin), as account \(owner) earlier in the configuration does")
     }
 
     /// For a scrape: starts due refreshes, waits for in-flight ones at most
@@ -298,26 +293,17 @@ public final class RefreshEngine: Sendable {
             let reading = unbounded.bounded()
             entry.status.uin = reading.uin
             let uin = AccountFamilies.reportedUIN(entry.config, entry.status)
-            let key = uin.map { UINKey(provider: entry.config.provider, uin: $0) }
-            if let key, let uin, let owner = s.owners[key], owner != name,
-               let ownerPosition = s.positions[owner], let position = s.positions[name], ownerPosition < position {
+            let claim = s.owners.claim(uin, previous: AccountFamilies.reportedUIN(entry.config, previous),
+                                       provider: entry.config.provider, by: name)
+            if let owner = claim.earlierOwner, let uin {
                 let event = markDuplicate(&entry, of: owner, uin: uin)
                 if previous.duplicateOf != owner { events.append(event) }
-                fail(&entry.status, entry.status.lastError ?? ProviderError(.duplicate, message: "duplicate"), at: finished,
-                     refreshInterval: entry.config.refreshInterval)
+                fail(&entry.status, Self.duplicate(of: owner, uin: uin), at: finished, refreshInterval: entry.config.refreshInterval)
                 break
             }
-            // Owns its uin now: give up the one it had, take it from a later account.
-            if let old = AccountFamilies.reportedUIN(entry.config, previous), old != uin,
-               s.owners[UINKey(provider: entry.config.provider, uin: old)] == name {
-                s.owners[UINKey(provider: entry.config.provider, uin: old)] = nil
-            }
-            if let key, let uin {
-                if let other = s.owners[key], other != name, var later = s.entries[other] {
-                    events.append(markDuplicate(&later, of: name, uin: uin))
-                    s.entries[other] = later
-                }
-                s.owners[key] = name
+            if let displaced = claim.displaced, let uin, var later = s.entries[displaced] {
+                events.append(markDuplicate(&later, of: name, uin: uin))
+                s.entries[displaced] = later
             }
             entry.status.duplicateOf = nil
             entry.status.reading = reading
