@@ -10,8 +10,9 @@ enum YeastarBalanceOutcome: Sendable, Equatable {
 
 /// Interprets `GET /user/openapi/user/v1/client/account_balance`.
 ///
-/// The code and status of an expired token are not documented, so a token counts as refused on HTTP 401/403, on a body `status` of
-/// 401/403, or on a non-success code that names the token
+/// The code and status of an expired token are not documented, so a token
+/// counts as refused on HTTP 401/403, on a body `status` of 401/403, or on a
+/// non-success code that names the token
 /// (`YeastarErrorCode.isTokenProblem`). Any other non-success `code` is a
 /// failure carrying that code.
 enum YeastarBalanceResponse {

@@ -52,7 +52,8 @@ enum YeastarTokenResponse {
         return quoted.isEmpty ? "code \(code)" : "code \(code): \(quoted)"
     }
 
-    /// C0 controls and DEL (RFC 9110 §5.5: not allowed in a field value).
+    /// C0 controls and DEL: CR and LF would end the header line, and none
+    /// of them belongs in a token (RFC 9110 §5.5 allows only tab in a field value).
     static func hasControlCharacters(_ text: String) -> Bool {
         text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
     }
