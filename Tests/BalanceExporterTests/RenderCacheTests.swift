@@ -103,12 +103,47 @@ final class RenderCacheTests: XCTestCase {
 
     func testAScrapeStopsWaitingEarlyEnoughToRenderWithinItsTimeout() {
         func deadline(_ header: String?, render: Double) -> Double {
-            MetricsEndpoint.waitDeadline(arrival: 1000, scrapeTimeoutHeader: header, default: 9.5, renderSeconds: render)
+            let answerBy = 1000 + MetricsEndpoint.budget(scrapeTimeoutHeader: header, default: 9.5)
+            return MetricsEndpoint.waitDeadline(arrival: 1000, answerBy: answerBy, renderSeconds: render)
         }
         XCTAssertEqual(deadline("5", render: 0), 1004.5, "the timeout less the 0.5 s margin, from the arrival")
         XCTAssertEqual(deadline("5", render: 0.8), 1003.7, "and less what rendering takes")
         XCTAssertEqual(deadline(nil, render: 2), 1007.5, "the default budget too")
         XCTAssertEqual(deadline("1", render: 3), 1000, "a render longer than the budget: no waiting at all")
+    }
+
+    func testARenderThatWouldOverrunTheBudgetLeavesTheScrapeTheLastRendering() {
+        let clock = TestClock()
+        let cache = RenderCache(clock: clock)
+        @Sendable func rendered(_ generation: UInt64) -> RenderCache.Rendered {
+            RenderCache.Rendered(body: Array("generation \(generation)".utf8), validUntil: .infinity,
+                                 key: RenderCache.Key(generation: generation, exporterVersion: 1))
+        }
+        func key(_ generation: UInt64) -> RenderCache.Key { RenderCache.Key(generation: generation, exporterVersion: 1) }
+        func body(_ key: RenderCache.Key) -> String {
+            String(decoding: cache.body(format: .text004, key: key, now: clock.now(), render: { rendered(99) }), as: UTF8.self)
+        }
+        // Nothing rendered yet: nothing older to answer with, the scrape renders itself.
+        XCTAssertEqual(cache.answerable(key(1), format: .text004, gzip: true, by: clock.now(), render: { rendered(1) }), key(1))
+        _ = cache.gzipPrefix(format: .text004, key: key(1), now: clock.now(), render: { rendered(1) })
+
+        let proceed = DispatchSemaphore(value: 0)
+        let slow: @Sendable () -> RenderCache.Rendered = {
+            proceed.wait()
+            return rendered(2)
+        }
+        let answered = cache.answerable(key(2), format: .text004, gzip: true, by: clock.now() + 0.2, render: slow)
+        XCTAssertEqual(answered, key(1), "past its deadline the scrape answers with the last rendering")
+        XCTAssertEqual(body(answered), "generation 1")
+        proceed.signal()
+        // The render went on: the next scrape has the new data at once.
+        XCTAssertTrue(waitUntil { cache.answerable(key(2), format: .text004, gzip: true, by: clock.now(), render: slow) == key(2) })
+        XCTAssertEqual(body(key(2)), "generation 2")
+        XCTAssertNotNil(cache.gzipPrefix(format: .text004, key: key(2), now: clock.now(), render: { rendered(99) }))
+
+        // A render within the deadline is waited for.
+        XCTAssertEqual(cache.answerable(key(3), format: .text004, gzip: false, by: clock.now() + 30, render: { rendered(3) }), key(3))
+        XCTAssertEqual(body(key(3)), "generation 3")
     }
 
     func testTheExpectedRenderTimeIsTheLongestOfTheLastRenders() {

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// The rendered account part of the metrics body, per format, kept until
@@ -14,7 +15,9 @@ import Synchronization
 ///
 /// It measures what producing a part costs (waiting for a render in progress
 /// included), so a scrape can stop waiting for refreshes early enough to
-/// render within its timeout (`expectedRenderSeconds`).
+/// render within its timeout (`expectedRenderSeconds`); and a render that
+/// would still overrun leaves the scrape the last rendering
+/// (`answerable(_:format:gzip:by:render:)`).
 final class RenderCache: Sendable {
     /// What a scrape needs at least: the engine's generation it saw after
     /// its refreshes, and the exporter's own families as they are now.
@@ -137,7 +140,7 @@ final class RenderCache: Sendable {
         if let entry = fresh(format, key, now), let gzip = entry.gzip { return gzip }
         return measured {
             producing.withLock { _ in
-                let entry = fresh(format, key, now) ?? renderHoldingLock(format, render)
+                let entry = fresh(format, key, now) ?? renderHoldingLock(format, render, compress: true)
                 if let gzip = entry.gzip { return gzip }
                 guard let gzip = Gzip.prefix(entry.body) else { return nil }
                 entries.withLock { entries in
@@ -160,12 +163,39 @@ final class RenderCache: Sendable {
         return entry
     }
 
-    /// Renders and caches; only with `producing` held.
-    private func renderHoldingLock(_ format: ExpositionFormat, _ render: () -> Rendered) -> Entry {
+    /// Renders (and compresses) and caches; only with `producing` held. A
+    /// compressed entry appears with its gzip prefix, never before it.
+    private func renderHoldingLock(_ format: ExpositionFormat, _ render: () -> Rendered, compress: Bool = false) -> Entry {
         let rendered = render()
-        let entry = Entry(key: rendered.key, validUntil: rendered.validUntil, body: rendered.body)
+        var entry = Entry(key: rendered.key, validUntil: rendered.validUntil, body: rendered.body)
+        if compress { entry.gzip = Gzip.prefix(entry.body) }
         entries.withLock { $0[format] = entry }
         return entry
+    }
+
+    /// The key a scrape that must answer by `deadline` answers with. When
+    /// the cache lacks what `key` asks for, it is produced (compressed too if
+    /// `gzip`) on a thread of its own, and the scrape waits for it at most
+    /// until `deadline`; past it, the scrape answers with the part rendered
+    /// last (older data, still valid) while the new one is kept for the next
+    /// scrape. With no such part it returns `key`: the caller produces it.
+    func answerable(_ key: Key, format: ExpositionFormat, gzip: Bool, by deadline: Double,
+                    render: @escaping @Sendable () -> Rendered) -> Key {
+        let now = clock.now()
+        if let entry = fresh(format, key, now), !gzip || entry.gzip != nil { return key }
+        guard let last = entries.withLock({ $0[format] }), last.key.exporterVersion == key.exporterVersion,
+              now < last.validUntil, !gzip || last.gzip != nil else { return key }
+        let produced = DispatchSemaphore(value: 0)
+        let started = DetachedThread.start { [self] in
+            if gzip {
+                _ = gzipPrefix(format: format, key: key, now: clock.now(), render: render)
+            } else {
+                _ = body(format: format, key: key, now: clock.now(), render: render)
+            }
+            produced.signal()
+        }
+        guard started, produced.wait(timeout: .now() + max(0, deadline - now)) == .timedOut else { return key }
+        return last.key
     }
 
     /// The earliest time at which the snapshot's rendering changes by the
