@@ -123,8 +123,13 @@ final class RenderCacheTests: XCTestCase {
         func body(_ key: RenderCache.Key) -> String {
             String(decoding: cache.body(format: .text004, key: key, now: clock.now(), render: { rendered(99) }), as: UTF8.self)
         }
+        func answer(_ generation: UInt64, gzip: Bool = true, within seconds: Double,
+                    render: @escaping @Sendable () -> RenderCache.Rendered) -> (generation: UInt64, gzip: Bool) {
+            let answer = cache.answerable(key(generation), format: .text004, gzip: gzip, by: clock.now() + seconds, render: render)
+            return (answer.key.generation, answer.gzip)
+        }
         // Nothing rendered yet: nothing older to answer with, the scrape renders itself.
-        XCTAssertEqual(cache.answerable(key(1), format: .text004, gzip: true, by: clock.now(), render: { rendered(1) }), key(1))
+        XCTAssertTrue(answer(1, within: 0, render: { rendered(1) }) == (1, true))
         _ = cache.gzipPrefix(format: .text004, key: key(1), now: clock.now(), render: { rendered(1) })
 
         let proceed = DispatchSemaphore(value: 0)
@@ -132,18 +137,19 @@ final class RenderCacheTests: XCTestCase {
             proceed.wait()
             return rendered(2)
         }
-        let answered = cache.answerable(key(2), format: .text004, gzip: true, by: clock.now() + 0.2, render: slow)
-        XCTAssertEqual(answered, key(1), "past its deadline the scrape answers with the last rendering")
-        XCTAssertEqual(body(answered), "generation 1")
+        XCTAssertTrue(answer(2, within: 0.2, render: slow) == (1, true), "past its deadline the scrape answers with the last rendering")
+        XCTAssertEqual(body(key(1)), "generation 1")
         proceed.signal()
-        // The render went on: the next scrape has the new data at once.
-        XCTAssertTrue(waitUntil { cache.answerable(key(2), format: .text004, gzip: true, by: clock.now(), render: slow) == key(2) })
+        // The render went on: the next scrape has the new data at once, compressed.
+        XCTAssertTrue(waitUntil { answer(2, within: 0, render: slow) == (2, true) })
         XCTAssertEqual(body(key(2)), "generation 2")
-        XCTAssertNotNil(cache.gzipPrefix(format: .text004, key: key(2), now: clock.now(), render: { rendered(99) }))
 
         // A render within the deadline is waited for.
-        XCTAssertEqual(cache.answerable(key(3), format: .text004, gzip: false, by: clock.now() + 30, render: { rendered(3) }), key(3))
+        XCTAssertTrue(answer(3, gzip: false, within: 30, render: { rendered(3) }) == (3, false))
         XCTAssertEqual(body(key(3)), "generation 3")
+        // Generation 3 was never compressed: a gzip scrape out of time answers with it uncompressed.
+        XCTAssertTrue(answer(4, within: 0.2, render: { proceed.wait(); return rendered(4) }) == (3, false))
+        proceed.signal()
     }
 
     func testTheExpectedRenderTimeIsTheLongestOfTheLastRenders() {

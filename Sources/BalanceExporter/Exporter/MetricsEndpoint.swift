@@ -54,9 +54,9 @@ struct MetricsEndpoint: Sendable {
             return part
         }
         // A render that would not finish in time leaves this scrape the last rendering.
-        let key = cache.answerable(RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion),
-                                   format: format, gzip: gzip, by: answerBy, render: render)
-        if gzip, let body = cache.gzipBody(format: format, key: key, now: clock.now(), process: processPart, render: render) {
+        let (key, compress) = cache.answerable(RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion),
+                                               format: format, gzip: gzip, by: answerBy, render: render)
+        if compress, let body = cache.gzipBody(format: format, key: key, now: clock.now(), process: processPart, render: render) {
             return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Content-Encoding", "gzip"),
                                                        ("Vary", "Accept-Encoding")],
                                 body: body, omitBody: request.method == "HEAD")

@@ -173,18 +173,20 @@ final class RenderCache: Sendable {
         return entry
     }
 
-    /// The key a scrape that must answer by `deadline` answers with. When
-    /// the cache lacks what `key` asks for, it is produced (compressed too if
-    /// `gzip`) on a thread of its own, and the scrape waits for it at most
-    /// until `deadline`; past it, the scrape answers with the part rendered
-    /// last (older data, still valid) while the new one is kept for the next
-    /// scrape. With no such part it returns `key`: the caller produces it.
+    /// What a scrape that must answer by `deadline` answers with: a key,
+    /// and whether to compress (when `gzip` allows it). When the cache lacks
+    /// what `key` asks for, it is produced (compressed too if `gzip`) on a
+    /// thread of its own, and the scrape waits for it at most until
+    /// `deadline`; past it, the scrape answers with the part rendered last
+    /// (older data, still valid; uncompressed if it was never compressed)
+    /// while the new one is kept for the next scrape. With no such part it
+    /// returns `key`: the caller produces it.
     func answerable(_ key: Key, format: ExpositionFormat, gzip: Bool, by deadline: Double,
-                    render: @escaping @Sendable () -> Rendered) -> Key {
+                    render: @escaping @Sendable () -> Rendered) -> (key: Key, gzip: Bool) {
         let now = clock.now()
-        if let entry = fresh(format, key, now), !gzip || entry.gzip != nil { return key }
+        if let entry = fresh(format, key, now), !gzip || entry.gzip != nil { return (key, gzip) }
         guard let last = entries.withLock({ $0[format] }), last.key.exporterVersion == key.exporterVersion,
-              now < last.validUntil, !gzip || last.gzip != nil else { return key }
+              now < last.validUntil else { return (key, gzip) }
         let produced = DispatchSemaphore(value: 0)
         let started = DetachedThread.start { [self] in
             if gzip {
@@ -194,8 +196,8 @@ final class RenderCache: Sendable {
             }
             produced.signal()
         }
-        guard started, produced.wait(timeout: .now() + max(0, deadline - now)) == .timedOut else { return key }
-        return last.key
+        guard started, produced.wait(timeout: .now() + max(0, deadline - now)) == .timedOut else { return (key, gzip) }
+        return (last.key, gzip && last.gzip != nil)
     }
 
     /// The earliest time at which the snapshot's rendering changes by the
