@@ -160,11 +160,13 @@ public final class RefreshEngine: Sendable {
     }
 
     /// `collect` without the snapshot: for callers that first check
-    /// `generation` to reuse what they rendered from the last snapshot.
+    /// `generation` to reuse what they rendered from the last snapshot. The
+    /// budget counts from the call: starting thousands of refreshes is part of it.
     public func refresh(budget: Double) {
+        let deadline = DispatchTime.now() + max(budget, 0)
         let semaphore = DispatchSemaphore(value: 0)
         let id = startDueAndRegister { semaphore.signal() }
-        if let id, semaphore.wait(timeout: .now() + max(budget, 0)) == .timedOut {
+        if let id, semaphore.wait(timeout: deadline) == .timedOut {
             _ = state.withLock { $0.waiters.removeValue(forKey: id) }
         }
     }
