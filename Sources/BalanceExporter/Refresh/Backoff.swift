@@ -11,8 +11,9 @@ public struct BackoffPolicy: Sendable, Equatable {
     public init() {}
 
     /// Seconds to wait before the next attempt after `failures` consecutive
-    /// failures (1 for the first). Credential and permission errors cannot be
-    /// fixed by retrying soon, so they go straight to the maximum. Others
+    /// failures (1 for the first). Credential, permission and duplicate
+    /// errors cannot be fixed by retrying soon, so they go straight to the
+    /// maximum. Others
     /// double from their base, with "equal jitter" (half fixed, half random)
     /// so many accounts failing together do not retry in lockstep. An
     /// upstream's `Retry-After` (`retryAfter` seconds) lengthens the delay to
