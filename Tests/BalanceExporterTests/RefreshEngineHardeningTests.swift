@@ -28,8 +28,13 @@ final class RefreshEngineHardeningTests: XCTestCase {
         let first = FakeProvider(available: 10, uin: "100001", clock: clock)
         let second = FakeProvider(available: 99, uin: "100001", clock: clock)
         engine.apply(makeConfig([makeAccount("first"), makeAccount("second")]), providers: ["first": first, "second": second])
+        // The first finishes first (the other order: the next test).
+        second.hold()
+        let refresh = Task { await engine.refreshNow() }
+        XCTAssertTrue(waitUntil { engine.snapshot().value(Catalog.up, uin: "100001") == 1 })
+        second.release()
 
-        var snapshot = await engine.refreshNow()
+        var snapshot = await refresh.value
         XCTAssertEqual(uinLabels(snapshot), ["100001", "second"])
         XCTAssertEqual(snapshot.value(Catalog.available, uin: "100001"), 10, "the first account's value, never the second's")
         XCTAssertNil(snapshot.value(Catalog.available, uin: "second"))
