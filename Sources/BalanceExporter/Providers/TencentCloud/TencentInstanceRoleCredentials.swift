@@ -1,8 +1,8 @@
 /// Temporary credentials of the CVM instance's CAM role, from the metadata
 /// service: `GET /latest/meta-data/cam/security-credentials/` names the role,
 /// `GET .../security-credentials/<role>` gives `TmpSecretId`, `TmpSecretKey`,
-/// `Token`, `ExpiredTime`
-/// (https://www.tencentcloud.com/document/product/213/45917). Cached until 300 s before expiry.
+/// `Token`, `ExpiredTime` (https://www.tencentcloud.com/document/product/213/45917).
+/// Cached until 300 s before expiry.
 final class TencentInstanceRoleCredentials: TencentCredentialProvider {
     private let cache: TencentCredentialsCache
 
