@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// DescribeAccountBalance response → `BalanceReading`, pure: bytes in, samples out.
 ///
 /// Fields per https://www.tencentcloud.com/document/api/555/50383: amounts
@@ -84,15 +78,24 @@ enum TencentBalanceMapping {
         return samples
     }
 
-    /// Cents → major units, decimal-exact: `Decimal(cents) / 100`, then the
-    /// nearest Double through its decimal text, so `123456789` gives exactly
-    /// the Double literal `1234567.89`. Numeric strings are accepted too;
-    /// anything else (null, text, a boolean) is no value.
+    /// Cents → major units, exactly: whole cents (what Tencent sends) through
+    /// their digits, with the point moved two places (`123456789` gives the
+    /// Double literal `1234567.89`, `9007199254740993` keeps its last digit);
+    /// a fraction of a cent as `double / 100`, exact for any value a Double
+    /// holds, since IEEE division rounds correctly. Numeric strings are
+    /// accepted too; anything else (null, text, a boolean) is no value.
     static func majorUnits(_ value: JSONValue) -> Double? {
         guard let cents = value.numberOrNumericString else { return nil }
-        // Only a magnitude beyond Decimal's range has no `decimal`: exactness is moot there.
-        let units = cents.decimal.map { JSONNumber.nearestDouble($0 / 100) } ?? cents.double / 100
+        let units = cents.wholeNumberText.flatMap { Double(hundredths($0)) } ?? cents.double / 100
         return units.isFinite ? units : nil
+    }
+
+    /// `"-1999"` → `"-19.99"`, `"5"` → `"0.05"`: whole-number digits as hundredths.
+    static func hundredths(_ digits: String) -> String {
+        let negative = digits.hasPrefix("-")
+        let magnitude = negative ? String(digits.dropFirst()) : digits
+        let padded = String(repeating: "0", count: max(0, 3 - magnitude.count)) + magnitude
+        return (negative ? "-" : "") + padded.dropLast(2) + "." + padded.suffix(2)
     }
 
     static func flag(_ value: JSONValue) -> Double? {
