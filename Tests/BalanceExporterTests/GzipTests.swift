@@ -98,7 +98,7 @@ final class GzipTests: XCTestCase {
     }
 
     func testCompressionIsKeptWithTheCachedPartUntilItChanges() {
-        let cache = RenderCache()
+        let cache = RenderCache(clock: TestClock())
         var renders = 0
         let key = RenderCache.Key(generation: 1, exporterVersion: 1)
         func render() -> RenderCache.Rendered {

@@ -146,6 +146,57 @@ final class LiveTencentCloudTests: XCTestCase {
         let error = await client.liveFailure()
         XCTAssertEqual(error?.reason, .network)
         XCTAssertLessThan(Date().timeIntervalSince(started), 2, "a refused connection fails at once, not after the timeout")
+        XCTAssertEqual(error?.message, "DescribeAccountBalance to 127.0.0.1:\(port) failed: network error: connection refused",
+                       "names the upstream by host and port")
+    }
+
+    func testAnUnansweredAssumeRoleNamesTheSTSHostAndPortButNoPath() async throws {
+        let world = try World(self)
+        let port = try liveClosedPort()
+        let client = try world.client(world.account(["role_arn": .string(World.roleArn),
+                                                     "sts_endpoint": .string("http://127.0.0.1:\(port)/some/path")]))
+        let error = await client.liveFailure()
+        XCTAssertEqual(error?.reason, .network)
+        XCTAssertEqual(error?.message.contains("to 127.0.0.1:\(port) failed"), true, error?.message ?? "")
+        XCTAssertEqual(error?.message.contains("/some/path"), false)
+    }
+
+    // MARK: Throttling and bounds
+
+    func testHTTP429IsThrottlingAndItsRetryAfterReachesTheEngine() async throws {
+        let world = try World(self)
+        let retryAt = world.clock.now() + 90
+        let days = Int(retryAt / 86_400), second = Int(retryAt) % 86_400
+        let (year, month, day) = CivilTime.civil(fromDays: days)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days % 7]
+        let httpDate = "\(weekday), \(CivilTime.pad(day, 2)) \(months[month - 1]) \(year) \(CivilTime.time(secondOfDay: second)) GMT"
+        for (header, seconds) in [("120", 120.0), (httpDate, 90)] {
+            let port = try serveOnLoopback { _ in .text(429, "Too Many Requests", headers: [("Retry-After", header)]) }
+            let client = try world.client(world.account(endpoint: "http://127.0.0.1:\(port)"))
+            let error = await client.liveFailure()
+            XCTAssertEqual(error?.reason, .throttled, header)
+            XCTAssertEqual(error?.retryAfter, seconds, header)
+        }
+    }
+
+    func testUpstreamCodesRequestIDsAndMessagesAreBoundedAfterScrubbing() async throws {
+        let world = try World(self)
+        let code = String(repeating: "C", count: 100_000)
+        let requestID = String(repeating: "r", count: 90) + World.secretKey + String(repeating: "r", count: 800_000)
+        let body = #"{"Response":{"Error":{"Code":"\#(code)","Message":"m"},"RequestId":"\#(requestID)"}}"#
+        let port = try serveOnLoopback { _ in HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(body.utf8)) }
+        let client = try world.client(world.account(endpoint: "http://127.0.0.1:\(port)"))
+        let failure = await client.liveFailure()
+        let error = try XCTUnwrap(failure)
+        XCTAssertEqual(error.reason, .upstream_error)
+        XCTAssertEqual(error.code, String(repeating: "C", count: UpstreamText.maxIdentifier) + "…")
+        XCTAssertEqual(error.requestID, String(repeating: "r", count: 90) + "<redacted>…")
+
+        let empty = #"{"Response":{"Error":{"Code":"InternalError","Message":"m"},"RequestId":""}}"#
+        let emptyPort = try serveOnLoopback { _ in HTTPResponse(status: 200, body: Array(empty.utf8)) }
+        let second = try await world.client(world.account(endpoint: "http://127.0.0.1:\(emptyPort)")).liveFailure()
+        XCTAssertNil(second?.requestID, "an empty RequestId is none, not request_id=\"\"")
     }
 
     func testAnUnresolvableHostIsANetworkFailure() async throws {

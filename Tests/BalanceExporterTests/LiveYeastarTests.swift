@@ -133,5 +133,19 @@ final class LiveYeastarTests: XCTestCase {
         let client = try world.client(endpoint: "http://127.0.0.1:\(port)")
         let error = await client.liveFailure()
         XCTAssertEqual(error?.reason, .network)
+        XCTAssertEqual(error?.message, "token grant to 127.0.0.1:\(port) failed: network error: connection refused")
+    }
+
+    func testA429BalanceAnswerIsThrottlingAndItsRetryAfterArrivesOverTheWire() async throws {
+        let world = try World(self)
+        let simulator = world.simulator
+        let port = try serveOnLoopback { request in
+            guard request.path == YeastarAPI.balancePath else { return simulator.handle(request) }
+            return .text(429, "Too Many Requests", headers: [("Retry-After", "75")])
+        }
+        let error = try await world.client(endpoint: "http://127.0.0.1:\(port)").liveFailure()
+        XCTAssertEqual(error?.reason, .throttled)
+        XCTAssertEqual(error?.retryAfter, 75)
+        XCTAssertEqual(simulator.counters.grants, 1, "a throttled balance call is not a token problem")
     }
 }

@@ -46,7 +46,7 @@ final class RenderCacheTests: XCTestCase {
     }
 
     func testScrapesArrivingDuringARenderUseItsResultInsteadOfRenderingAgain() {
-        let cache = RenderCache()
+        let cache = RenderCache(clock: TestClock())
         let renders = Mutex(0)
         let started = DispatchSemaphore(value: 0)
         let proceed = DispatchSemaphore(value: 0)
@@ -97,5 +97,87 @@ final class RenderCacheTests: XCTestCase {
             XCTAssertTrue(body.hasSuffix("# EOF\n"))
             XCTAssertEqual(body.components(separatedBy: "# EOF").count, 2)
         }
+    }
+
+    // MARK: The scrape budget covers rendering
+
+    func testAScrapeStopsWaitingEarlyEnoughToRenderWithinItsTimeout() {
+        func deadline(_ header: String?, render: Double) -> Double {
+            let answerBy = 1000 + MetricsEndpoint.budget(scrapeTimeoutHeader: header, default: 9.5)
+            return MetricsEndpoint.waitDeadline(arrival: 1000, answerBy: answerBy, renderSeconds: render)
+        }
+        XCTAssertEqual(deadline("5", render: 0), 1004.5, "the timeout less the 0.5 s margin, from the arrival")
+        XCTAssertEqual(deadline("5", render: 0.8), 1003.7, "and less what rendering takes")
+        XCTAssertEqual(deadline(nil, render: 2), 1007.5, "the default budget too")
+        XCTAssertEqual(deadline("1", render: 3), 1000, "a render longer than the budget: no waiting at all")
+    }
+
+    func testARenderThatWouldOverrunTheBudgetLeavesTheScrapeTheLastRendering() {
+        let clock = TestClock()
+        let cache = RenderCache(clock: clock)
+        @Sendable func rendered(_ generation: UInt64) -> RenderCache.Rendered {
+            RenderCache.Rendered(body: Array("generation \(generation)".utf8), validUntil: .infinity,
+                                 key: RenderCache.Key(generation: generation, exporterVersion: 1))
+        }
+        func key(_ generation: UInt64) -> RenderCache.Key { RenderCache.Key(generation: generation, exporterVersion: 1) }
+        func body(_ key: RenderCache.Key) -> String {
+            String(decoding: cache.body(format: .text004, key: key, now: clock.now(), render: { rendered(99) }), as: UTF8.self)
+        }
+        func answer(_ generation: UInt64, gzip: Bool = true, within seconds: Double,
+                    render: @escaping @Sendable () -> RenderCache.Rendered) -> (generation: UInt64, gzip: Bool) {
+            let answer = cache.answerable(key(generation), format: .text004, gzip: gzip, by: clock.now() + seconds, render: render)
+            return (answer.key.generation, answer.gzip)
+        }
+        // Nothing rendered yet: nothing older to answer with, the scrape renders itself.
+        XCTAssertTrue(answer(1, within: 0, render: { rendered(1) }) == (1, true))
+        _ = cache.gzipPrefix(format: .text004, key: key(1), now: clock.now(), render: { rendered(1) })
+
+        let proceed = DispatchSemaphore(value: 0)
+        let slow: @Sendable () -> RenderCache.Rendered = {
+            proceed.wait()
+            return rendered(2)
+        }
+        XCTAssertTrue(answer(2, within: 0.2, render: slow) == (1, true), "past its deadline the scrape answers with the last rendering")
+        XCTAssertEqual(body(key(1)), "generation 1")
+        proceed.signal()
+        // The render went on: the next scrape has the new data at once, compressed.
+        XCTAssertTrue(waitUntil { answer(2, within: 0, render: slow) == (2, true) })
+        XCTAssertEqual(body(key(2)), "generation 2")
+
+        // A render within the deadline is waited for.
+        XCTAssertTrue(answer(3, gzip: false, within: 30, render: { rendered(3) }) == (3, false))
+        XCTAssertEqual(body(key(3)), "generation 3")
+        // Generation 3 was never compressed: a gzip scrape out of time answers with it uncompressed.
+        XCTAssertTrue(answer(4, within: 0.2, render: { proceed.wait(); return rendered(4) }) == (3, false))
+        proceed.signal()
+    }
+
+    func testTheExpectedRenderTimeIsTheLongestOfTheLastRenders() {
+        let clock = TestClock()
+        let cache = RenderCache(clock: clock)
+        XCTAssertEqual(cache.expectedRenderSeconds, 0, "nothing measured yet")
+        let renders = LockedArray<UInt64>()
+        func scrape(generation: UInt64, renderTakes seconds: Double, gzip: Bool = false) {
+            let key = RenderCache.Key(generation: generation, exporterVersion: 1)
+            let render = {
+                renders.append(generation)
+                clock.advance(by: seconds)
+                return RenderCache.Rendered(body: Array(repeating: 0x61, count: 1000), validUntil: .infinity, key: key)
+            }
+            if gzip {
+                _ = cache.gzipPrefix(format: .text004, key: key, now: clock.now(), render: render)
+            } else {
+                _ = cache.body(format: .text004, key: key, now: clock.now(), render: render)
+            }
+        }
+        scrape(generation: 1, renderTakes: 0.8)
+        XCTAssertEqual(cache.expectedRenderSeconds, 0.8, accuracy: 1e-6)
+        scrape(generation: 1, renderTakes: 5)
+        XCTAssertEqual(renders.values, [1], "a cached body is not rendered, and costs nothing")
+        XCTAssertEqual(cache.expectedRenderSeconds, 0.8, accuracy: 1e-6)
+        scrape(generation: 2, renderTakes: 1.5, gzip: true)
+        XCTAssertEqual(cache.expectedRenderSeconds, 1.5, accuracy: 1e-6, "a gzip scrape's render and compression count")
+        for generation in 3..<(3 + UInt64(RenderCache.costSamples)) { scrape(generation: generation, renderTakes: 0.1) }
+        XCTAssertEqual(cache.expectedRenderSeconds, 0.1, accuracy: 1e-6, "only the last renders count")
     }
 }

@@ -265,4 +265,29 @@ final class TencentCloudClientTests: XCTestCase {
         }
         XCTAssertTrue(texts[0].contains("<redacted>"))
     }
+
+    func testASecretStraddlingTheLengthCapIsScrubbedBeforeTheCut() async throws {
+        let rig = Rig()
+        let client = try rig.client(Rig.keys)
+        // The key starts 5 characters before 200, where the message used to be cut before scrubbing.
+        let message = String(repeating: "x", count: 195) + Rig.secretKey + String(repeating: "y", count: 1000)
+        rig.billing.enqueueFaults([.error(code: "InvalidParameter", message: message)])
+        let failure = await client.tencentFetchError()
+        let error = try XCTUnwrap(failure)
+        XCTAssertFalse(error.message.contains(String(Rig.secretKey.prefix(5))), error.message)
+        XCTAssertTrue(error.message.contains(UpstreamText.placeholder))
+        XCTAssertEqual(error.message.count, UpstreamText.maxMessage + 1, "cut, with its mark")
+        XCTAssertTrue(error.message.hasSuffix("y…"))
+    }
+
+    func testAnEmptyUpstreamCodeIsNoCodeAndNotAnEmptyLogField() async throws {
+        let rig = Rig()
+        let client = try rig.client(Rig.keys)
+        rig.billing.enqueueFaults([.error(code: "", message: "")])
+        let failure = await client.tencentFetchError()
+        let error = try XCTUnwrap(failure)
+        XCTAssertEqual(error.reason, .upstream_error)
+        XCTAssertNil(error.code)
+        XCTAssertEqual(error.requestID, "sim-billing-1")
+    }
 }

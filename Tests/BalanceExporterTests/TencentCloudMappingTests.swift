@@ -61,16 +61,37 @@ final class TencentCloudMappingTests: XCTestCase {
         XCTAssertNil(reading.uin)
         XCTAssertEqual(reading.available, 7)
         XCTAssertEqual(reading.fields, [FieldSample(Catalog.tencentRealBalance, 7)])
+    }
 
-        let empty = try map(#"{"Response": {"RequestId": "r"}}"#)
-        XCTAssertNil(empty.available)
-        XCTAssertEqual(empty.fields, [])
+    func testASuccessWithoutABalanceIsABadResponseNotUp() {
+        let expected = "the success response has neither a numeric RealBalance nor Balance"
+        XCTAssertEqual(failure(#"{"Response": {"RequestId": "r"}}"#), ProviderError(.bad_response, message: expected, requestID: "r"))
+        XCTAssertEqual(failure(#"{"Response": {"Balance": null, "RealBalance": "n/a", "CreditAmount": 500, "Uin": 1}}"#)?.reason,
+                       .bad_response)
+    }
+
+    func testHTTP429WithoutAnErrorBodyIsThrottling() {
+        XCTAssertEqual(failure("<html>Too Many Requests</html>", status: 429)?.reason, .throttled)
+        XCTAssertEqual(failure("", status: 429)?.reason, .throttled)
+    }
+
+    func testAtMostAHundredTemporaryCreditsAndTheRestCountedAsDropped() throws {
+        let credits = (0..<150).map { i in
+            #"{"TempAmount": \#(i), "StartTime": "2026-11-16 00:00:00", "EndTime": "2026-12-01 23:59:59"}"#
+        }
+        let reading = try map(#"{"Response": {"RealBalance": 1, "TempAmountInfoList": [\#(credits.joined(separator: ","))]}}"#)
+        let amounts = reading.fields.filter { $0.descriptor == Catalog.tencentTempCreditAmount }
+        XCTAssertEqual(amounts.count, TencentBalanceMapping.maxTemporaryCredits)
+        XCTAssertEqual(amounts.last?.labels, [Label("credit", "2026-11-16T00:00:00+08:00#100")])
+        XCTAssertEqual(reading.fields.count, 1 + 3 * 100)
+        XCTAssertEqual(reading.dropped, 50)
+        XCTAssertEqual(try map(#"{"Response": {"RealBalance": 1, "TempAmountInfoList": [\#(credits[0])]}}"#).dropped, 0)
     }
 
     /// `2026-11-16 00:00:00` is Beijing time (UTC+8): 2026-11-15T16:00:00Z, Unix 1794758400.
     func testTemporaryCreditsUseBeijingTimeAndUniqueLabels() throws {
         let reading = try map("""
-            {"Response": {"TempAmountInfoList": [
+            {"Response": {"RealBalance": 0, "TempAmountInfoList": [
               {"Uin": "1", "TempAmount": 150000, "StartTime": "2026-11-16 00:00:00", "EndTime": "2026-12-01 23:59:59"},
               {"Uin": "1", "TempAmount": 2550, "StartTime": "2026-11-16 00:00:00", "EndTime": "not a time"},
               {"Uin": "1", "TempAmount": null, "StartTime": "2026-11-16 00:00:00", "EndTime": "2026-11-17 00:00:00"},
@@ -88,7 +109,7 @@ final class TencentCloudMappingTests: XCTestCase {
         XCTAssertEqual(value(reading, Catalog.tencentTempCreditEnd, credit: first + "#3"), 1794844800)
         XCTAssertEqual(value(reading, Catalog.tencentTempCreditAmount, credit: "soon"), 0.01)
         XCTAssertNil(value(reading, Catalog.tencentTempCreditStart, credit: "soon"))
-        XCTAssertEqual(reading.fields.count, 9)
+        XCTAssertEqual(reading.fields.count, 1 + 9)
     }
 
     func testErrorCodesMapToReasonsWhateverTheStatus() {
@@ -108,12 +129,6 @@ final class TencentCloudMappingTests: XCTestCase {
                 XCTAssertEqual(error, ProviderError(reason, code: code, message: "m", requestID: "req-9"), "\(code) HTTP \(status)")
             }
         }
-    }
-
-    func testLongUpstreamMessagesAreTruncated() {
-        let long = String(repeating: "x", count: 5000)
-        let error = failure(#"{"Response": {"Error": {"Code": "InternalError", "Message": "\#(long)"}}}"#)
-        XCTAssertLessThanOrEqual(error?.message.count ?? 0, 201)
     }
 
     func testStatusAndShapeFailures() {

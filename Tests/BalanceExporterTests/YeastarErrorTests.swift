@@ -75,7 +75,8 @@ final class YeastarErrorTests: XCTestCase {
             let f = YeastarFixture()
             let error = await f.failure(try f.makeClient(transport: YeastarFailingTransport(error: transportError)))
             XCTAssertEqual(error?.reason, reason)
-            XCTAssertEqual(error?.message, "token grant failed: \(transportError.description)")
+            XCTAssertEqual(error?.message, "token grant to 127.0.0.1:18443 failed: \(transportError.description)",
+                           "names the upstream by host and port")
         }
     }
 
@@ -94,7 +95,7 @@ final class YeastarErrorTests: XCTestCase {
         f.simulator.inject(.echoCredentials(code: "parameter_validation_failed"), on: .token)
         let error = await f.failure(try f.makeClient())
         XCTAssertEqual(error?.code, "parameter_validation_failed")
-        XCTAssertEqual(error?.message.contains(YeastarSecrets.placeholder), true, error?.message ?? "")
+        XCTAssertEqual(error?.message.contains(UpstreamText.placeholder), true, error?.message ?? "")
         XCTAssertEqual(error?.message.contains("client_id=partner-client-1"), true, "non-secret context is kept")
         f.assertNoSecrets(in: error, tokensIssued: false)
     }
@@ -118,7 +119,7 @@ final class YeastarErrorTests: XCTestCase {
         let client = try f.makeClient()
         f.simulator.inject(.echoCredentials(code: "parameter_validation_failed"), on: .balance)
         let error = await f.failure(client)
-        XCTAssertEqual(error?.message.contains("authorization=Bearer \(YeastarSecrets.placeholder)"), true, error?.message ?? "")
+        XCTAssertEqual(error?.message.contains("authorization=Bearer \(UpstreamText.placeholder)"), true, error?.message ?? "")
         f.assertNoSecrets(in: error)
     }
 
@@ -139,7 +140,7 @@ final class YeastarErrorTests: XCTestCase {
         f.simulator.inject(.code("bad_request", detail: detail), on: .token)
         let failure = await f.failure(try f.makeClient())
         let error = try XCTUnwrap(failure)
-        XCTAssertLessThanOrEqual(error.message.count, YeastarSecrets.maxMessage + 1)
+        XCTAssertLessThanOrEqual(error.message.count, UpstreamText.maxMessage + 1)
         XCTAssertFalse(error.message.contains(String(YeastarFixture.clientSecret.prefix(5))), error.message)
     }
 
@@ -167,5 +168,57 @@ final class YeastarErrorTests: XCTestCase {
                        "x <redacted> <redacted> <redacted> sig=<redacted> end")
         let error = secrets.scrub(ProviderError(.auth, code: "refresh-123", message: "p@ss word", requestID: "p@ss word"))
         XCTAssertEqual(error, ProviderError(.auth, code: "<redacted>", message: "<redacted>", requestID: "<redacted>"))
+    }
+
+    // MARK: Throttling and unusable tokens
+
+    func testA429WithRetryAfterIsThrottlingAndCarriesTheDelay() async throws {
+        for endpoint in [YeastarAPI.tokenPath, YeastarAPI.balancePath] {
+            let f = YeastarFixture(wrap: { inner in
+                YeastarRewritingTransport(inner) { request, response in
+                    guard request.url.path == endpoint else { return response }
+                    return UpstreamResponse(status: 429, headers: ["retry-after": "45"], body: Array("slow down".utf8))
+                }
+            })
+            let error = await f.failure(try f.makeClient())
+            XCTAssertEqual(error?.reason, .throttled, endpoint)
+            XCTAssertEqual(error?.retryAfter, 45, endpoint)
+        }
+    }
+
+    func testATokenWithControlCharactersIsRefusedAtOnceAndNeverUsed() async throws {
+        let injected = YeastarFixture(wrap: { inner in
+            YeastarRewritingTransport(inner) { request, response in
+                guard request.url.path == YeastarAPI.tokenPath, case .object(var root)? = JSONValue.parse(response.body),
+                      case .object(var result)? = root["result"], case .string(let token)? = result["token"] else { return response }
+                result["token"] = .string(token + "\r\nX-Injected: 1")
+                root["result"] = .object(result)
+                return UpstreamResponse(status: response.status, headers: response.headers, body: Array(JSONValue.object(root).text.utf8))
+            }
+        })
+        let head = YeastarFixture(options: .init(tokenLifetime: 10, tokenHead: "Bearer\r\nX-Injected: 1 "))
+        for f in [injected, head] {
+            let client = try f.makeClient()
+            for attempt in 1...2 {
+                let error = await f.failure(client)
+                XCTAssertEqual(error?.reason, .bad_response)
+                XCTAssertEqual(error?.message, "token grant failed: result.token or result.tokenHead holds control characters")
+                XCTAssertEqual(f.simulator.counters.grants, attempt, "the token is not kept: the next fetch asks again")
+                XCTAssertEqual(f.simulator.counters.balanceCalls, 0, "never sent")
+            }
+        }
+    }
+}
+
+/// Hands every answer of `inner` through `rewrite` (request, response) first.
+struct YeastarRewritingTransport: HTTPTransport {
+    let inner: any HTTPTransport
+    let rewrite: @Sendable (UpstreamRequest, UpstreamResponse) -> UpstreamResponse
+    init(_ inner: any HTTPTransport, _ rewrite: @escaping @Sendable (UpstreamRequest, UpstreamResponse) -> UpstreamResponse) {
+        self.inner = inner
+        self.rewrite = rewrite
+    }
+    func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse {
+        rewrite(request, try await inner.send(request))
     }
 }

@@ -10,19 +10,23 @@ private func statusAndBody(_ bytes: [UInt8]) -> (status: Int, body: [UInt8]) {
 
 /// `TencentBalanceMapping.reading(status:body:)`: a DescribeAccountBalance
 /// answer (or whatever a proxy put in its place). Success gives finite
-/// samples only; failure is a `ProviderError` with a bounded message.
+/// samples only, a bounded number of them; failure is a `ProviderError`
+/// that the client's bounds make short and secret-free.
 func fuzzTencentBalance(_ bytes: [UInt8]) -> CInt {
     let (status, body) = statusAndBody(bytes)
     do {
         let reading = try TencentBalanceMapping.reading(status: status, body: body)
-        if let available = reading.available { fuzzRequire(available.isFinite, "available \(available)") }
+        fuzzRequire(reading.available.isFinite, "available \(reading.available)")
         if let uin = reading.uin { fuzzRequire(!uin.isEmpty, "empty uin") }
+        let most = TencentBalanceMapping.amountFields.count + TencentBalanceMapping.flagFields.count
+            + 3 * TencentBalanceMapping.maxTemporaryCredits
+        fuzzRequire(reading.fields.count <= most, "\(reading.fields.count) samples")
         for field in reading.fields {
             fuzzRequire(field.value.isFinite, "\(field.descriptor.name) = \(field.value)")
         }
-        checkRenders(reading)
+        checkRenders(reading.bounded())
     } catch {
-        checkProviderError(error)
+        checkBounded(error, status: status)
     }
     return 0
 }
@@ -42,9 +46,10 @@ func fuzzYeastarToken(_ bytes: [UInt8]) -> CInt {
         fuzzRequire(token.refreshAt > token.obtainedAt && token.refreshAt <= token.expiresAt, "refreshAt outside the lifetime")
         // YeastarTokenManager.install logs String(Int(lifetime.rounded())).
         fuzzRequire(Int(exactly: lifetime.rounded()) != nil, "lifetime \(lifetime) does not fit Int")
-        _ = token.authorization
+        // It goes into the Authorization header of every balance call.
+        fuzzRequire(!YeastarTokenResponse.hasControlCharacters(token.authorization), "control character in the Authorization header")
     case .failure(let error):
-        checkYeastarError(error)
+        checkBounded(error, status: status)
     }
     return 0
 }
@@ -57,26 +62,25 @@ func fuzzYeastarBalance(_ bytes: [UInt8]) -> CInt {
         fuzzRequire(amount.isFinite, "balance \(amount)")
         fuzzRequire((200..<300).contains(status), "balance read from HTTP \(status)")
     case .tokenRejected(let error), .failed(let error):
-        checkYeastarError(error)
+        checkBounded(error, status: status)
     }
     return 0
 }
 
-private func checkProviderError(_ error: ProviderError) {
+/// Both clients pass every error through `ProviderError.bounded(removing:)`
+/// before anyone sees it: after that, bounded, free of the secret, without
+/// control characters or empty fields. A 429 is never a mere `http_status`.
+private func checkBounded(_ error: ProviderError, status: Int) {
     fuzzRequire(!error.message.isEmpty, "error without a message")
-    // Upstream text is quoted into log lines: bounded in size.
-    fuzzRequire(error.message.count <= 201 + 100, "message of \(error.message.count) characters")
-}
-
-/// The Yeastar client passes every error through `YeastarSecrets.scrub`
-/// before anyone sees it: after that, bounded and free of the secret.
-private func checkYeastarError(_ error: ProviderError) {
-    fuzzRequire(!error.message.isEmpty, "error without a message")
+    fuzzRequire(!(status == 429 && error.reason == .http_status), "HTTP 429 reported as http_status")
     let secret = "fuzz-client-secret-0123456789"
-    let scrubbed = YeastarSecrets(clientSecret: secret).scrub(error)
-    fuzzRequire(scrubbed.message.count <= YeastarSecrets.maxMessage + 1, "message of \(scrubbed.message.count) characters")
-    for text in [scrubbed.message, scrubbed.code ?? "", scrubbed.requestID ?? ""] {
-        fuzzRequire(!text.contains(secret), "client secret leaked: \(text)")
+    let bounded = error.bounded(removing: [secret])
+    fuzzRequire(bounded.message.count <= UpstreamText.maxMessage + 1, "message of \(bounded.message.count) characters")
+    for text in [bounded.code, bounded.requestID].compactMap({ $0 }) {
+        fuzzRequire(!text.isEmpty && text.count <= UpstreamText.maxIdentifier + 1, "code or request ID of \(text.count) characters")
+    }
+    for text in [bounded.message, bounded.code ?? "", bounded.requestID ?? ""] {
+        fuzzRequire(!text.contains(secret), "secret leaked: \(text)")
         fuzzRequire(!text.unicodeScalars.contains(where: { $0.value < 0x20 }), "control character in \(text.debugDescription)")
     }
 }
@@ -85,8 +89,9 @@ private func checkYeastarError(_ error: ProviderError) {
 private func checkRenders(_ reading: BalanceReading) {
     let base = [Label("provider", "tencentcloud"), Label("uin", reading.uin ?? "fuzz")]
     var families = reading.fields.map { MetricFamily($0.descriptor, samples: [Sample(labels: base + $0.labels, value: $0.value)]) }
-    if let available = reading.available {
-        families.append(MetricFamily(Catalog.available, samples: [Sample(labels: base, value: available)]))
+    families.append(MetricFamily(Catalog.available, samples: [Sample(labels: base, value: reading.available)]))
+    for label in families.flatMap(\.samples).flatMap(\.labels) {
+        fuzzRequire(label.value.count <= BalanceReading.maxLabelValueLength, "label value of \(label.value.count) characters")
     }
     for format in [ExpositionFormat.text004, .openMetrics100] {
         var buffer: [UInt8] = []

@@ -62,7 +62,7 @@ public final class Exporter: ExporterEndpoints {
     private let transport: any HTTPTransport
     private let schemas: [ProviderSchema]
     private let engine: RefreshEngine
-    private let renderCache = RenderCache()
+    private let renderCache: RenderCache
     private let state = Mutex(State())
     /// Held while a reload runs (SIGHUP and POST /-/reload may race).
     private let reloadLock = Mutex(())
@@ -78,6 +78,7 @@ public final class Exporter: ExporterEndpoints {
         self.transport = transport
         self.schemas = schemas
         self.engine = RefreshEngine(clock: clock, logger: logger, whenSettled: options.whenRefreshesSettle)
+        self.renderCache = RenderCache(clock: clock)
     }
 
     /// A configuration that passed every check, with a client per account.
@@ -122,7 +123,8 @@ public final class Exporter: ExporterEndpoints {
             }
         }
         guard problems.isEmpty else { return .failure(ConfigProblems(problems)) }
-        return .success(Prepared(config: loaded.config, providers: providers, warnings: loaded.warnings))
+        let warnings = loaded.warnings + DuplicateAccounts.warnings(loaded.config.accounts, schemas: schemas)
+        return .success(Prepared(config: loaded.config, providers: providers, warnings: warnings))
     }
 
     /// Loads the configuration and starts serving. Returns once every

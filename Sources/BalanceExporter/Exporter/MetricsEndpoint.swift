@@ -20,13 +20,25 @@ struct MetricsEndpoint: Sendable {
         return max(0, timeout - timeoutMargin)
     }
 
+    /// Until when a scrape that arrived at `arrival` and must answer by
+    /// `answerBy` waits for refreshes: its budget covers rendering too, so
+    /// it stops `renderSeconds` (what the last renders took) before.
+    static func waitDeadline(arrival: Double, answerBy: Double, renderSeconds: Double) -> Double {
+        max(arrival, answerBy - renderSeconds)
+    }
+
     func respond(_ request: HTTPRequest) -> HTTPResponse {
-        let budget = Self.budget(scrapeTimeoutHeader: request.header("X-Prometheus-Scrape-Timeout-Seconds"), default: defaultBudget)
-        engine.refresh(budget: budget)
+        // The server calls its handler as soon as it has parsed the request.
+        let arrival = clock.now()
+        let answerBy = arrival + Self.budget(scrapeTimeoutHeader: request.header("X-Prometheus-Scrape-Timeout-Seconds"),
+                                             default: defaultBudget)
+        let deadline = Self.waitDeadline(arrival: arrival, answerBy: answerBy, renderSeconds: cache.expectedRenderSeconds)
+        engine.refresh(budget: deadline - clock.now())
         let accept = request.headers.filter { $0.name.lowercased() == "accept" }.map(\.value).joined(separator: ",")
         let format = ExpositionFormat.negotiate(accept: accept.isEmpty ? nil : accept)
-        let key = RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion)
-        let render = {
+        let codings = request.headers.filter { $0.name.lowercased() == "accept-encoding" }.map(\.value)
+        let gzip = ExpositionFormat.acceptsGzip(acceptEncoding: codings.isEmpty ? nil : codings.joined(separator: ","))
+        let render: @Sendable () -> RenderCache.Rendered = { [engine, exporterFamilies, exporterVersion] in
             let snapshot = engine.snapshot()
             var part: [UInt8] = []
             part.reserveCapacity(4096 + snapshot.accounts.count * 1536)
@@ -41,9 +53,10 @@ struct MetricsEndpoint: Sendable {
             format.render(ProcessMetrics.collect(), into: &part)
             return part
         }
-        let codings = request.headers.filter { $0.name.lowercased() == "accept-encoding" }.map(\.value)
-        if ExpositionFormat.acceptsGzip(acceptEncoding: codings.isEmpty ? nil : codings.joined(separator: ",")),
-           let body = cache.gzipBody(format: format, key: key, now: clock.now(), process: processPart, render: render) {
+        // A render that would not finish in time leaves this scrape the last rendering.
+        let (key, compress) = cache.answerable(RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion),
+                                               format: format, gzip: gzip, by: answerBy, render: render)
+        if compress, let body = cache.gzipBody(format: format, key: key, now: clock.now(), process: processPart, render: render) {
             return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Content-Encoding", "gzip"),
                                                        ("Vary", "Accept-Encoding")],
                                 body: body, omitBody: request.method == "HEAD")

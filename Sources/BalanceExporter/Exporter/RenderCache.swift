@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// The rendered account part of the metrics body, per format, kept until
@@ -11,6 +12,12 @@ import Synchronization
 /// is new enough, rather than each rendering the same body: while a round of
 /// refreshes changes the data every few milliseconds, 50 scrapers of 10,000
 /// accounts would otherwise render side by side and starve the refreshes.
+///
+/// It measures what producing a part costs (waiting for a render in progress
+/// included), so a scrape can stop waiting for refreshes early enough to
+/// render within its timeout (`expectedRenderSeconds`); and a render that
+/// would still overrun leaves the scrape the last rendering
+/// (`answerable(_:format:gzip:by:render:)`).
 final class RenderCache: Sendable {
     /// What a scrape needs at least: the engine's generation it saw after
     /// its refreshes, and the exporter's own families as they are now.
@@ -41,11 +48,37 @@ final class RenderCache: Sendable {
         var gzipBody: (processTime: Double, bytes: [UInt8])?
     }
 
+    private let clock: any WallClock
     private let entries = Mutex<[ExpositionFormat: Entry]>([:])
+    /// The durations of the last `costSamples` productions, oldest first.
+    private let costs = Mutex<[Double]>([])
+    static let costSamples = 8
     private let processParts = Mutex<[ExpositionFormat: ProcessPart]>([:])
     /// Held while rendering or compressing an account part (never while
     /// holding `entries`): one at a time, see the type's comment.
     private let producing = Mutex(())
+
+    init(clock: any WallClock) {
+        self.clock = clock
+    }
+
+    /// The longest of the last few productions of an account part (render,
+    /// compression and the wait for another scrape's render): what a scrape
+    /// that needs new data should expect to spend after its wait. 0 before
+    /// the first.
+    var expectedRenderSeconds: Double { costs.withLock { $0.max() ?? 0 } }
+
+    /// Runs `work` and keeps its duration as a cost sample.
+    private func measured<T>(_ work: () -> T) -> T {
+        let started = clock.now()
+        let result = work()
+        let cost = max(0, clock.now() - started)
+        costs.withLock { costs in
+            costs.append(cost)
+            if costs.count > Self.costSamples { costs.removeFirst(costs.count - Self.costSamples) }
+        }
+        return result
+    }
 
     /// Rendered process metrics and when they were rendered.
     struct ProcessPart {
@@ -92,9 +125,11 @@ final class RenderCache: Sendable {
     /// `render` produces (and are cached).
     func body(format: ExpositionFormat, key: Key, now: Double, render: () -> Rendered) -> [UInt8] {
         if let entry = fresh(format, key, now) { return entry.body }
-        return producing.withLock { _ in
-            // Whoever held the lock before may have rendered what we need.
-            (fresh(format, key, now) ?? renderHoldingLock(format, render)).body
+        return measured {
+            producing.withLock { _ in
+                // Whoever held the lock before may have rendered what we need.
+                (fresh(format, key, now) ?? renderHoldingLock(format, render)).body
+            }
         }
     }
 
@@ -103,18 +138,20 @@ final class RenderCache: Sendable {
     /// failed.
     func gzipPrefix(format: ExpositionFormat, key: Key, now: Double, render: () -> Rendered) -> Gzip.Prefix? {
         if let entry = fresh(format, key, now), let gzip = entry.gzip { return gzip }
-        return producing.withLock { _ in
-            let entry = fresh(format, key, now) ?? renderHoldingLock(format, render)
-            if let gzip = entry.gzip { return gzip }
-            guard let gzip = Gzip.prefix(entry.body) else { return nil }
-            entries.withLock { entries in
-                // Kept only with the very bytes it was made from.
-                if var current = entries[format], current.body == entry.body {
-                    current.gzip = gzip
-                    entries[format] = current
+        return measured {
+            producing.withLock { _ in
+                let entry = fresh(format, key, now) ?? renderHoldingLock(format, render, compress: true)
+                if let gzip = entry.gzip { return gzip }
+                guard let gzip = Gzip.prefix(entry.body) else { return nil }
+                entries.withLock { entries in
+                    // Kept only with the very bytes it was made from.
+                    if var current = entries[format], current.body == entry.body {
+                        current.gzip = gzip
+                        entries[format] = current
+                    }
                 }
+                return gzip
             }
-            return gzip
         }
     }
 
@@ -126,12 +163,41 @@ final class RenderCache: Sendable {
         return entry
     }
 
-    /// Renders and caches; only with `producing` held.
-    private func renderHoldingLock(_ format: ExpositionFormat, _ render: () -> Rendered) -> Entry {
+    /// Renders (and compresses) and caches; only with `producing` held. A
+    /// compressed entry appears with its gzip prefix, never before it.
+    private func renderHoldingLock(_ format: ExpositionFormat, _ render: () -> Rendered, compress: Bool = false) -> Entry {
         let rendered = render()
-        let entry = Entry(key: rendered.key, validUntil: rendered.validUntil, body: rendered.body)
+        var entry = Entry(key: rendered.key, validUntil: rendered.validUntil, body: rendered.body)
+        if compress { entry.gzip = Gzip.prefix(entry.body) }
         entries.withLock { $0[format] = entry }
         return entry
+    }
+
+    /// What a scrape that must answer by `deadline` answers with: a key,
+    /// and whether to compress (when `gzip` allows it). When the cache lacks
+    /// what `key` asks for, it is produced (compressed too if `gzip`) on a
+    /// thread of its own, and the scrape waits for it at most until
+    /// `deadline`; past it, the scrape answers with the part rendered last
+    /// (older data, still valid; uncompressed if it was never compressed)
+    /// while the new one is kept for the next scrape. With no such part it
+    /// returns `key`: the caller produces it.
+    func answerable(_ key: Key, format: ExpositionFormat, gzip: Bool, by deadline: Double,
+                    render: @escaping @Sendable () -> Rendered) -> (key: Key, gzip: Bool) {
+        let now = clock.now()
+        if let entry = fresh(format, key, now), !gzip || entry.gzip != nil { return (key, gzip) }
+        guard let last = entries.withLock({ $0[format] }), last.key.exporterVersion == key.exporterVersion,
+              now < last.validUntil else { return (key, gzip) }
+        let produced = DispatchSemaphore(value: 0)
+        let started = DetachedThread.start { [self] in
+            if gzip {
+                _ = gzipPrefix(format: format, key: key, now: clock.now(), render: render)
+            } else {
+                _ = body(format: format, key: key, now: clock.now(), render: render)
+            }
+            produced.signal()
+        }
+        guard started, produced.wait(timeout: .now() + max(0, deadline - now)) == .timedOut else { return (key, gzip) }
+        return (last.key, gzip && last.gzip != nil)
     }
 
     /// The earliest time at which the snapshot's rendering changes by the

@@ -1,11 +1,19 @@
 /// Maps the engine's view of the accounts onto metric families. Pure.
 public enum AccountFamilies {
-    /// The `uin` label: the configured `uin`, else the one the upstream
-    /// reported in the last good reading, else the account name.
+    /// The `uin` label: the account name while the account is a duplicate
+    /// of another (so no two accounts' series collide), else `reportedUIN`,
+    /// else the account name.
     public static func uin(_ config: AccountConfig, _ status: AccountStatus) -> String {
+        if status.duplicateOf != nil { return config.name }
+        return reportedUIN(config, status) ?? config.name
+    }
+
+    /// The account's `uin`: the configured one, else the one the upstream
+    /// reported in the last success; nil before either is known.
+    public static func reportedUIN(_ config: AccountConfig, _ status: AccountStatus) -> String? {
         if let uin = config.uin, !uin.isEmpty { return uin }
-        if let uin = status.reading?.uin, !uin.isEmpty { return uin }
-        return config.name
+        if let uin = status.uin, !uin.isEmpty { return uin }
+        return nil
     }
 
     public static func families(_ snapshot: EngineSnapshot) -> [MetricFamily] {
@@ -26,10 +34,11 @@ public enum AccountFamilies {
             if let t = status.lastSuccess { add(Catalog.lastSuccess, base, t) }
             if let t = status.lastAttempt { add(Catalog.lastRefresh, base, t) }
             if let d = status.lastDuration { add(Catalog.refreshDuration, base, d) }
+            if status.droppedValues > 0 { add(Catalog.upstreamValuesDropped, base, Double(status.droppedValues)) }
             // Past max_stale the balance series disappear, so absence-based
             // alerts fire, while balance_up and the timestamps remain.
             guard let reading = status.reading, status.isFresh(now: snapshot.now, maxStale: snapshot.maxStale) else { continue }
-            if let available = reading.available { add(Catalog.available, base, available) }
+            add(Catalog.available, base, reading.available)
             for field in reading.fields { add(field.descriptor, base + field.labels, field.value) }
         }
         for (provider, count) in perProvider {

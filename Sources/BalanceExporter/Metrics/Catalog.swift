@@ -50,6 +50,9 @@ public enum Catalog {
     public static let httpConnectionsRefused = MetricDescriptor(
         name: "balance_exporter_http_connections_refused_total", type: .counter,
         help: "Connections the HTTP server answered 503 and closed, with no idle connection to close instead: at --web.max-connections (max_connections) or at --web.max-connections-per-peer for the address (per_peer).")
+    public static let upstreamValuesDropped = MetricDescriptor(
+        name: "balance_exporter_upstream_values_dropped_total", type: .counter,
+        help: "Values from the account's upstream left out to stay within the exporter's bounds: Tencent Cloud temporary credits beyond the \(TencentBalanceMapping.maxTemporaryCredits)th, label values (uin included) longer than \(BalanceReading.maxLabelValueLength) characters.")
 
     // MARK: Tencent Cloud (DescribeAccountBalance, amounts converted from cents)
 

@@ -7,10 +7,13 @@
 ///   rate limiting and concurrency. It must honour task cancellation.
 /// - On success it returns a `BalanceReading` with amounts already in major
 ///   currency units. A field the upstream left absent or null is simply not in
-///   `fields` (never a made-up 0 or -1).
+///   `fields` (never a made-up 0 or -1); a success without the balance itself
+///   is no success: it throws `.bad_response`.
 /// - On failure it throws a `ProviderError` whose `reason` says what the
-///   operator should do, and whose `message` never contains a secret, token
-///   or refresh token.
+///   operator should do, and whose texts never contain a secret, token or
+///   refresh token and are bounded (`ProviderError.bounded(removing:)`); an
+///   HTTP 429 is `.throttled`, and a `Retry-After` the upstream sent is in
+///   `retryAfter`.
 /// - It may be called again while a previous call is still running only
 ///   after that call returned; the engine guarantees one in-flight fetch per
 ///   account.
@@ -23,15 +26,41 @@ public struct BalanceReading: Sendable, Equatable {
     /// used as the `uin` label unless the account configures `uin`.
     public var uin: String?
     /// The available balance in major currency units: `balance_available`.
-    public var available: Double?
+    public var available: Double
     /// Provider-specific series. The engine adds `provider` and `uin` labels
     /// in front of `labels`.
     public var fields: [FieldSample]
+    /// Values the upstream sent that the provider left out to stay within its
+    /// bounds (temporary credits beyond the 100th): counted in
+    /// `balance_exporter_upstream_values_dropped_total`.
+    public var dropped: Int
 
-    public init(uin: String? = nil, available: Double?, fields: [FieldSample]) {
+    public init(uin: String? = nil, available: Double, fields: [FieldSample], dropped: Int = 0) {
         self.uin = uin
         self.available = available
         self.fields = fields
+        self.dropped = dropped
+    }
+
+    /// No label value an upstream controls is longer than this (the `uin`
+    /// included): a 300,000-character `Uin` must not become a label.
+    public static let maxLabelValueLength = 256
+
+    /// The reading without what exceeds `maxLabelValueLength`: a sample whose
+    /// label is too long is left out, a `uin` that is too long is no `uin`
+    /// (the label falls back to the account name). `dropped` counts them too.
+    public func bounded() -> BalanceReading {
+        func fits(_ text: String) -> Bool {
+            text.utf8.count <= Self.maxLabelValueLength || text.count <= Self.maxLabelValueLength
+        }
+        var reading = self
+        reading.fields = fields.filter { $0.labels.allSatisfy { fits($0.value) } }
+        reading.dropped += fields.count - reading.fields.count
+        if let uin, !fits(uin) {
+            reading.uin = nil
+            reading.dropped += 1
+        }
+        return reading
     }
 }
 
@@ -68,13 +97,23 @@ public enum FailureReason: String, Sendable, CaseIterable {
     case bad_response
     /// The upstream answered with a documented error code not covered above.
     case upstream_error
+    /// The fetch succeeded but reported the `uin` an account earlier in the
+    /// configuration already exports (the same key configured twice): its
+    /// values are not exported, so the two are never mixed.
+    case duplicate
 
     /// Errors an operator must fix: retrying soon cannot help.
     public var isPersistent: Bool {
         switch self {
-        case .auth, .permission: return true
+        case .auth, .permission, .duplicate: return true
         default: return false
         }
+    }
+
+    /// For a non-success HTTP status that carries no upstream error body:
+    /// 429 Too Many Requests (RFC 6585 §4) is throttling for every provider.
+    public static func forHTTPStatus(_ status: Int) -> FailureReason {
+        status == 429 ? .throttled : .http_status
     }
 }
 
@@ -86,12 +125,17 @@ public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible
     public var message: String
     /// The upstream's request ID, for support tickets.
     public var requestID: String?
+    /// Seconds the upstream asked us to wait (`Retry-After`): the engine
+    /// waits at least this long, at most its backoff maximum.
+    public var retryAfter: Double?
 
-    public init(_ reason: FailureReason, code: String? = nil, message: String, requestID: String? = nil) {
+    public init(_ reason: FailureReason, code: String? = nil, message: String, requestID: String? = nil,
+                retryAfter: Double? = nil) {
         self.reason = reason
         self.code = code
         self.message = message
         self.requestID = requestID
+        self.retryAfter = retryAfter
     }
 
     public var description: String {

@@ -9,18 +9,23 @@ public struct ProviderSchema: Sendable {
     public let keys: [ConfigKeySpec]
     public let defaultRequestsPerSecond: Double
     public let defaultMaxConcurrency: Int
+    /// The keys that, with the endpoint, say whose balance an account reads
+    /// (Tencent Cloud: `secret_id`, `role_arn`): two accounts alike in all of
+    /// them read the same one (`DuplicateAccounts`). Empty: not known.
+    public let identityKeys: [String]
     /// Builds the client; throws `ConfigProblem`s for account-level problems
     /// the key specs cannot express (for example two keys that go together).
     public let make: @Sendable (AccountConfig, ProviderContext) throws(ConfigProblems) -> any BalanceProvider
 
     public init(name: String, defaultEndpoint: String, keys: [ConfigKeySpec],
-                defaultRequestsPerSecond: Double, defaultMaxConcurrency: Int,
+                defaultRequestsPerSecond: Double, defaultMaxConcurrency: Int, identityKeys: [String] = [],
                 make: @escaping @Sendable (AccountConfig, ProviderContext) throws(ConfigProblems) -> any BalanceProvider) {
         self.name = name
         self.defaultEndpoint = defaultEndpoint
         self.keys = keys
         self.defaultRequestsPerSecond = defaultRequestsPerSecond
         self.defaultMaxConcurrency = defaultMaxConcurrency
+        self.identityKeys = identityKeys
         self.make = make
     }
 }

@@ -14,6 +14,16 @@ public struct AccountStatus: Sendable, Equatable {
     /// No new attempt before this time (backoff after failures).
     public var notBefore: Double = 0
     public var lastError: ProviderError?
+    /// The `uin` the upstream reported in the last success; a changed
+    /// account keeps it over a reload until its next success.
+    public var uin: String?
+    /// While the account reports the `uin` an account earlier in the
+    /// configuration exports: that account's name (see `FailureReason.duplicate`).
+    public var duplicateOf: String?
+    /// Upstream values left out to stay within the bounds (`BalanceReading.dropped`):
+    /// in all, and in the last success (to log a change once).
+    public var droppedValues: UInt64 = 0
+    public var lastDropped = 0
 
     public init() {}
 

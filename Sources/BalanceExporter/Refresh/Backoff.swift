@@ -11,17 +11,23 @@ public struct BackoffPolicy: Sendable, Equatable {
     public init() {}
 
     /// Seconds to wait before the next attempt after `failures` consecutive
-    /// failures (1 for the first). Credential and permission errors cannot be
-    /// fixed by retrying soon, so they go straight to the maximum. Others
+    /// failures (1 for the first). Credential, permission and duplicate
+    /// errors cannot be fixed by retrying soon, so they go straight to the
+    /// maximum. Others
     /// double from their base, with "equal jitter" (half fixed, half random)
-    /// so many accounts failing together do not retry in lockstep.
-    public func delay(failures: Int, reason: FailureReason, refreshInterval: Double, jitter: Double) -> Double {
+    /// so many accounts failing together do not retry in lockstep. An
+    /// upstream's `Retry-After` (`retryAfter` seconds) lengthens the delay to
+    /// it, but never beyond the maximum.
+    public func delay(failures: Int, reason: FailureReason, refreshInterval: Double, jitter: Double,
+                      retryAfter: Double? = nil) -> Double {
         let ceiling = max(maximum, refreshInterval)
         if reason.isPersistent { return ceiling }
         let start = reason == .throttled ? throttledBase : base
         let exponent = Double(min(max(failures - 1, 0), 30))
         let raw = min(ceiling, start * pow2(exponent))
-        return raw / 2 + raw / 2 * min(max(jitter, 0), 1)
+        let backoff = raw / 2 + raw / 2 * min(max(jitter, 0), 1)
+        guard let retryAfter, retryAfter > 0 else { return backoff }
+        return max(backoff, min(retryAfter, ceiling))
     }
 
     private func pow2(_ exponent: Double) -> Double {

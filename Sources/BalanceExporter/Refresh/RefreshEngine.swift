@@ -7,18 +7,23 @@ import Synchronization
 ///   refresh interval (or whose backoff has passed after a failure), then
 ///   waits for the refreshes in flight at most its budget, then answers from
 ///   the cache. Unfinished refreshes complete in the background.
-/// - One refresh in flight per account: concurrent scrapes share it.
+/// - One refresh in flight per account: concurrent scrapes share it, and it
+///   holds across reloads (an account changed or re-added while its old call
+///   runs waits for that call).
 /// - Per provider, a `ProviderGate` bounds the request rate and concurrency.
 /// - A failure keeps the last good values while younger than `max_stale`,
-///   backs off with jitter, and is logged once per change of state.
+///   backs off with jitter (at least the upstream's `Retry-After`), and is
+///   logged once per change of state.
+/// - Two accounts that report the same `(provider, uin)`: the one later in
+///   the configuration is a duplicate, down with reason `duplicate`, its
+///   values never exported (see `resolveOwners`).
 public final class RefreshEngine: Sendable {
     struct Entry: Sendable {
         var config: AccountConfig
         var provider: any BalanceProvider
         var status = AccountStatus()
-        var inFlight = false
         /// Distinguishes this account from a same-named one after a reload,
-        /// so a late result of the old one is dropped.
+        /// so a late result of the old one is not taken for the new one's.
         var epoch: UInt64
     }
 
@@ -36,8 +41,11 @@ public final class RefreshEngine: Sendable {
         var nextID: UInt64 = 0
         /// Bumped on every change of cached data.
         var generation: UInt64 = 0
-        /// Accounts with a refresh in flight.
+        /// Names with an upstream call in flight, also of accounts a reload
+        /// removed or changed while the call ran: one call per name at a time.
         var inFlight: Set<String> = []
+        /// The account whose series carry each `(provider, uin)`.
+        var owners = UINOwners(order: [])
         /// No account is due before this time (nil: unknown, scan). Saves a
         /// scan of every account on each scrape between refreshes.
         var nextDue: Double?
@@ -65,34 +73,84 @@ public final class RefreshEngine: Sendable {
     }
 
     /// Installs a configuration. Accounts whose configuration is unchanged
-    /// keep their provider (and so its tokens) and their cached data.
+    /// keep their provider (and so its tokens) and their cached data; a
+    /// changed one keeps the `uin` it learned while it reads the same
+    /// provider at the same endpoint, until its next success.
     public func apply(_ config: ExporterConfig, providers: [String: any BalanceProvider]) {
-        state.withLock { s in
+        let events = state.withLock { s -> [LogEvent] in
             var entries: [String: Entry] = [:]
             for account in config.accounts {
                 guard let provider = providers[account.name] else { continue }
-                if let old = s.entries[account.name], old.config == account {
+                let old = s.entries[account.name]
+                if let old, old.config == account {
                     entries[account.name] = old
-                } else {
-                    s.nextID += 1
-                    entries[account.name] = Entry(config: account, provider: provider, epoch: s.nextID)
+                    continue
                 }
+                s.nextID += 1
+                var entry = Entry(config: account, provider: provider, epoch: s.nextID)
+                if let old, old.config.provider == account.provider, old.config.endpoint == account.endpoint {
+                    entry.status.uin = old.status.uin
+                }
+                entries[account.name] = entry
             }
             for (name, limits) in config.providerLimits where s.gates[name]?.limits != limits {
                 s.gates[name] = ProviderGate(limits: limits, clock: clock)
             }
             s.entries = entries
-            s.inFlight = Set(entries.filter { $0.value.inFlight }.keys)
             s.nextDue = nil
             s.order = config.accounts.map(\.name).filter { entries[$0] != nil }
             s.maxStale = config.maxStale
             s.generation += 1
+            let events = resolveOwners(&s)
             // Waiters on accounts that disappeared must not wait for them.
             for id in Array(s.waiters.keys) {
-                s.waiters[id]?.pending.formIntersection(s.inFlight)
+                s.waiters[id]?.pending.formIntersection(entries.keys)
             }
             wakeFinished(&s)
+            return events
         }
+        for event in events { logger.log(event.level, event.message, event.fields) }
+    }
+
+    /// Recomputes which account owns each `(provider, uin)` after a reload:
+    /// the first in the configuration. A later one becomes a duplicate; a
+    /// duplicate whose owner is gone owns its `uin` again and is refreshed
+    /// at the next scrape.
+    private func resolveOwners(_ s: inout State) -> [LogEvent] {
+        s.owners = UINOwners(order: s.order)
+        var events: [LogEvent] = []
+        for name in s.order {
+            guard var entry = s.entries[name], let uin = AccountFamilies.reportedUIN(entry.config, entry.status) else { continue }
+            if let owner = s.owners.claim(uin, previous: nil, provider: entry.config.provider, by: name).earlierOwner {
+                guard entry.status.duplicateOf != owner else { continue }
+                events.append(markDuplicate(&entry, of: owner, uin: uin))
+            } else {
+                guard entry.status.duplicateOf != nil else { continue }
+                entry.status.duplicateOf = nil
+                entry.status.notBefore = 0
+            }
+            s.entries[name] = entry
+        }
+        return events
+    }
+
+    /// Withdraws the account's values: another account, earlier in the
+    /// configuration, exports the same `uin`. Its next refresh stays when it was.
+    private func markDuplicate(_ entry: inout Entry, of owner: String, uin: String) -> LogEvent {
+        let due = entry.status.dueTime(refreshInterval: entry.config.refreshInterval)
+        entry.status.duplicateOf = owner
+        entry.status.up = false
+        entry.status.notBefore = max(entry.status.notBefore, due)
+        entry.status.reading = nil
+        entry.status.lastError = Self.duplicate(of: owner, uin: uin)
+        return LogEvent(level: .warn, message: "two accounts report the same uin; only the first in the configuration is exported", fields: [
+            "account": .string(entry.config.name), "duplicate_of": .string(owner), "provider": .string(entry.config.provider),
+            "uin": .string(uin),
+        ])
+    }
+
+    private static func duplicate(of owner: String, uin: String) -> ProviderError {
+        ProviderError(.duplicate, message: "reports uin \(uin), as account \(owner) earlier in the configuration does")
     }
 
     /// For a scrape: starts due refreshes, waits for in-flight ones at most
@@ -104,11 +162,13 @@ public final class RefreshEngine: Sendable {
     }
 
     /// `collect` without the snapshot: for callers that first check
-    /// `generation` to reuse what they rendered from the last snapshot.
+    /// `generation` to reuse what they rendered from the last snapshot. The
+    /// budget counts from the call: starting thousands of refreshes is part of it.
     public func refresh(budget: Double) {
+        let deadline = DispatchTime.now() + max(budget, 0)
         let semaphore = DispatchSemaphore(value: 0)
         let id = startDueAndRegister { semaphore.signal() }
-        if let id, semaphore.wait(timeout: .now() + max(budget, 0)) == .timedOut {
+        if let id, semaphore.wait(timeout: deadline) == .timedOut {
             _ = state.withLock { $0.waiters.removeValue(forKey: id) }
         }
     }
@@ -154,21 +214,20 @@ public final class RefreshEngine: Sendable {
             if s.nextDue.map({ now >= $0 }) ?? true {
                 var nextDue = Double.infinity
                 for name in s.order {
-                    guard var entry = s.entries[name], !entry.inFlight else { continue }
+                    guard let entry = s.entries[name], !s.inFlight.contains(name) else { continue }
                     let due = entry.status.dueTime(refreshInterval: entry.config.refreshInterval)
                     guard now >= due else {
                         nextDue = min(nextDue, due)
                         continue
                     }
-                    entry.inFlight = true
-                    s.entries[name] = entry
                     s.inFlight.insert(name)
                     started.append((entry, s.gates[entry.config.provider]))
                 }
                 // Accounts in flight get their next due time when they finish.
                 s.nextDue = nextDue
             }
-            let pending = s.inFlight
+            // Not the calls of accounts a reload removed: nobody waits for those.
+            let pending = s.inFlight.filter { s.entries[$0] != nil }
             guard !pending.isEmpty, !s.waitingStopped else { return (nil, started) }
             s.nextID += 1
             s.waiters[s.nextID] = Waiter(pending: pending, wake: wake)
@@ -179,8 +238,8 @@ public final class RefreshEngine: Sendable {
     }
 
     private func launch(_ entry: Entry, gate: ProviderGate?) {
-        let name = entry.config.name
         let epoch = entry.epoch
+        let config = entry.config
         let provider = entry.provider
         Task {
             let result: Result<BalanceReading, ProviderError>
@@ -195,7 +254,7 @@ public final class RefreshEngine: Sendable {
                 result = .failure(ProviderError(.network, message: "refresh cancelled"))
             }
             await gate?.release()
-            finish(name: name, epoch: epoch, result: result, started: started, finished: clock.now())
+            finish(config, epoch: epoch, result: result, started: started, finished: clock.now())
         }
     }
 
@@ -205,12 +264,27 @@ public final class RefreshEngine: Sendable {
         var fields: KeyValuePairs<String, LogValue?>
     }
 
-    private func finish(name: String, epoch: UInt64, result: Result<BalanceReading, ProviderError>, started: Double, finished: Double) {
-        let event: LogEvent? = state.withLock { s in
-            record(&s, name: name, epoch: epoch, result: result, started: started, finished: finished)
+    private func finish(_ config: AccountConfig, epoch: UInt64, result: Result<BalanceReading, ProviderError>,
+                        started: Double, finished: Double) {
+        let name = config.name
+        let (events, relaunch) = state.withLock { s -> ([LogEvent], (Entry, ProviderGate?)?) in
+            s.inFlight.remove(name)
+            guard let entry = s.entries[name] else { return ([], nil) }
+            // The same account, or one re-added with the very same configuration: the result is its.
+            if entry.epoch == epoch || entry.config == config {
+                return (record(&s, name: name, result: result, started: started, finished: finished), nil)
+            }
+            // Changed while the old call ran, which it waited for: its own call starts now.
+            guard entry.status.isDue(now: finished, refreshInterval: entry.config.refreshInterval) else { return ([], nil) }
+            s.inFlight.insert(name)
+            return ([], (entry, s.gates[entry.config.provider]))
         }
         // Logged before waking the scrapes, so whoever waited sees the log too.
-        if let event { logger.log(event.level, event.message, event.fields) }
+        for event in events { logger.log(event.level, event.message, event.fields) }
+        if let (entry, gate) = relaunch {
+            // Scrapes waiting for the account keep waiting, now for its own call.
+            return launch(entry, gate: gate)
+        }
         let settled = state.withLock { s in
             wakeFinished(&s, finishedAccount: name)
             return s.inFlight.isEmpty
@@ -220,51 +294,78 @@ public final class RefreshEngine: Sendable {
 
     /// Folds one refresh result into the account's status; returns what to
     /// log, only when the account's state changed (not once per scrape).
-    private func record(_ s: inout State, name: String, epoch: UInt64, result: Result<BalanceReading, ProviderError>,
-                        started: Double, finished: Double) -> LogEvent? {
-        guard var entry = s.entries[name], entry.epoch == epoch else { return nil }
-        entry.inFlight = false
-        s.inFlight.remove(name)
+    private func record(_ s: inout State, name: String, result: Result<BalanceReading, ProviderError>,
+                        started: Double, finished: Double) -> [LogEvent] {
+        guard var entry = s.entries[name] else { return [] }
         let previous = entry.status
-        var status = previous
-        status.requests += 1
-        status.lastAttempt = finished
-        status.lastDuration = max(0, finished - started)
-        var event: LogEvent?
+        entry.status.requests += 1
+        entry.status.lastAttempt = finished
+        entry.status.lastDuration = max(0, finished - started)
+        var events: [LogEvent] = []
         switch result {
-        case .success(let reading):
-            status.reading = reading
-            status.lastSuccess = finished
-            status.up = true
-            status.consecutiveFailures = 0
-            status.notBefore = 0
-            status.lastError = nil
+        case .success(let unbounded):
+            let reading = unbounded.bounded()
+            entry.status.uin = reading.uin
+            let uin = AccountFamilies.reportedUIN(entry.config, entry.status)
+            let claim = s.owners.claim(uin, previous: AccountFamilies.reportedUIN(entry.config, previous),
+                                       provider: entry.config.provider, by: name)
+            if let owner = claim.earlierOwner, let uin {
+                let event = markDuplicate(&entry, of: owner, uin: uin)
+                if previous.duplicateOf != owner { events.append(event) }
+                fail(&entry.status, Self.duplicate(of: owner, uin: uin), at: finished, refreshInterval: entry.config.refreshInterval)
+                break
+            }
+            if let displaced = claim.displaced, let uin, var later = s.entries[displaced] {
+                events.append(markDuplicate(&later, of: name, uin: uin))
+                s.entries[displaced] = later
+            }
+            entry.status.duplicateOf = nil
+            entry.status.reading = reading
+            entry.status.lastSuccess = finished
+            entry.status.up = true
+            entry.status.consecutiveFailures = 0
+            entry.status.notBefore = 0
+            entry.status.lastError = nil
+            entry.status.droppedValues += UInt64(reading.dropped)
+            entry.status.lastDropped = reading.dropped
             if previous.up == false {
-                event = LogEvent(level: .info, message: "account refresh recovered",
-                                 fields: ["account": .string(name), "provider": .string(entry.config.provider)])
+                events.append(LogEvent(level: .info, message: "account refresh recovered",
+                                       fields: ["account": .string(name), "provider": .string(entry.config.provider)]))
+            }
+            if reading.dropped > 0 && reading.dropped != previous.lastDropped {
+                events.append(LogEvent(level: .warn, message: "upstream values dropped to stay within the exporter's bounds", fields: [
+                    "account": .string(name), "provider": .string(entry.config.provider), "dropped": .int(reading.dropped),
+                ]))
             }
         case .failure(let error):
-            status.up = false
-            status.errors[error.reason, default: 0] += 1
-            status.consecutiveFailures += 1
-            let delay = backoff.delay(failures: status.consecutiveFailures, reason: error.reason,
-                                      refreshInterval: entry.config.refreshInterval, jitter: jitter())
-            status.notBefore = finished + delay
-            status.lastError = error
+            let delay = fail(&entry.status, error, at: finished, refreshInterval: entry.config.refreshInterval)
             let changed = previous.up != false || previous.lastError?.reason != error.reason || previous.lastError?.code != error.code
             if changed {
-                event = LogEvent(level: error.reason.isPersistent ? .error : .warn, message: "account refresh failed", fields: [
+                events.append(LogEvent(level: error.reason.isPersistent ? .error : .warn, message: "account refresh failed", fields: [
                     "account": .string(name), "provider": .string(entry.config.provider), "reason": .string(error.reason.rawValue),
                     "code": error.code.map(LogValue.string), "err": .string(error.message), "request_id": error.requestID.map(LogValue.string),
-                    "retry_in": .string(Duration.format(delay)),
-                ])
+                    // The account is refreshed again by the first scrape after this delay.
+                    "retry_after": .string(Duration.format(delay)),
+                ]))
             }
         }
-        entry.status = status
         s.entries[name] = entry
         s.generation += 1
-        s.nextDue = min(s.nextDue ?? .infinity, status.dueTime(refreshInterval: entry.config.refreshInterval))
-        return event
+        s.nextDue = min(s.nextDue ?? .infinity, entry.status.dueTime(refreshInterval: entry.config.refreshInterval))
+        return events
+    }
+
+    /// Counts a failed refresh and schedules the next attempt; returns the delay.
+    @discardableResult
+    private func fail(_ status: inout AccountStatus, _ error: ProviderError, at finished: Double, refreshInterval: Double) -> Double {
+        status.up = false
+        status.errors[error.reason, default: 0] += 1
+        status.consecutiveFailures += 1
+        let delay = backoff.delay(failures: status.consecutiveFailures, reason: error.reason, refreshInterval: refreshInterval,
+                                  jitter: jitter(), retryAfter: error.retryAfter)
+        status.notBefore = finished + delay
+        status.lastError = error
+        return delay
     }
 
     /// Wakes the scrapes whose pending refreshes have all finished.

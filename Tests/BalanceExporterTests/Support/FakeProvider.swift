@@ -26,11 +26,13 @@ final class FakeProvider: BalanceProvider {
     var callTimes: [Double] { state.withLock { $0.callTimes } }
     var maxRunning: Int { state.withLock { $0.maxRunning } }
 
-    func succeed(available: Double, fields: [FieldSample] = [], uin: String? = nil) {
-        state.withLock { $0.result = .success(BalanceReading(uin: uin, available: available, fields: fields)) }
+    func succeed(available: Double, fields: [FieldSample] = [], uin: String? = nil, dropped: Int = 0) {
+        state.withLock { $0.result = .success(BalanceReading(uin: uin, available: available, fields: fields, dropped: dropped)) }
     }
-    func fail(_ reason: FailureReason, code: String? = nil) {
-        state.withLock { $0.result = .failure(ProviderError(reason, code: code, message: "scripted \(reason.rawValue)")) }
+    func fail(_ reason: FailureReason, code: String? = nil, retryAfter: Double? = nil) {
+        state.withLock {
+            $0.result = .failure(ProviderError(reason, code: code, message: "scripted \(reason.rawValue)", retryAfter: retryAfter))
+        }
     }
     /// Calls from now on wait until `release()`.
     func hold() { state.withLock { $0.held = true } }

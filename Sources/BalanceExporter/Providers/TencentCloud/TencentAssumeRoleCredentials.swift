@@ -32,12 +32,12 @@ final class TencentAssumeRoleCredentials: TencentCredentialProvider {
             do {
                 response = try await transport.send(request)
             } catch {
-                throw ProviderError(error.reason, message: "\(error)")
+                throw ProviderError(error, sending: "request", to: request.url)
             }
             do {
                 return .success(try credentials(status: response.status, body: response.body, role: role))
             } catch {
-                throw TencentCloudClient.redacted(error, baseCredentials)
+                throw error.retrying(after: response, now: clock.now()).bounded(removing: baseCredentials.secrets)
             }
         } catch {
             var wrapped = error

@@ -1,8 +1,9 @@
 /// DescribeAccountBalance response → `BalanceReading`, pure: bytes in, samples out.
 ///
-/// Fields per https://www.tencentcloud.com/document/api/555/50383 (see
-/// UPSTREAMS.md §1): amounts are cents, converted exactly; any field may be
-/// absent or null, and then has no sample (never a made-up 0).
+/// Fields per https://www.tencentcloud.com/document/api/555/50383: amounts
+/// are cents, converted exactly; any field may be absent or null, and then
+/// has no sample (never a made-up 0), but a success without RealBalance or
+/// Balance is a bad response.
 enum TencentBalanceMapping {
     static let amountFields: [(key: String, descriptor: MetricDescriptor)] = [
         ("Balance", Catalog.tencentBalance),
@@ -22,6 +23,10 @@ enum TencentBalanceMapping {
         ("IsCreditLimited", Catalog.tencentIsCreditLimited),
     ]
 
+    /// At most this many temporary credits per account (3 series each): an
+    /// upstream listing thousands must not create thousands of series.
+    static let maxTemporaryCredits = 100
+
     static func reading(status: Int, body: [UInt8]) throws(ProviderError) -> BalanceReading {
         let response = try TencentResponse.payload(status: status, body: body)
         var fields: [FieldSample] = []
@@ -31,22 +36,27 @@ enum TencentBalanceMapping {
             amounts[key] = value
             fields.append(FieldSample(descriptor, value))
         }
+        // Tencent keeps Balance "for compatibility, same as RealBalance": prefer RealBalance.
+        guard let available = amounts["RealBalance"] ?? amounts["Balance"] else {
+            throw ProviderError(.bad_response, message: "the success response has neither a numeric RealBalance nor Balance",
+                                requestID: response["RequestId"]?.string)
+        }
         for (key, descriptor) in flagFields {
             guard let value = response[key].flatMap(flag) else { continue }
             fields.append(FieldSample(descriptor, value))
         }
+        var dropped = 0
         if case .array(let credits)? = response["TempAmountInfoList"] {
-            fields += temporaryCredits(credits)
+            fields += temporaryCredits(credits.prefix(maxTemporaryCredits))
+            dropped = max(0, credits.count - maxTemporaryCredits)
         }
-        // Tencent keeps Balance "for compatibility, same as RealBalance": prefer RealBalance.
-        return BalanceReading(uin: response["Uin"].flatMap(uin), available: amounts["RealBalance"] ?? amounts["Balance"],
-                              fields: fields)
+        return BalanceReading(uin: response["Uin"].flatMap(uin), available: available, fields: fields, dropped: dropped)
     }
 
     /// One `credit` label per entry: its start in RFC 3339 Beijing time, made
     /// unique with `#2`, `#3` when starts repeat. An entry whose StartTime
     /// cannot be read keeps the raw text as its label and has no start sample.
-    static func temporaryCredits(_ entries: [JSONValue]) -> [FieldSample] {
+    static func temporaryCredits(_ entries: ArraySlice<JSONValue>) -> [FieldSample] {
         var samples: [FieldSample] = []
         var seen: [String: Int] = [:]
         for entry in entries {
@@ -54,7 +64,7 @@ enum TencentBalanceMapping {
             let startText = credit["StartTime"]?.string
             let start = startText.flatMap(TencentCalendar.parseBeijingTime)
             let end = credit["EndTime"]?.string.flatMap(TencentCalendar.parseBeijingTime)
-            var label = start.map(TencentCalendar.rfc3339Beijing) ?? startText.map { TencentText.truncate($0, limit: 64) } ?? "unknown"
+            var label = start.map(TencentCalendar.rfc3339Beijing) ?? startText.map { UpstreamText.cap(UpstreamText.quote($0), 64) } ?? "unknown"
             let count = (seen[label] ?? 0) + 1
             seen[label] = count
             if count > 1 { label += "#\(count)" }

@@ -22,6 +22,8 @@ public enum TencentCloud {
         // The API allows 20 requests/s; stay at half of it.
         defaultRequestsPerSecond: 10,
         defaultMaxConcurrency: 4,
+        // Without secret_id, the credential chain (environment, profile, CVM role): the same for every such account.
+        identityKeys: ["secret_id", "role_arn"],
         make: { account, context throws(ConfigProblems) in try makeClient(account: account, context: context) })
 
     /// Builds a client; `readFile` reads the credentials profile file (injected for tests).

@@ -21,20 +21,29 @@ final class TencentCloudClient: BalanceProvider {
         self.userAgent = userAgent
     }
 
+    /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded.
     func fetchBalance() async throws(ProviderError) -> BalanceReading {
-        let credentials = try await credentialProvider.credentials()
-        do {
-            return try await fetch(with: credentials)
-        } catch where error.code == TencentErrorCode.tokenFailure && credentials.token != nil {
-            // Temporary credentials expired early (revoked, clock skew): refresh them and retry
-            // exactly once; a second TokenFailure stays an auth failure.
-            logger.info("Tencent Cloud temporary credentials rejected as expired; refreshing once",
-                        ["source": .string(credentials.source), "request_id": error.requestID.map(LogValue.string)])
-            await credentialProvider.invalidate(credentials)
-            let fresh = try await credentialProvider.credentials()
-            // Configured session tokens cannot be refreshed: retrying with the same ones is pointless.
-            guard fresh != credentials else { throw error }
-            return try await fetch(with: fresh)
+        var secrets: [String] = []
+        do throws(ProviderError) {
+            let credentials = try await credentialProvider.credentials()
+            secrets += credentials.secrets
+            do throws(ProviderError) {
+                return try await fetch(with: credentials)
+            } catch where error.code == TencentErrorCode.tokenFailure && credentials.token != nil {
+                // Temporary credentials expired early (revoked, clock skew): refresh them and retry
+                // exactly once; a second TokenFailure stays an auth failure.
+                logger.info("Tencent Cloud temporary credentials rejected as expired; refreshing once",
+                            ["source": .string(credentials.source),
+                             "request_id": error.bounded(removing: secrets).requestID.map(LogValue.string)])
+                await credentialProvider.invalidate(credentials)
+                let fresh = try await credentialProvider.credentials()
+                secrets += fresh.secrets
+                // Configured session tokens cannot be refreshed: retrying with the same ones is pointless.
+                guard fresh != credentials else { throw error }
+                return try await fetch(with: fresh)
+            }
+        } catch {
+            throw error.bounded(removing: secrets)
         }
     }
 
@@ -49,25 +58,19 @@ final class TencentCloudClient: BalanceProvider {
         do {
             response = try await transport.send(request)
         } catch {
-            throw ProviderError(error.reason, message: "\(Self.action): \(error)")
+            throw ProviderError(error, sending: Self.action, to: request.url)
         }
         do {
             return try TencentBalanceMapping.reading(status: response.status, body: response.body)
         } catch {
-            throw Self.redacted(error, credentials)
+            throw error.retrying(after: response, now: clock.now())
         }
     }
+}
 
-    /// An upstream message could echo what it was sent: never let a key or
-    /// token through, in any field that is logged (code and request ID too:
-    /// LiveSecretsTests found a token quoted back in `RequestId` reaching the error).
-    static func redacted(_ error: ProviderError, _ credentials: TencentCredentials) -> ProviderError {
-        var error = error
-        for secret in [credentials.secretKey, credentials.token].compactMap({ $0 }) where secret.count >= 4 {
-            error.message = error.message.replacing(secret, with: "<redacted>")
-            error.code = error.code?.replacing(secret, with: "<redacted>")
-            error.requestID = error.requestID?.replacing(secret, with: "<redacted>")
-        }
-        return error
-    }
+extension TencentCredentials {
+    /// What must never appear in an error: the key and the session token
+    /// (an upstream may quote back what it was sent, in any field:
+    /// LiveSecretsTests found a token in `RequestId`).
+    var secrets: [String] { [secretKey, token].compactMap { $0 } }
 }

@@ -2,7 +2,7 @@
 ///
 /// Groups from the API's common error codes
 /// (https://www.tencentcloud.com/document/api/555/19178) and the action's own
-/// list; see /work/shared/reference/UPSTREAMS.md §1 "Errors".
+/// list (https://www.tencentcloud.com/document/api/555/50383).
 enum TencentErrorCode {
     /// Temporary credentials (STS, CVM role) expired: refresh them and retry once.
     static let tokenFailure = "AuthFailure.TokenFailure"

@@ -1,7 +1,8 @@
 /// Temporary credentials of the CVM instance's CAM role, from the metadata
 /// service: `GET /latest/meta-data/cam/security-credentials/` names the role,
 /// `GET .../security-credentials/<role>` gives `TmpSecretId`, `TmpSecretKey`,
-/// `Token`, `ExpiredTime` (UPSTREAMS.md §1). Cached until 300 s before expiry.
+/// `Token`, `ExpiredTime` (https://www.tencentcloud.com/document/product/213/45917).
+/// Cached until 300 s before expiry.
 final class TencentInstanceRoleCredentials: TencentCredentialProvider {
     private let cache: TencentCredentialsCache
 
@@ -59,11 +60,12 @@ final class TencentInstanceRoleCredentials: TencentCredentialProvider {
         do {
             let response = try await transport.send(UpstreamRequest(method: "GET", url: url, timeout: timeout))
             guard (200..<300).contains(response.status) else {
-                return .failure(ProviderError(.http_status, message: "CVM metadata service answered HTTP \(response.status)"))
+                return .failure(ProviderError(.forHTTPStatus(response.status),
+                                              message: "CVM metadata service answered HTTP \(response.status)"))
             }
             return .success(response.body)
         } catch {
-            return .failure(ProviderError(error.reason, message: "CVM metadata service: \(error)"))
+            return .failure(ProviderError(error, sending: "CVM metadata request", to: url))
         }
     }
 }

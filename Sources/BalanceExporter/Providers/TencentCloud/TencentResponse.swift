@@ -1,6 +1,8 @@
 /// The API 3.0 response envelope, pure: `{"Response": {..., "RequestId": ...}}`
 /// on success, `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` on
 /// failure, often with HTTP 200, so the body is checked before the status.
+/// Upstream texts are passed on whole: the client scrubs and bounds every
+/// error it throws (`ProviderError.bounded(removing:)`).
 enum TencentResponse {
     /// The `Response` object of a successful call, or the failure as a `ProviderError`.
     static func payload(status: Int, body: [UInt8]) throws(ProviderError) -> [String: JSONValue] {
@@ -9,11 +11,11 @@ enum TencentResponse {
             let code = error["Code"]?.string ?? "Unknown"
             let message = error["Message"]?.string ?? ""
             throw ProviderError(TencentErrorCode.reason(for: code), code: code,
-                                message: TencentText.truncate(message.isEmpty ? code : message),
+                                message: message.isEmpty ? code : message,
                                 requestID: response["RequestId"]?.string)
         }
         guard (200..<300).contains(status) else {
-            throw ProviderError(.http_status, message: "HTTP status \(status) without a Tencent Cloud error body")
+            throw ProviderError(.forHTTPStatus(status), message: "HTTP status \(status) without a Tencent Cloud error body")
         }
         guard let json else {
             throw ProviderError(.bad_response, message: "response is not JSON (\(body.count) bytes, possibly truncated)")

@@ -10,11 +10,5 @@ enum TencentText {
         return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
-    /// At most `limit` characters of upstream text, so an error message
-    /// cannot flood a log line.
-    static func truncate(_ text: String, limit: Int = 200) -> String {
-        text.count <= limit ? text : String(text.prefix(limit)) + "…"
-    }
-
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 }

@@ -1,4 +1,4 @@
-/// The Yeastar Partner Portal provider (UPSTREAMS.md §2): OAuth-style token
+/// The Yeastar Partner Portal provider: OAuth-style token
 /// (`pp_credentials` grant, rotating refresh tokens) and one balance call.
 public enum Yeastar {
     public static let schema = ProviderSchema(
@@ -15,6 +15,7 @@ public enum Yeastar {
         // The rate limit is undocumented: poll conservatively.
         defaultRequestsPerSecond: 2,
         defaultMaxConcurrency: 2,
+        identityKeys: ["client_id"],
         make: { (config: AccountConfig, context: ProviderContext) throws(ConfigProblems) -> any BalanceProvider in
             try makeClient(config, context)
         })

@@ -63,7 +63,7 @@ struct YeastarAPI: Sendable {
         do {
             return .success(try await transport.send(request))
         } catch {
-            return .failure(ProviderError(error.reason, message: "\(what) failed: \(error.description)"))
+            return .failure(ProviderError(error, sending: what, to: request.url))
         }
     }
 }

@@ -10,16 +10,16 @@ enum YeastarBalanceOutcome: Sendable, Equatable {
 
 /// Interprets `GET /user/openapi/user/v1/client/account_balance`.
 ///
-/// The code and status of an expired token are not documented (UPSTREAMS.md
-/// §2), so a token counts as refused on HTTP 401/403, on a body `status` of
-/// 401/403, or on a non-success code that names the token
+/// The code and status of an expired token are not documented, so a token
+/// counts as refused on HTTP 401/403, on a body `status` of 401/403, or on a
+/// non-success code that names the token
 /// (`YeastarErrorCode.isTokenProblem`). Any other non-success `code` is a
 /// failure carrying that code.
 enum YeastarBalanceResponse {
     static func interpret(_ response: UpstreamResponse) -> YeastarBalanceOutcome {
         let envelope = YeastarEnvelope.parse(response.body)
         let statuses = envelope?.statuses(response) ?? [response.status]
-        let requestID = envelope?.requestID.map { yeastarQuote($0) }
+        let requestID = envelope?.requestID
         let failedEnvelope = envelope.flatMap { $0.isSuccess ? nil : $0 }
 
         let refusedByStatus = statuses.contains(401) || statuses.contains(403)
@@ -29,13 +29,13 @@ enum YeastarBalanceResponse {
             // portal's client IP restriction: a permission problem.
             let reason: FailureReason = statuses.contains(403) && !statuses.contains(401) && !refusedByCode ? .permission : .auth
             let detail = failedEnvelope.map { YeastarTokenResponse.detail($0) } ?? "HTTP \(response.status)"
-            return .tokenRejected(ProviderError(reason, code: failedEnvelope.map { yeastarQuote($0.code) },
+            return .tokenRejected(ProviderError(reason, code: failedEnvelope?.code,
                                                 message: "balance request: access token refused (\(detail))",
                                                 requestID: requestID))
         }
         if let failedEnvelope {
             return .failed(ProviderError(YeastarErrorCode.reason(forCode: failedEnvelope.code, statuses: statuses),
-                                         code: yeastarQuote(failedEnvelope.code),
+                                         code: failedEnvelope.code,
                                          message: "balance request refused: \(YeastarTokenResponse.detail(failedEnvelope))",
                                          requestID: requestID))
         }

@@ -5,6 +5,7 @@ struct YeastarClient: BalanceProvider {
     let tokens: YeastarTokenManager
     let secrets: YeastarSecrets
     let logger: Logger
+    let clock: any WallClock
     let account: String
 
     init(account: String, api: YeastarAPI, clientID: String, clientSecret: String,
@@ -13,6 +14,7 @@ struct YeastarClient: BalanceProvider {
         self.api = api
         self.secrets = secrets
         self.logger = logger
+        self.clock = clock
         self.account = account
         self.tokens = YeastarTokenManager(api: api, clientID: clientID, clientSecret: clientSecret, clock: clock,
                                           logger: logger, account: account, secrets: secrets)
@@ -57,7 +59,11 @@ struct YeastarClient: BalanceProvider {
     private func balance(with token: YeastarToken) async -> YeastarBalanceOutcome {
         switch await api.send(api.balanceRequest(token), what: "balance request") {
         case .failure(let error): return .failed(error)
-        case .success(let response): return YeastarBalanceResponse.interpret(response)
+        case .success(let response):
+            switch YeastarBalanceResponse.interpret(response) {
+            case .failed(let error): return .failed(error.retrying(after: response, now: clock.now()))
+            case let outcome: return outcome
+            }
         }
     }
 

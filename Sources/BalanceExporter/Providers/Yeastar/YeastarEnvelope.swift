@@ -83,27 +83,7 @@ enum YeastarErrorCode {
         switch status {
         case 401: return .auth
         case 403: return .permission
-        case 429: return .throttled
-        default: return .http_status
+        default: return .forHTTPStatus(status)
         }
     }
-}
-
-/// Upstream text made safe to quote: control characters dropped. Not
-/// shortened here: secrets are removed first and the length capped after
-/// (`YeastarSecrets.scrub`), so a cut can never leave half a secret behind.
-func yeastarQuote(_ text: String) -> String {
-    var out = String.UnicodeScalarView()
-    for scalar in text.unicodeScalars {
-        switch scalar.value {
-        case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029: continue
-        default: out.append(scalar)
-        }
-    }
-    return String(out)
-}
-
-/// At most `limit` characters, marked with `…` when cut.
-func yeastarCap(_ text: String, _ limit: Int) -> String {
-    text.count <= limit ? text : String(text.prefix(limit)) + "…"
 }

@@ -4,8 +4,8 @@ import Synchronization
 /// recent access and refresh token. Every error the client throws passes
 /// through `scrub`, so an upstream that echoes a credential in its
 /// `detailMessage` (or its `code`) cannot leak it into logs or metrics.
+/// Scrubbing and bounds are the providers' shared ones (`UpstreamText`).
 final class YeastarSecrets: Sendable {
-    static let placeholder = "<redacted>"
     /// Tokens rotate; older ones are kept a while in case the upstream quotes one.
     static let rememberedTokens = 8
 
@@ -31,24 +31,19 @@ final class YeastarSecrets: Sendable {
         }
     }
 
-    /// Upstream text quoted in an error is capped at these lengths, after
-    /// scrubbing.
-    static let maxMessage = 600
-    static let maxCode = 100
-
-    func scrub(_ text: String) -> String {
-        var values = tokens.withLock { $0 } + [clientSecret]
-        values += values.map(YeastarForm.escape)
-        var out = text
-        for value in Set(values).sorted(by: { $0.count > $1.count }) where !value.isEmpty {
-            out = out.replacing(value, with: Self.placeholder)
-        }
-        return out
+    /// The secrets to remove: every remembered token, the client secret, and
+    /// their form-encoded forms (the token endpoint's body is a form).
+    private var values: [String] {
+        let raw = tokens.withLock { $0 } + [clientSecret]
+        return raw + raw.map(YeastarForm.escape)
     }
 
+    func scrub(_ text: String) -> String {
+        UpstreamText.scrub(text, removing: values)
+    }
+
+    /// The error scrubbed and bounded (`ProviderError.bounded(removing:)`).
     func scrub(_ error: ProviderError) -> ProviderError {
-        ProviderError(error.reason, code: error.code.map { yeastarCap(scrub($0), Self.maxCode) },
-                      message: yeastarCap(scrub(error.message), Self.maxMessage),
-                      requestID: error.requestID.map { yeastarCap(scrub($0), Self.maxCode) })
+        error.bounded(removing: values)
     }
 }

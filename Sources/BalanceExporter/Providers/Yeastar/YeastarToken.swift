@@ -17,7 +17,7 @@ struct YeastarToken: Sendable, Equatable {
     /// short, so an unknown lifetime costs a refresh, not a rejected call.
     static let fallbackLifetime: Double = 300
     /// No access token is trusted longer than the refresh token lives (15
-    /// days, UPSTREAMS.md §2). Unbounded, an `expiresIn` of `1e300` trapped
+    /// days, as Yeastar documents). Unbounded, an `expiresIn` of `1e300` trapped
     /// the token manager's whole-seconds log field (FuzzRegressionTests).
     static let maximumLifetime: Double = 15 * 86_400
     static let refreshFraction = 0.8

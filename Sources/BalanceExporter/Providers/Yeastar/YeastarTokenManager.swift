@@ -1,6 +1,6 @@
 /// Holds one account's access token across balance refreshes and renews it.
 ///
-/// Lifecycle (UPSTREAMS.md §2): one `pp_credentials` grant, then refreshes
+/// Lifecycle: one `pp_credentials` grant, then refreshes
 /// only. A token is used until 80% of its lifetime (`refreshAt`); after that
 /// the next caller refreshes it with the newest refresh token (they rotate:
 /// the one just used is dead). A refused or failed refresh falls back to a
@@ -106,6 +106,7 @@ actor YeastarTokenManager {
         case .success(let response):
             return YeastarTokenResponse.interpret(response, now: sentAt, previousRefreshToken: previousRefreshToken,
                                                   what: grant.description)
+                .mapError { $0.retrying(after: response, now: clock.now()) }
         }
     }
 
