@@ -3,26 +3,62 @@ import PackageDescription
 
 // balance_exporter: a Prometheus exporter for prepaid account balances.
 // The product owner's rule: no package dependencies, only the toolchain.
+//
+// The targets are layers; every arrow points down (README, "Architecture"):
+//
+//   balance_exporter (main.swift)
+//     -> BalanceExporter (the app: wiring, routes, pages, flags, signals, demo)
+//          -> BalanceTencentCloud, BalanceYeastar   (one target per provider)
+//               -> BalanceCore (provider contract, config, refresh engine, metrics, exposition)
+//                    -> BalanceHTTP (one HTTP model; codec, server, client with TLS)
+//                         -> BalanceSockets (every libc socket call)
+//                              -> BalanceSupport (logger, clock, JSON, text, files)
+//          -> BalanceSimulators (each provider's protocol, spoken independently: no provider, no core)
+//               -> BalanceHTTP, BalanceCrypto, BalanceSupport
+//   BalanceCrypto (SHA-256, HMAC) -> nothing
+let swiftSettings: [SwiftSetting] = [
+    // A file sees only the members of modules it imports itself, so one stray import cannot let the
+    // others use a module unnoticed.
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "balance_exporter",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "balance_exporter", targets: ["balance_exporter"]),
-        .library(name: "BalanceExporter", targets: ["BalanceExporter"]),
     ],
     targets: [
-        // The system zlib, for gzip responses (headers: apt-get install zlib1g-dev).
+        // System libraries (module maps in Sources/C*): zlib for gzip responses (zlib1g-dev),
+        // OpenSSL for TLS (libssl-dev), glibc's <malloc.h> (part of libc, nothing to link).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // The system OpenSSL, for the upstream transport's TLS (headers: apt-get install libssl-dev).
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
-        // glibc's <malloc.h> (mallopt), which the Glibc module leaves out; part of libc, nothing to link.
         .systemLibrary(name: "CMalloc"),
-        // MemberImportVisibility: a file sees only the members of modules it imports itself, so one
-        // stray `import Foundation` cannot let the others use full Foundation unnoticed.
-        .target(name: "BalanceExporter", dependencies: ["CZlib", "COpenSSL"],
-                swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
-        .executableTarget(name: "balance_exporter", dependencies: ["BalanceExporter", "CMalloc"]),
-        .testTarget(name: "BalanceExporterTests", dependencies: ["BalanceExporter"]),
+
+        .target(name: "BalanceSupport", swiftSettings: swiftSettings),
+        .target(name: "BalanceCrypto", swiftSettings: swiftSettings),
+        .target(name: "BalanceSockets", dependencies: ["BalanceSupport"], swiftSettings: swiftSettings),
+        .target(name: "BalanceHTTP", dependencies: ["BalanceSockets", "BalanceSupport", "COpenSSL"],
+                swiftSettings: swiftSettings),
+        .target(name: "BalanceCore", dependencies: ["BalanceHTTP", "BalanceSupport", "CZlib"],
+                swiftSettings: swiftSettings),
+        .target(name: "BalanceTencentCloud",
+                dependencies: ["BalanceCore", "BalanceHTTP", "BalanceCrypto", "BalanceSupport"],
+                swiftSettings: swiftSettings),
+        .target(name: "BalanceYeastar", dependencies: ["BalanceCore", "BalanceHTTP", "BalanceSupport"],
+                swiftSettings: swiftSettings),
+        .target(name: "BalanceSimulators", dependencies: ["BalanceHTTP", "BalanceCrypto", "BalanceSupport"],
+                swiftSettings: swiftSettings),
+        .target(name: "BalanceExporter",
+                dependencies: ["BalanceTencentCloud", "BalanceYeastar", "BalanceSimulators", "BalanceCore",
+                               "BalanceHTTP", "BalanceSockets", "BalanceCrypto", "BalanceSupport"],
+                swiftSettings: swiftSettings),
+        .executableTarget(name: "balance_exporter",
+                          dependencies: ["BalanceExporter", "BalanceCore", "BalanceHTTP", "BalanceSockets", "BalanceSupport", "CMalloc"],
+                          swiftSettings: swiftSettings),
+
+        .testTarget(name: "BalanceExporterTests",
+                    dependencies: ["BalanceExporter", "BalanceTencentCloud", "BalanceYeastar", "BalanceSimulators",
+                                   "BalanceCore", "BalanceHTTP", "BalanceSockets", "BalanceCrypto", "BalanceSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

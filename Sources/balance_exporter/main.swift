@@ -1,22 +1,20 @@
+import BalanceCore
 import BalanceExporter
-#if canImport(Glibc)
+import BalanceHTTP
+import BalanceSupport
+import BalanceSockets
 import CMalloc
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // flags/env -> Config -> Exporter; signals. Exit codes: 0 ok, 1 runtime or
 // configuration failure, 2 usage error.
 
 let environment = ProcessEnvironment.current()
-#if canImport(Glibc)
 // glibc's malloc gives threads that allocate at the same time arenas of their own (up to 8 per
 // core) and keeps what each one grew: after the upstream exchange threads of a refresh, 100
 // accounts left ~15 arenas and 3 MB idle. Two keep idle memory near 1 MB (Tests/bench/RESULTS.md);
 // the scrape path allocates too little to contend. MALLOC_ARENA_MAX, when set, wins.
 if environment["MALLOC_ARENA_MAX"] == nil { _ = mallopt(M_ARENA_MAX, 2) }
-#endif
 /// A usage error: the message and the usage on stderr, exit 2.
 func usageError(_ message: String) -> Never {
     Logger.standardError("balance_exporter: \(message)\n\n\(Flags.usage)")
@@ -46,9 +44,7 @@ options.telemetryPath = flags.telemetryPath
 options.serverLimits.maxConnections = flags.maxConnections
 options.serverLimits.maxConnectionsPerPeer = flags.maxConnectionsPerPeer
 options.enableLifecycle = flags.enableLifecycle
-#if canImport(Glibc)
 options.whenRefreshesSettle = { _ = malloc_trim(0) }
-#endif
 
 if flags.healthCheck {
     guard let first = options.listenAddresses.first, let address = try? ListenAddress(parsing: first) else {

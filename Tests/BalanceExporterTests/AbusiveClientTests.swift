@@ -2,7 +2,10 @@ import Dispatch
 import Foundation
 import Synchronization
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSockets
 
 /// Hostile and broken clients against the exporter's real server on
 /// 127.0.0.1 (the exporter's router over an `HTTPServer`, so the test can

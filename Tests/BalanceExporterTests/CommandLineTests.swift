@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSockets
 
 /// The `balance_exporter` executable as an operator runs it.
 final class CommandLineTests: XCTestCase {

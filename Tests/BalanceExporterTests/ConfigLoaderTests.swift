@@ -1,6 +1,10 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSupport
+@testable import BalanceYeastar
 
 final class ConfigLoaderTests: XCTestCase {
     let loader = ConfigLoader(schemas: Exporter.providerSchemas, environment: ["PROD_SECRET_ID": "AKIDprod", "EMPTY": ""])
@@ -198,17 +202,17 @@ final class ConfigLoaderTests: XCTestCase {
     }
 
     func testDurations() {
-        XCTAssertEqual(Duration.parse("500ms"), 0.5)
-        XCTAssertEqual(Duration.parse("30s"), 30)
-        XCTAssertEqual(Duration.parse("5m"), 300)
-        XCTAssertEqual(Duration.parse("1h30m"), 5400)
-        XCTAssertEqual(Duration.parse("2d"), 172_800)
-        XCTAssertEqual(Duration.parse("0"), 0)
+        XCTAssertEqual(PrometheusDuration.parse("500ms"), 0.5)
+        XCTAssertEqual(PrometheusDuration.parse("30s"), 30)
+        XCTAssertEqual(PrometheusDuration.parse("5m"), 300)
+        XCTAssertEqual(PrometheusDuration.parse("1h30m"), 5400)
+        XCTAssertEqual(PrometheusDuration.parse("2d"), 172_800)
+        XCTAssertEqual(PrometheusDuration.parse("0"), 0)
         for bad in ["", "5", "m", "1.5h", "5m1h", "1s1s", "-1s", "5 m", "1hm"] {
-            XCTAssertNil(Duration.parse(bad), bad)
+            XCTAssertNil(PrometheusDuration.parse(bad), bad)
         }
-        XCTAssertEqual(Duration.format(5400), "1h30m")
-        XCTAssertEqual(Duration.format(0.25), "250ms")
+        XCTAssertEqual(PrometheusDuration.format(5400), "1h30m")
+        XCTAssertEqual(PrometheusDuration.format(0.25), "250ms")
     }
 }
 

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceSupport
 
 final class DecimalAmountTests: XCTestCase {
     func testAmountsAreReadExactlyWithSeparatorsAndSigns() {

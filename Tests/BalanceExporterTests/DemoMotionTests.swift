@@ -1,5 +1,7 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceSimulators
+@testable import BalanceTencentCloud
 
 /// The demo's pure core: how balances move, which requests fail, how times are written.
 final class DemoMotionTests: XCTestCase {
@@ -31,11 +33,11 @@ final class DemoMotionTests: XCTestCase {
 
     func testBeijingTimesAreWrittenAsTencentDoes() throws {
         let midnight = try XCTUnwrap(TencentCalendar.parseBeijingTime("2026-11-16 00:00:00"))
-        XCTAssertEqual(DemoBeijingTime.format(midnight), "2026-11-16 00:00:00")
-        XCTAssertEqual(DemoBeijingTime.format(midnight + 86_399), "2026-11-16 23:59:59")
+        XCTAssertEqual(SimulatedBeijingTime.zoneless(midnight), "2026-11-16 00:00:00")
+        XCTAssertEqual(SimulatedBeijingTime.zoneless(midnight + 86_399), "2026-11-16 23:59:59")
         // 16:30 UTC on the 15th is 00:30 on the 16th in Beijing.
-        XCTAssertEqual(DemoBeijingTime.startOfDay(midnight + 1_800), midnight)
-        XCTAssertEqual(DemoBeijingTime.startOfDay(midnight - 1), midnight - 86_400)
+        XCTAssertEqual(SimulatedBeijingTime.startOfDay(midnight + 1_800), midnight)
+        XCTAssertEqual(SimulatedBeijingTime.startOfDay(midnight - 1), midnight - 86_400)
     }
 
     func testTemporaryCreditsAreAnchoredToTheDemoStartAndVanishOnceEnded() throws {

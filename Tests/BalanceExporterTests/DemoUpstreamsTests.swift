@@ -1,7 +1,12 @@
 import Foundation
 import Synchronization
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSupport
+@testable import BalanceTencentCloud
+@testable import BalanceYeastar
 
 /// `--demo` end to end: the demo's config read by the real provider clients
 /// over real loopback sockets, with a test clock moving the balances.

@@ -1,4 +1,5 @@
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
 
 /// `--config.check` and the start-up log name two accounts that read one balance.

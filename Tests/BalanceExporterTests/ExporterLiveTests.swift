@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceSimulators
+@testable import BalanceSupport
 
 /// The whole exporter over real loopback sockets, its accounts pointing at
 /// simulated upstreams that are also served over real loopback sockets.

@@ -1,4 +1,5 @@
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
 
 final class ExpositionOpenMetricsTests: XCTestCase {

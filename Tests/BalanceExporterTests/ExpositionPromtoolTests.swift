@@ -1,4 +1,5 @@
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
 
 /// The text body as Prometheus' own linter sees it: a parse error or lint

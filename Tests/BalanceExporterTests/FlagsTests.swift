@@ -1,5 +1,7 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSockets
 
 final class FlagsTests: XCTestCase {
     func testBothSpellingsAndRepeatableListenAddress() throws {

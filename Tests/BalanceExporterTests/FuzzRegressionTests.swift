@@ -1,7 +1,12 @@
 import Foundation
 import Synchronization
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSupport
+@testable import BalanceTencentCloud
+@testable import BalanceYeastar
 
 /// Inputs on which the fuzz targets (Tests/fuzz) crashed the process, each
 /// fed to the decoder that crashed, asserting a sane answer. The same bytes
@@ -9,14 +14,14 @@ import XCTest
 /// starts from them too.
 final class FuzzRegressionTests: XCTestCase {
     // duration, config: "999999999999999y" parsed to 3.2e22 s; logging it
-    // (Duration.format, e.g. the backoff's retry_in after a credential
+    // (PrometheusDuration.format, e.g. the backoff's retry_in after a credential
     // error) trapped converting it to Int.
     func testDurationBeyondPrometheusRangeIsRejectedNotACrashLater() throws {
-        XCTAssertNil(Duration.parse("999999999999999y"))
-        XCTAssertNil(Duration.parse("293y"))
-        let largest = try XCTUnwrap(Duration.parse("292y"))
+        XCTAssertNil(PrometheusDuration.parse("999999999999999y"))
+        XCTAssertNil(PrometheusDuration.parse("293y"))
+        let largest = try XCTUnwrap(PrometheusDuration.parse("292y"))
         XCTAssertEqual(largest, 9_208_512_000)
-        XCTAssertEqual(Duration.format(largest), "2557920h")
+        XCTAssertEqual(PrometheusDuration.format(largest), "2557920h")
     }
 
     func testConfigWithAnEnormousRefreshIntervalNamesTheKey() {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 /// gzip answers of /metrics: negotiated by Accept-Encoding, one valid gzip
 /// member (checked by Python's zlib, not by our own code) carrying exactly

@@ -1,5 +1,7 @@
 import XCTest
+@testable import BalanceCrypto
 @testable import BalanceExporter
+@testable import BalanceSupport
 
 /// RFC 4231 §4.2–4.8: HMAC-SHA-256 test cases 1–7.
 final class HMACTests: XCTestCase {

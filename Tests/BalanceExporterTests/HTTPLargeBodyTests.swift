@@ -1,5 +1,6 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 /// Bodies above `HTTPConnection.copyLimit` are sent from their own buffer
 /// after the head (gathered `sendmsg`), possibly in many partial writes: the

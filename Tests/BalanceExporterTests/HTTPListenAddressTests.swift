@@ -1,5 +1,6 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 final class HTTPListenAddressTests: XCTestCase {
     func testParsesTheFormsOperatorsWrite() throws {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 final class HTTPRequestParserTests: XCTestCase {
     /// Feeds `wire` at once and collects results up to the first

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 final class HTTPResponseEncoderTests: XCTestCase {
     private func encoded(_ response: HTTPResponse, minorVersion: Int = 1, keepAlive: Bool = true) -> String {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 /// The response parser from raw wire bytes, no socket: framing by
 /// Content-Length, chunked and close; the body cap; malformed input. Every

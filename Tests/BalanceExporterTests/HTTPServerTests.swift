@@ -3,6 +3,8 @@ import Foundation
 import Synchronization
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSockets
 
 /// Live tests: the real server on 127.0.0.1, port 0, spoken to over raw sockets.
 final class HTTPServerTests: XCTestCase {

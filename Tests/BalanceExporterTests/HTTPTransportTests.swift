@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
 
 /// The transport's values, no socket: how its failures become the engine's
 /// reasons, where a URL leads (`UpstreamTarget`) and the exact request bytes
@@ -8,11 +11,11 @@ import XCTest
 final class HTTPTransportTests: XCTestCase {
     func testFailuresMapToTheEnginesReasons() {
         for text in ["host not found", "connection refused", "connection lost", "TLS handshake failed", "bad server response"] {
-            XCTAssertEqual(TransportError.network(text).reason, .network)
+            XCTAssertEqual(FailureReason(TransportError.network(text)), .network)
         }
-        XCTAssertEqual(TransportError.cancelled.reason, .network)
-        XCTAssertEqual(TransportError.timeout.reason, .timeout)
-        XCTAssertEqual(TransportError.bodyTooLarge(1 << 20).reason, .bad_response)
+        XCTAssertEqual(FailureReason(TransportError.cancelled), .network)
+        XCTAssertEqual(FailureReason(TransportError.timeout), .timeout)
+        XCTAssertEqual(FailureReason(TransportError.bodyTooLarge(1 << 20)), .bad_response)
         XCTAssertEqual(TransportError.bodyTooLarge(1 << 20).description, "response body larger than 1048576 bytes")
     }
 

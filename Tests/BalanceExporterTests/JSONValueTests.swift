@@ -1,3 +1,6 @@
+@testable import BalanceHTTP
+@testable import BalanceSockets
+@testable import BalanceSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,7 +1,12 @@
 import Foundation
 import Synchronization
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceYeastar
 
 /// Across the whole live fault matrix of both providers (every error class,
 /// refused, slow and oversized answers, rejected and rotated tokens, and
@@ -133,14 +138,14 @@ final class LiveSecretsTests: XCTestCase {
         await record(badSecret, "invalid client quoting the secret")
 
         let echoed = world.transport.exchanges.compactMap(\.response).map { String(decoding: $0.body, as: UTF8.self) }
-        XCTAssertTrue(echoed.contains { $0.contains(YeastarForm.escape(LiveYeastarWorld.clientSecret)) },
+        XCTAssertTrue(echoed.contains { $0.contains(FormCoding.escape(LiveYeastarWorld.clientSecret)) },
                       "an upstream echoed the client secret: the check is not vacuous")
         let issued = world.issuedSecrets
         XCTAssertGreaterThanOrEqual(world.transport.issuedTokens.count, 6, "grants and refreshes issued tokens to leak")
         XCTAssertGreaterThan(texts.count, 20)
         XCTAssertTrue(world.logs.all.contains { $0.contains("level=warn") }, "failed renewals were logged")
         let secret = LiveYeastarWorld.clientSecret
-        assertNone(of: [secret, YeastarForm.escape(secret)] + issued, in: texts + world.logs.all)
+        assertNone(of: [secret, FormCoding.escape(secret)] + issued, in: texts + world.logs.all)
     }
 
     private static let tencentFaults: [(SimulatedTencentFault, FailureReason)] = [

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceTencentCloud
 
 /// The Tencent Cloud provider over real loopback sockets, through the
 /// production `SocketTransport`, against the simulators served by the

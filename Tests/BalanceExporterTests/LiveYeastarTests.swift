@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceSimulators
+@testable import BalanceYeastar
 
 /// The Yeastar provider over real loopback sockets, through the production
 /// `SocketTransport`, against `YeastarSimulator` served by the real

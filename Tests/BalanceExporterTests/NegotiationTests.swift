@@ -1,5 +1,7 @@
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceSupport
 
 final class NegotiationTests: XCTestCase {
     private func format(_ accept: String?) -> ExpositionFormat { ExpositionFormat.negotiate(accept: accept) }

@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceSimulators
+@testable import BalanceSupport
 
 /// A real Prometheus server scrapes the running exporter on loopback, whose
 /// accounts point at simulated upstreams on loopback.

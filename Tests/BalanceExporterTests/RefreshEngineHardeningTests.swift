@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceSupport
 
 /// The engine against what an upstream or a configuration can get wrong:
 /// two accounts reporting one `uin`, oversized readings, `Retry-After`,

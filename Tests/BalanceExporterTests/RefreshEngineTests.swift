@@ -1,7 +1,9 @@
 import Foundation
 import Synchronization
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceSupport
 
 final class RefreshEngineTests: XCTestCase {
     func testConcurrentScrapesShareOneUpstreamCallPerAccount() throws {

@@ -1,7 +1,9 @@
 import Dispatch
 import Synchronization
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 final class RenderCacheTests: XCTestCase {
     func fakeSchema(_ provider: FakeProvider) -> ProviderSchema {

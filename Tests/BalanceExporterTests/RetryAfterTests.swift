@@ -1,4 +1,5 @@
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
 
 /// `Retry-After` in both of its forms (RFC 9110 §10.2.3) and all three HTTP-date formats (§5.6.7).

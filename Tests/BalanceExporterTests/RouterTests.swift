@@ -1,6 +1,8 @@
 import Synchronization
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 final class RouterTests: XCTestCase {
     final class Endpoints: ExporterEndpoints {

@@ -1,5 +1,7 @@
 import XCTest
+@testable import BalanceCrypto
 @testable import BalanceExporter
+@testable import BalanceSupport
 
 /// FIPS 180-2 appendix B vectors (the `abc`, 448-bit, 896-bit and million-`a` messages).
 final class SHA256Tests: XCTestCase {

@@ -1,7 +1,9 @@
 import Foundation
 import Synchronization
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 /// `SocketTransport` over TLS on 127.0.0.1: a Python `ssl` server with
 /// certificates made at test time by the `openssl` command line. Proves the
@@ -94,7 +96,7 @@ final class SocketTransportTLSTests: XCTestCase {
         // The system's trust store (no caFile) does not know the test CA.
         let error = await failure("https://localhost:\(port)/", caFile: nil)
         XCTAssertEqual(error, .network("TLS handshake failed: unable to get local issuer certificate"))
-        XCTAssertEqual(error?.reason, .network)
+        XCTAssertEqual(error.map(FailureReason.init), .network)
     }
 
     func testACertificateForAnotherHostIsRefused() async throws {

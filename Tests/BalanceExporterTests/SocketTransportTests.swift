@@ -1,3 +1,4 @@
+@testable import BalanceHTTP
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

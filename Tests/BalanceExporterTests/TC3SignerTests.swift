@@ -1,5 +1,8 @@
 import XCTest
+@testable import BalanceCrypto
 @testable import BalanceExporter
+@testable import BalanceSimulators
+@testable import BalanceTencentCloud
 
 final class TC3SignerTests: XCTestCase {
     private let docBody = Array(#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#.utf8)

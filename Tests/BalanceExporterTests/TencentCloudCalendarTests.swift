@@ -1,5 +1,6 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceTencentCloud
 
 final class TencentCloudCalendarTests: XCTestCase {
     func testUTCDateAroundMidnightAndLeapDays() {

@@ -1,5 +1,10 @@
 import XCTest
+@testable import BalanceCore
+@testable import BalanceCrypto
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceTencentCloud
 
 /// The provider end to end, in process, against the simulated billing, STS and metadata services.
 final class TencentCloudClientTests: XCTestCase {

@@ -1,5 +1,8 @@
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceSimulators
+@testable import BalanceTencentCloud
 
 final class TencentCloudConfigTests: XCTestCase {
     private let context = ProviderContext(transport: HandlerTransport(handler: TencentCloudSimulator(clock: TestClock())),

@@ -1,6 +1,8 @@
-import XCTest
 import Synchronization
+import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceTencentCloud
 
 final class TencentCloudCredentialsCacheTests: XCTestCase {
     /// Concurrent callers share one fetch: the fetch parks on the test clock until every caller waits.

@@ -1,5 +1,9 @@
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceTencentCloud
 
 final class TencentCloudMappingTests: XCTestCase {
     private func map(_ json: String, status: Int = 200) throws(ProviderError) -> BalanceReading {

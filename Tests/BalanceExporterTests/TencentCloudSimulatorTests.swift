@@ -1,5 +1,9 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceTencentCloud
 
 /// The simulator checks signatures on its own code path: requests signed the way the
 /// official SDK signs them (content-type;host only) pass, tampered ones fail.

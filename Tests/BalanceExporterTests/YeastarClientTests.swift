@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceYeastar
 
 /// The client against the simulator: token lifecycle, retries, readings.
 final class YeastarClientTests: XCTestCase {
@@ -88,7 +93,7 @@ final class YeastarClientTests: XCTestCase {
             f.clock.advance(by: 9)
             _ = try await client.fetchBalance()
             let refresh = try XCTUnwrap(f.transport.exchanges.last(where: { $0.request.url.path == YeastarAPI.tokenPath })?.request)
-            XCTAssertEqual(YeastarForm.decode(refresh.body), ["grant_type": "refresh_token", "refresh_token": newest])
+            XCTAssertEqual(FormCoding.decode(refresh.body), ["grant_type": "refresh_token", "refresh_token": newest])
         }
         XCTAssertEqual(f.simulator.counters.refusedRefreshes, 0)
     }
@@ -101,7 +106,7 @@ final class YeastarClientTests: XCTestCase {
         let stolen = try XCTUnwrap(f.transport.latestRefreshToken)
         let spend = HTTPRequest(method: "POST", target: YeastarAPI.tokenPath,
                                 headers: [("User-Agent", "other"), ("Content-Type", "application/x-www-form-urlencoded")],
-                                body: Array("grant_type=refresh_token&refresh_token=\(YeastarForm.escape(stolen))".utf8))
+                                body: Array("grant_type=refresh_token&refresh_token=\(FormCoding.escape(stolen))".utf8))
         XCTAssertEqual(f.simulator.handle(spend).status, 200)
 
         f.clock.advance(by: 9)

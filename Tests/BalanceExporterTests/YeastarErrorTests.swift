@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceYeastar
 
 /// Failure reasons an operator sees, and that no credential ever appears in
 /// an error or a log line, whatever the upstream sends.

@@ -1,28 +1,32 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSupport
+@testable import BalanceYeastar
 
 /// The pure cores: form encoding, base64url, JWT claims, token and balance
 /// responses.
 final class YeastarParsingTests: XCTestCase {
     func testFormEncodingRoundTripsAwkwardValues() {
         let fields = [("client_id", "id 1"), ("client_secret", "a+b/c=d&e%f~g.h-i_j é")]
-        let body = YeastarForm.encode(fields)
+        let body = FormCoding.encode(fields)
         XCTAssertEqual(body, "client_id=id%201&client_secret=a%2Bb%2Fc%3Dd%26e%25f~g.h-i_j%20%C3%A9")
-        XCTAssertEqual(YeastarForm.decode(Array(body.utf8)), ["client_id": "id 1", "client_secret": "a+b/c=d&e%f~g.h-i_j é"])
-        XCTAssertEqual(YeastarForm.decode(Array("a=1+2&b=%zz&c".utf8)), ["a": "1 2", "b": "%zz", "c": ""])
+        XCTAssertEqual(FormCoding.decode(Array(body.utf8)), ["client_id": "id 1", "client_secret": "a+b/c=d&e%f~g.h-i_j é"])
+        XCTAssertEqual(FormCoding.decode(Array("a=1+2&b=%zz&c".utf8)), ["a": "1 2", "b": "%zz", "c": ""])
     }
 
     func testBase64URLRoundTripsEveryLength() {
         for length in 0..<10 {
             let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 97 + 251) }
-            let text = YeastarBase64URL.encode(bytes)
+            let text = Base64URL.encode(bytes)
             XCTAssertFalse(text.contains("=") || text.contains("+") || text.contains("/"))
-            XCTAssertEqual(YeastarBase64URL.decode(Substring(text)), bytes)
+            XCTAssertEqual(Base64URL.decode(Substring(text)), bytes)
         }
-        XCTAssertEqual(YeastarBase64URL.encode(Array("{\"a\":1}".utf8)), "eyJhIjoxfQ")
-        XCTAssertNil(YeastarBase64URL.decode("a*b="))
-        XCTAssertNil(YeastarBase64URL.decode("abcde"))
+        XCTAssertEqual(Base64URL.encode(Array("{\"a\":1}".utf8)), "eyJhIjoxfQ")
+        XCTAssertNil(Base64URL.decode("a*b="))
+        XCTAssertNil(Base64URL.decode("abcde"))
     }
 
     func testJWTClaimsReadExpAndTheUserIdInsideTheXMSUserString() {
@@ -124,6 +128,6 @@ final class YeastarParsingTests: XCTestCase {
 
     private func jwt(_ claims: [String: JSONValue]) -> String {
         let payload = JSONValue.object(claims).text
-        return "eyJhbGciOiJIUzI1NiJ9.\(YeastarBase64URL.encode(Array(payload.utf8))).c2ln"
+        return "eyJhbGciOiJIUzI1NiJ9.\(Base64URL.encode(Array(payload.utf8))).c2ln"
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceYeastar
 
 final class YeastarSchemaTests: XCTestCase {
     func testSchemaDeclaresTheProviderAndItsKeys() {

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceYeastar
 
 /// The simulated Partner Portal, driven with raw requests as a socket server
 /// would hand them over.

@@ -7,6 +7,11 @@
 /// and column, and a loaded configuration must hold what the engine
 /// relies on; the backoff delay and its log text are computed from it as
 /// the engine does after a failed refresh.
+@testable import BalanceCore
+@testable import BalanceSupport
+@testable import BalanceTencentCloud
+@testable import BalanceYeastar
+
 func fuzzConfig(_ bytes: [UInt8]) -> CInt {
     if bytes.count >= 5, (0...(bytes.count - 5)).contains(where: { bytes[$0..<($0 + 5)].elementsEqual("_file".utf8) }) {
         return -1
@@ -46,5 +51,5 @@ func fuzzConfig(_ bytes: [UInt8]) -> CInt {
 private func checkInterval(_ seconds: Double, minimum: Double, _ key: String) {
     fuzzRequire(seconds.isFinite && seconds >= minimum, "\(key) = \(seconds)")
     let delay = BackoffPolicy().delay(failures: 1, reason: .auth, refreshInterval: seconds, jitter: 0)
-    fuzzRequire(!Duration.format(delay).isEmpty && !Duration.format(seconds).isEmpty, "\(key) not printable")
+    fuzzRequire(!PrometheusDuration.format(delay).isEmpty && !PrometheusDuration.format(seconds).isEmpty, "\(key) not printable")
 }

@@ -6,6 +6,8 @@
 /// series (so no label value or HELP text can break a line); OpenMetrics
 /// ends with exactly one `# EOF`; and every value is written in a form that
 /// parses back to the same number.
+@testable import BalanceCore
+
 func fuzzExposition(_ bytes: [UInt8]) -> CInt {
     var input = FuzzInput(bytes)
     var families: [MetricFamily] = []

@@ -8,6 +8,8 @@
 /// on TCP segmentation). Errors are compared by status only: when a request
 /// breaks two limits at once, which one is named in the log detail may
 /// depend on how far the bytes had arrived, but the answer may not.
+@testable import BalanceHTTP
+
 func fuzzHTTPRequest(_ bytes: [UInt8]) -> CInt {
     var input = FuzzInput(bytes)
     let mode = input.byte()

@@ -7,6 +7,8 @@
 /// wire is read twice, fed at once and fed in chunks, each followed by the
 /// end of the stream: the outcome must not depend on how the bytes arrived
 /// (RFC 9112 framing does not depend on TCP segmentation).
+@testable import BalanceHTTP
+
 func fuzzHTTPResponse(_ bytes: [UInt8]) -> CInt {
     var input = FuzzInput(bytes)
     let mode = input.byte()

@@ -3,6 +3,8 @@
 /// line and column lie within the input; a decoded value is no deeper than
 /// `maxDepth`, its text decodes back to an equal value and is written
 /// again byte for byte; every number's derived values agree with each other.
+@testable import BalanceSupport
+
 func fuzzJSON(_ bytes: [UInt8]) -> CInt {
     let value: JSONValue
     do {

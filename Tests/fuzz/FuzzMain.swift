@@ -1,14 +1,11 @@
 // libFuzzer entry point for every balance_exporter fuzz target.
 //
-// Not part of the SwiftPM package: `run.sh` compiles these files together
-// with Sources/BalanceExporter into one binary (module BalanceExporter, so
-// `internal` decoders are reachable) with `-sanitize=fuzzer,address`. One
-// binary for all targets keeps the build to one compile of the module;
-// FUZZ_TARGET picks the target at run time.
+// Not part of the SwiftPM package: `run.sh` compiles the library modules the
+// targets test (each on its own, with -enable-testing so `@testable import`
+// reaches internal decoders) and these files into one binary with
+// `-sanitize=fuzzer,address`; FUZZ_TARGET picks the target at run time.
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The fuzz targets. Each takes the input bytes and returns 0 to keep an
 /// interesting input or -1 to tell libFuzzer not to add it to the corpus;

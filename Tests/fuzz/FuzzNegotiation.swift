@@ -1,6 +1,8 @@
 /// `ExpositionFormat.negotiate(accept:)`: any scraper's `Accept` header.
 /// Beyond not crashing: OpenMetrics is only ever chosen for a header that
 /// names `application/openmetrics-text` (wildcards never select it).
+@testable import BalanceCore
+
 func fuzzAccept(_ bytes: [UInt8]) -> CInt {
     let header = String(decoding: bytes, as: UTF8.self)
     let format = ExpositionFormat.negotiate(accept: header)

@@ -1,5 +1,10 @@
 /// HTTP statuses an upstream answer is decoded with: the first input byte
 /// picks one, so success and error mappings are both reached.
+@testable import BalanceCore
+@testable import BalanceHTTP
+@testable import BalanceTencentCloud
+@testable import BalanceYeastar
+
 private let upstreamStatuses = [200, 200, 200, 200, 400, 401, 403, 404, 429, 500, 502, 503, 204, 301, 0, 999]
 
 private func statusAndBody(_ bytes: [UInt8]) -> (status: Int, body: [UInt8]) {

@@ -19,17 +19,39 @@ SWIFTC=${SWIFTC:-swiftc}
 BIN="$BUILD_DIR/balance-fuzz"
 
 mkdir -p "$BUILD_DIR"
-sources=$(find "$ROOT/Sources/BalanceExporter" "$FUZZ_DIR" -name '*.swift' | sort)
-if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/Sources/BalanceExporter" "$FUZZ_DIR" -name '*.swift' -newer "$BIN" | head -1)" ]; then
+# The library modules the targets test, in dependency order (Package.swift), and
+# each one's C module maps; the simulators and the app are not fuzzed.
+modules="BalanceSupport BalanceCrypto BalanceSockets BalanceHTTP BalanceCore BalanceTencentCloud BalanceYeastar"
+module_sources() { find "$ROOT/Sources/$1" -name '*.swift' | sort; }
+if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/Sources" "$FUZZ_DIR" -name "*.swift" -newer "$BIN" | head -1)" ]; then
     echo "fuzz: building $BIN"
     start=$(date +%s)
-    # One whole-module compile of the library plus the harnesses (same
-    # module, so internal decoders are reachable); Swift 6 mode like the package.
-    # shellcheck disable=SC2086
-    # CZlib, COpenSSL: the system zlib and OpenSSL through the package's module maps.
-    if ! "$SWIFTC" -swift-version 6 -sanitize=fuzzer,address -parse-as-library -module-name BalanceExporter -O \
-            -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/COpenSSL" -lz -lssl -lcrypto $sources -o "$BIN.tmp" \
-            >"$BUILD_DIR/build.log" 2>&1; then
+    # Each module on its own, as SwiftPM builds it (its own module name, the
+    # package's name for `package` access, -enable-testing so the harnesses'
+    # `@testable import` reaches internal decoders), instrumented for
+    # libFuzzer and AddressSanitizer; then the harnesses, linked with them.
+    # Swift 6 mode like the package. CZlib, COpenSSL: the system zlib and
+    # OpenSSL through the package's module maps.
+    common=(-swift-version 6 -sanitize=fuzzer,address -parse-as-library -O -enable-testing
+            -package-name balance_exporter -enable-upcoming-feature MemberImportVisibility
+            -I "$BUILD_DIR" -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/COpenSSL")
+    : >"$BUILD_DIR/build.log"
+    libraries=()
+    for module in $modules; do
+        # shellcheck disable=SC2046
+        if ! "$SWIFTC" "${common[@]}" -module-name "$module" -emit-module -emit-module-path "$BUILD_DIR/$module.swiftmodule" \
+                -emit-library -static -o "$BUILD_DIR/lib$module.a" $(module_sources "$module") >>"$BUILD_DIR/build.log" 2>&1; then
+            grep -v "Cannot export local symbol" "$BUILD_DIR/build.log" | tail -40
+            echo "fuzz: build of $module failed (log: $BUILD_DIR/build.log)"
+            echo "fuzz: 0 passed, 1 failed"
+            exit 1
+        fi
+        # Static libraries link dependents first: prepend each one.
+        libraries=("$BUILD_DIR/lib$module.a" "${libraries[@]}")
+    done
+    # shellcheck disable=SC2046
+    if ! "$SWIFTC" "${common[@]}" -module-name BalanceFuzz $(find "$FUZZ_DIR" -name '*.swift' | sort) \
+            "${libraries[@]}" -lz -lssl -lcrypto -o "$BIN.tmp" >>"$BUILD_DIR/build.log" 2>&1; then
         grep -v "Cannot export local symbol" "$BUILD_DIR/build.log" | tail -40
         echo "fuzz: build failed (log: $BUILD_DIR/build.log)"
         echo "fuzz: 0 passed, 1 failed"

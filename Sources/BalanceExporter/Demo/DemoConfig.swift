@@ -1,3 +1,8 @@
+import BalanceCore
+import BalanceSupport
+import BalanceTencentCloud
+import BalanceYeastar
+
 /// The exporter configuration `--demo` runs on: the demo accounts pointed at
 /// the loopback simulators. Pure: endpoints in, configuration out.
 enum DemoConfig {

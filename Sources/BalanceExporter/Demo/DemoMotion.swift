@@ -41,23 +41,3 @@ enum DemoMotion {
         time.isFinite && abs(time) < 1e15 ? Int(time.rounded(.down)) : 0
     }
 }
-
-/// Tencent writes `TempAmountInfoList` times as zoneless Beijing time,
-/// `yyyy-MM-dd HH:mm:ss` (UPSTREAMS.md §1).
-enum DemoBeijingTime {
-    static let day = 86_400
-
-    /// Unix seconds of 00:00:00 Beijing time on the day containing `timestamp`.
-    static func startOfDay(_ timestamp: Int) -> Int {
-        let local = timestamp + TencentCalendar.beijingOffsetSeconds
-        let days = local >= 0 ? local / day : (local - day + 1) / day
-        return days * day - TencentCalendar.beijingOffsetSeconds
-    }
-
-    /// `2026-11-16 00:00:00`.
-    static func format(_ timestamp: Int) -> String {
-        // rfc3339Beijing gives `2026-11-16T00:00:00+08:00`: date, a space instead of `T`, time.
-        let text = TencentCalendar.rfc3339Beijing(timestamp)
-        return "\(text.prefix(10)) \(text.dropFirst(11).prefix(8))"
-    }
-}

@@ -1,3 +1,8 @@
+import BalanceCore
+import BalanceHTTP
+import BalanceSimulators
+import BalanceSupport
+
 /// One simulated Tencent Cloud account of `--demo`: how the exporter is
 /// configured for it and what the simulated billing API answers for it.
 struct DemoTencentAccount: Sendable {
@@ -69,8 +74,8 @@ enum DemoTencentAccounts {
         secretId: "AKIDdemoCredit", secretKey: "demo-credit-secret-key", tempCredit: true, failEvery: 0,
         state: { start, elapsed in
             let now = DemoMotion.wholeSeconds(start + elapsed)
-            let day = DemoBeijingTime.day
-            let firstDay = DemoBeijingTime.startOfDay(DemoMotion.wholeSeconds(start))
+            let day = SimulatedBeijingTime.day
+            let firstDay = SimulatedBeijingTime.startOfDay(DemoMotion.wholeSeconds(start))
             let credits: [(amount: Int64, start: Int, end: Int)] = [
                 (80_000, firstDay - 27 * day, firstDay + 3 * day - 1),
                 (150_000, firstDay - 3 * day, firstDay + 48 * day - 1),
@@ -86,7 +91,7 @@ enum DemoTencentAccounts {
                 tempCredit: active.reduce(0) { $0 + $1.amount },
                 tempAmounts: active.map {
                     .init(uin: creditUin, amountCents: $0.amount,
-                          startTime: DemoBeijingTime.format($0.start), endTime: DemoBeijingTime.format($0.end))
+                          startTime: SimulatedBeijingTime.zoneless($0.start), endTime: SimulatedBeijingTime.zoneless($0.end))
                 })
         })
 

@@ -1,3 +1,6 @@
+import BalanceHTTP
+import BalanceSimulators
+import BalanceSupport
 import Synchronization
 
 /// The demo's Tencent Cloud billing API: a `TencentCloudSimulator` (real TC3

@@ -1,3 +1,8 @@
+import BalanceCore
+import BalanceHTTP
+import BalanceSockets
+import BalanceSupport
+
 /// `--demo`: simulated upstreams served inside the process on 127.0.0.1, and
 /// the configuration that points the exporter at them, so a newcomer sees
 /// every metric, dashboard panel and alert without a cloud account.
@@ -8,13 +13,13 @@
 /// ready to run (validated values, the schemas' default provider limits).
 /// Balances move with the injected clock: read when a request is served, no
 /// timer thread. `stop()` closes both servers; calling it twice is harmless.
-public final class DemoUpstreams: Sendable {
+package final class DemoUpstreams: Sendable {
     /// The accounts, pointed at the servers below.
-    public let config: ExporterConfig
+    package let config: ExporterConfig
     /// `http://127.0.0.1:PORT` of the simulated Tencent Cloud billing API.
-    public let tencentEndpoint: String
+    package let tencentEndpoint: String
     /// `http://127.0.0.1:PORT` of the simulated Yeastar Partner Portal.
-    public let yeastarEndpoint: String
+    package let yeastarEndpoint: String
 
     let tencent: DemoTencentBilling
     let yeastar: DemoYeastar
@@ -32,7 +37,7 @@ public final class DemoUpstreams: Sendable {
 
     /// Starts the simulated upstreams and logs, at warn level, that every
     /// balance is simulated. Throws `SocketError` if a server cannot bind.
-    public static func start(logger: Logger, clock: any WallClock = SystemClock()) throws -> DemoUpstreams {
+    package static func start(logger: Logger, clock: any WallClock = SystemClock()) throws -> DemoUpstreams {
         let startTime = clock.now()
         let tencent = DemoTencentBilling(accounts: DemoTencentAccounts.all, clock: clock, start: startTime)
         let yeastar = DemoYeastar(accounts: DemoYeastarAccounts.all, clock: clock, start: startTime)
@@ -62,7 +67,7 @@ public final class DemoUpstreams: Sendable {
     }
 
     /// Shuts both servers down, giving requests in flight a moment to finish.
-    public func stop() {
+    package func stop() {
         servers.forEach { $0.shutdown(grace: 1) }
     }
 }

@@ -1,3 +1,6 @@
+import BalanceHTTP
+import BalanceSimulators
+import BalanceSupport
 import Synchronization
 
 /// One simulated Yeastar Partner Portal client of `--demo`.

@@ -1,6 +1,9 @@
 import Foundation
 import Synchronization
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSupport
 
 /// A scriptable provider for engine tests: counts calls, records the clock
 /// at each call, and can hold every call until released.

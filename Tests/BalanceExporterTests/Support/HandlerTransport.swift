@@ -1,5 +1,6 @@
 import Foundation
 @testable import BalanceExporter
+@testable import BalanceHTTP
 
 /// A transport that hands each request straight to an `HTTPHandler` in
 /// process: for unit tests of a provider's logic. Live tests use the real

@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceTencentCloud
 
 /// Tencent Cloud's billing, STS and CVM metadata simulators, each served by
 /// the real `HTTPServer` on its own ephemeral 127.0.0.1 port, sharing one

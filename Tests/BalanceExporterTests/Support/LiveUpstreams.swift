@@ -1,3 +1,7 @@
+@testable import BalanceCore
+@testable import BalanceHTTP
+@testable import BalanceSockets
+@testable import BalanceSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,7 +1,11 @@
 import Foundation
 import Synchronization
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceYeastar
 
 /// The Yeastar simulator served by the real `HTTPServer` on an ephemeral
 /// 127.0.0.1 port, and clients that reach it through the production

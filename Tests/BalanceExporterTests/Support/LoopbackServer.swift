@@ -1,5 +1,8 @@
 import XCTest
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSockets
+@testable import BalanceSupport
 
 /// An `HTTPHandler` from a closure: fake upstreams and test routers.
 struct LoopbackHandler: HTTPHandler {

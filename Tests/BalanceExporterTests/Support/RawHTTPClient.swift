@@ -1,3 +1,5 @@
+@testable import BalanceHTTP
+@testable import BalanceSockets
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

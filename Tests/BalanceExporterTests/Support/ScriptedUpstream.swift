@@ -1,3 +1,4 @@
+@testable import BalanceSockets
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,6 +1,11 @@
 import Foundation
 import Synchronization
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceTencentCloud
 
 /// Routes requests to in-process handlers by their `Host` header.
 struct TencentHostRouter: HTTPHandler {

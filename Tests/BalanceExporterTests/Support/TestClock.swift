@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 @testable import BalanceExporter
+@testable import BalanceSupport
 
 /// A clock tests move by hand: `now()` only changes through `advance`, and
 /// `sleep` resumes once the clock has been advanced past its deadline.

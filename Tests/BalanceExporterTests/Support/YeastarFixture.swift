@@ -1,6 +1,11 @@
 import Foundation
 import XCTest
+@testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceYeastar
 
 /// A Yeastar client wired to a simulator through an in-process transport,
 /// on a test clock. Token lifetime 10 s unless told: refresh from 8 s on.
@@ -57,7 +62,7 @@ struct YeastarFixture {
     /// the error or in any log line.
     func assertNoSecrets(in error: ProviderError?, tokensIssued: Bool = true, secret: String = clientSecret,
                          file: StaticString = #filePath, line: UInt = #line) {
-        var secrets = [secret, YeastarForm.escape(secret)]
+        var secrets = [secret, FormCoding.escape(secret)]
         for token in transport.issuedTokens {
             secrets.append(token)
             secrets += token.split(separator: ".").dropFirst(2).map(String.init)

@@ -1,6 +1,9 @@
 import Foundation
 import Synchronization
 @testable import BalanceExporter
+@testable import BalanceHTTP
+@testable import BalanceSupport
+@testable import BalanceYeastar
 
 /// Wraps a transport and records every exchange, so tests can read the
 /// requests the client sent and the tokens the simulator issued.

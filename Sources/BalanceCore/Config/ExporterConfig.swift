@@ -1,0 +1,39 @@
+/// The one validated configuration value the exporter runs on: built from
+/// the configuration file (or the environment in zero-config mode) by
+/// `ConfigLoader`, replaced whole on reload.
+package struct ExporterConfig: Sendable, Equatable {
+    package static let defaultRefreshInterval: Double = 60
+    package static let defaultMaxStale: Double = 600
+    /// Below this an account would hammer its upstream; 1 s is allowed for tests.
+    package static let minimumRefreshInterval: Double = 1
+
+    /// Default refresh interval of accounts that set none, seconds.
+    package var refreshInterval: Double
+    /// How long the last good values of a failing account keep being exported, seconds.
+    package var maxStale: Double
+    /// Rate limit and concurrency cap per provider name (every known provider present).
+    package var providerLimits: [String: ProviderLimits]
+    package var accounts: [AccountConfig]
+    /// Where it came from, for logs: a file path, or "environment".
+    package var source: String
+
+    package init(refreshInterval: Double = defaultRefreshInterval, maxStale: Double = defaultMaxStale,
+                providerLimits: [String: ProviderLimits] = [:], accounts: [AccountConfig] = [], source: String = "") {
+        self.refreshInterval = refreshInterval
+        self.maxStale = maxStale
+        self.providerLimits = providerLimits
+        self.accounts = accounts
+        self.source = source
+    }
+}
+
+/// Per provider: the request-rate limit and the cap on concurrent upstream
+/// calls, shared by all accounts of that provider.
+package struct ProviderLimits: Sendable, Equatable {
+    package var requestsPerSecond: Double
+    package var maxConcurrency: Int
+    package init(requestsPerSecond: Double, maxConcurrency: Int) {
+        self.requestsPerSecond = requestsPerSecond
+        self.maxConcurrency = maxConcurrency
+    }
+}

@@ -1,0 +1,86 @@
+import BalanceSupport
+
+/// The only place metric names and HELP texts live.
+///
+/// Money is in major currency units (dollars, yuan): Tencent Cloud reports
+/// cents, converted exactly. Per-account values are cached: the exporter calls
+/// each upstream at most once per refresh interval, whatever the scrape rate.
+package enum Catalog {
+    static let cached = "Cached: refreshed at most once per refresh interval."
+
+    // MARK: Engine families (every provider)
+
+    package static let available = MetricDescriptor(
+        name: "balance_available", type: .gauge,
+        help: "Available balance of the account in major currency units (see balance_account_info for the currency). \(cached)")
+    package static let up = MetricDescriptor(
+        name: "balance_up", type: .gauge,
+        help: "1 if the last refresh of the account from its upstream succeeded, else 0.")
+    package static let lastSuccess = MetricDescriptor(
+        name: "balance_last_success_timestamp_seconds", type: .gauge,
+        help: "Unix time in seconds of the last successful refresh of the account.")
+    package static let lastRefresh = MetricDescriptor(
+        name: "balance_last_refresh_timestamp_seconds", type: .gauge,
+        help: "Unix time in seconds of the last refresh attempt of the account, successful or not.")
+    package static let refreshDuration = MetricDescriptor(
+        name: "balance_refresh_duration_seconds", type: .gauge,
+        help: "Duration in seconds of the last refresh attempt of the account.")
+    package static let upstreamRequests = MetricDescriptor(
+        name: "balance_upstream_requests_total", type: .counter,
+        help: "Balance fetches attempted against the account's upstream API.")
+    package static let upstreamErrors = MetricDescriptor(
+        name: "balance_upstream_errors_total", type: .counter,
+        help: "Failed balance fetches of the account, by reason.")
+    package static let accountInfo = MetricDescriptor(
+        name: "balance_account_info", type: .info,
+        help: "Configured account: its name and currency (empty if not configured). Value 1.")
+
+    // MARK: Exporter families
+
+    package static let buildInfo = MetricDescriptor(
+        name: "balance_exporter_build_info", type: .info,
+        help: "Version of balance_exporter and the Swift toolchain it was built with. Value 1.")
+    package static let configReloadSuccessful = MetricDescriptor(
+        name: "balance_exporter_config_last_reload_successful", type: .gauge,
+        help: "1 if the last configuration load or reload succeeded, else 0.")
+    package static let configReloadTimestamp = MetricDescriptor(
+        name: "balance_exporter_config_last_reload_success_timestamp_seconds", type: .gauge,
+        help: "Unix time in seconds of the last successful configuration load or reload.")
+    package static let accounts = MetricDescriptor(
+        name: "balance_exporter_accounts", type: .gauge,
+        help: "Number of configured accounts, by provider.")
+    package static let httpConnectionsRefused = MetricDescriptor(
+        name: "balance_exporter_http_connections_refused_total", type: .counter,
+        help: "Connections the HTTP server answered 503 and closed, with no idle connection to close instead: at --web.max-connections (max_connections) or at --web.max-connections-per-peer for the address (per_peer).")
+    package static let upstreamValuesDropped = MetricDescriptor(
+        name: "balance_exporter_upstream_values_dropped_total", type: .counter,
+        help: "Values from the account's upstream left out to stay within the exporter's bounds: Tencent Cloud temporary credits beyond the \(BalanceReading.maxListEntries)th, label values (uin included) longer than \(BalanceReading.maxLabelValueLength) characters.")
+
+    // MARK: Tencent Cloud (DescribeAccountBalance, amounts converted from cents)
+
+    static func tencent(_ field: String, _ help: String) -> MetricDescriptor {
+        MetricDescriptor(name: "balance_tencentcloud_\(field)", type: .gauge, help: "\(help) \(cached)")
+    }
+    package static let tencentBalance = tencent("balance", "Tencent Cloud Balance (same as RealBalance, kept by Tencent for compatibility), major currency units.")
+    package static let tencentRealBalance = tencent("real_balance", "Tencent Cloud RealBalance: available balance, major currency units.")
+    package static let tencentCashAccountBalance = tencent("cash_account_balance", "Tencent Cloud CashAccountBalance: cash account balance, major currency units.")
+    package static let tencentIncomeIntoAccountBalance = tencent("income_into_account_balance", "Tencent Cloud IncomeIntoAccountBalance: income account balance, major currency units.")
+    package static let tencentPresentAccountBalance = tencent("present_account_balance", "Tencent Cloud PresentAccountBalance: gift (present) account balance, major currency units.")
+    package static let tencentFreezeAmount = tencent("freeze_amount", "Tencent Cloud FreezeAmount: frozen amount, major currency units.")
+    package static let tencentOweAmount = tencent("owe_amount", "Tencent Cloud OweAmount: amount owed (arrears), major currency units.")
+    package static let tencentCreditAmount = tencent("credit_amount", "Tencent Cloud CreditAmount: credit limit, major currency units.")
+    package static let tencentCreditBalance = tencent("credit_balance", "Tencent Cloud CreditBalance: available credit, major currency units.")
+    package static let tencentRealCreditBalance = tencent("real_credit_balance", "Tencent Cloud RealCreditBalance: real available credit, major currency units.")
+    package static let tencentTempCredit = tencent("temp_credit", "Tencent Cloud TempCredit: total temporary credit, major currency units.")
+    package static let tencentIsAllowArrears = tencent("is_allow_arrears", "Tencent Cloud IsAllowArrears: 1 if the account may go into arrears, else 0.")
+    package static let tencentIsCreditLimited = tencent("is_credit_limited", "Tencent Cloud IsCreditLimited: 1 if the account's credit is limited, else 0.")
+    package static let tencentTempCreditAmount = tencent("temp_credit_amount", "Tencent Cloud TempAmountInfoList: amount of one temporary credit, major currency units.")
+    package static let tencentTempCreditStart = tencent("temp_credit_start_timestamp_seconds", "Tencent Cloud TempAmountInfoList: Unix time in seconds when one temporary credit starts (upstream times read as Beijing time, UTC+8).")
+    package static let tencentTempCreditEnd = tencent("temp_credit_end_timestamp_seconds", "Tencent Cloud TempAmountInfoList: Unix time in seconds when one temporary credit ends (upstream times read as Beijing time, UTC+8).")
+
+    // MARK: Yeastar Partner Portal
+
+    package static let yeastarAccountBalance = MetricDescriptor(
+        name: "balance_yeastar_account_balance", type: .gauge,
+        help: "Yeastar Partner Portal accountBalance, major currency units. \(cached)")
+}

@@ -1,0 +1,253 @@
+import BalanceCore
+import BalanceHTTP
+import BalanceSimulators
+import BalanceSockets
+import BalanceSupport
+import BalanceTencentCloud
+import BalanceYeastar
+import Synchronization
+
+/// Where the configuration comes from.
+package enum ConfigSource: Sendable, Equatable {
+    /// `--config.file`: re-read on every reload.
+    case file(String)
+    /// No file: zero-config from the environment.
+    case environment
+    /// A configuration built in the process (`--demo`).
+    case fixed(ExporterConfig)
+}
+
+package struct ExporterOptions: Sendable {
+    /// The default port of balance_exporter; keep it stable (dashboards, docs, images).
+    package static let defaultPort = 9788
+    package var listenAddresses: [String] = [":\(ExporterOptions.defaultPort)"]
+    package var telemetryPath = "/metrics"
+    package var serverLimits = ServerLimits()
+    /// `--web.enable-lifecycle`: `POST`/`PUT /-/reload` reloads (else 403, as Prometheus).
+    package var enableLifecycle = false
+    /// Seconds a scrape without `X-Prometheus-Scrape-Timeout-Seconds` waits on upstreams.
+    package var defaultScrapeBudget: Double = 9.5
+    /// Runs when the last upstream refresh in flight finishes: main.swift
+    /// hands glibc's `malloc_trim`, so the memory a burst of refreshes freed
+    /// goes back to the system instead of staying in malloc's free lists.
+    package var whenRefreshesSettle: @Sendable () -> Void = {}
+    package init() {}
+}
+
+package enum ExporterError: Error, Sendable, CustomStringConvertible {
+    case config(ConfigProblems)
+    case listen(String)
+
+    package var description: String {
+        switch self {
+        case .config(let problems): return "invalid configuration:\n\(problems.description)"
+        case .listen(let text): return text
+        }
+    }
+}
+
+/// Wires configuration, providers, the refresh engine, the router and the
+/// HTTP server, and owns reloads.
+package final class Exporter: ExporterEndpoints {
+    package static let providerSchemas = [TencentCloud.schema, Yeastar.schema]
+
+    struct State: Sendable {
+        var config: ExporterConfig?
+        var server: HTTPServer?
+        var lastReloadSuccessful = false
+        var lastReloadSuccessTime: Double?
+        /// Bumped when the exporter's own families change.
+        var version: UInt64 = 0
+    }
+
+    package let source: ConfigSource
+    package let options: ExporterOptions
+    package var telemetryPath: String { options.telemetryPath }
+    private let environment: [String: String]
+    private let logger: Logger
+    private let clock: any WallClock
+    private let transport: any HTTPTransport
+    private let schemas: [ProviderSchema]
+    private let engine: RefreshEngine
+    private let renderCache: RenderCache
+    private let state = Mutex(State())
+    /// Held while a reload runs (SIGHUP and POST /-/reload may race).
+    private let reloadLock = Mutex(())
+
+    package init(source: ConfigSource, options: ExporterOptions = ExporterOptions(), environment: [String: String],
+                logger: Logger, clock: any WallClock = SystemClock(),
+                transport: any HTTPTransport = SocketTransport(), schemas: [ProviderSchema] = Exporter.providerSchemas) {
+        self.source = source
+        self.options = options
+        self.environment = environment
+        self.logger = logger
+        self.clock = clock
+        self.transport = transport
+        self.schemas = schemas
+        self.engine = RefreshEngine(clock: clock, logger: logger, whenSettled: options.whenRefreshesSettle)
+        self.renderCache = RenderCache(clock: clock)
+    }
+
+    /// A configuration that passed every check, with a client per account.
+    package struct Prepared: Sendable {
+        package var config: ExporterConfig
+        package var providers: [String: any BalanceProvider]
+        package var warnings: [String]
+    }
+
+    /// Loads and validates the configuration and builds every account's
+    /// client, without touching the running state (`--config.check`, reload).
+    package func prepare() -> Result<Prepared, ConfigProblems> {
+        let loaded: ConfigLoader.Loaded
+        let loader = ConfigLoader(schemas: schemas, environment: environment)
+        switch source {
+        case .file(let path):
+            switch loader.load(path: path) {
+            case .success(let value): loaded = value
+            case .failure(let problems): return .failure(problems)
+            }
+        case .environment:
+            switch loader.fromEnvironment() {
+            case .success(let value): loaded = value
+            case .failure(let problems): return .failure(problems)
+            }
+        case .fixed(let config):
+            loaded = ConfigLoader.Loaded(config: config, warnings: [])
+        }
+        let context = ProviderContext(transport: transport, clock: clock, logger: logger, environment: environment,
+                                      userAgent: BuildInfo.userAgent)
+        var providers: [String: any BalanceProvider] = [:]
+        var problems: [ConfigProblem] = []
+        for (index, account) in loaded.config.accounts.enumerated() {
+            guard let schema = schemas.first(where: { $0.name == account.provider }) else {
+                problems.append(ConfigProblem(location: "accounts[\(index)] \"\(account.name)\"", key: "provider", message: "unknown provider \"\(account.provider)\""))
+                continue
+            }
+            do {
+                providers[account.name] = try schema.make(account, context)
+            } catch {
+                problems += error.problems
+            }
+        }
+        guard problems.isEmpty else { return .failure(ConfigProblems(problems)) }
+        let warnings = loaded.warnings + DuplicateAccounts.warnings(loaded.config.accounts, schemas: schemas)
+        return .success(Prepared(config: loaded.config, providers: providers, warnings: warnings))
+    }
+
+    /// Loads the configuration and starts serving. Returns once every
+    /// listener is bound.
+    package func start() throws(ExporterError) {
+        let prepared: Prepared
+        switch prepare() {
+        case .success(let value): prepared = value
+        case .failure(let problems): throw .config(problems)
+        }
+        var addresses: [ListenAddress] = []
+        for text in options.listenAddresses {
+            do {
+                addresses.append(try ListenAddress(parsing: text))
+            } catch {
+                throw .listen(error.description)
+            }
+        }
+        install(prepared)
+        let server = HTTPServer(addresses: addresses, limits: options.serverLimits, logger: logger,
+                                handler: Router(self, enableLifecycle: options.enableLifecycle))
+        do {
+            try server.start()
+        } catch {
+            throw .listen(error.description)
+        }
+        state.withLock { $0.server = server }
+    }
+
+    /// Re-reads the configuration (and secret files), after any reload
+    /// already running. An invalid one is rejected and logged; the running
+    /// one stays.
+    package func reload() -> ConfigProblems? {
+        reloadLock.withLock { _ in reloadNow() }
+    }
+
+    /// `reload()` unless one runs already (a reload may hang on a secret
+    /// file on a stalled mount: the next ones must not queue behind it).
+    package func reloadUnlessRunning() -> ReloadOutcome {
+        reloadLock.withLockIfAvailable { _ in reloadNow().map(ReloadOutcome.failed) ?? .reloaded } ?? .alreadyRunning
+    }
+
+    private func reloadNow() -> ConfigProblems? {
+        switch prepare() {
+        case .success(let prepared):
+            install(prepared)
+            return nil
+        case .failure(let problems):
+            state.withLock {
+                $0.lastReloadSuccessful = false
+                $0.version += 1
+            }
+            for problem in problems.problems {
+                logger.error("configuration reload failed; keeping the previous configuration", ["problem": .string(problem.description)])
+            }
+            return problems
+        }
+    }
+
+    private func install(_ prepared: Prepared) {
+        // Accounts whose configuration is unchanged keep their client (and
+        // its tokens) and their cached data inside the engine.
+        engine.apply(prepared.config, providers: prepared.providers)
+        let now = clock.now()
+        state.withLock {
+            $0.config = prepared.config
+            $0.lastReloadSuccessful = true
+            $0.lastReloadSuccessTime = now
+            $0.version += 1
+        }
+        for warning in prepared.warnings { logger.warn(warning) }
+        let byProvider = Dictionary(grouping: prepared.config.accounts, by: \.provider).mapValues(\.count)
+        logger.info("configuration loaded", ["source": .string(prepared.config.source), "accounts": .int(prepared.config.accounts.count),
+                                             "providers": .string(byProvider.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))])
+    }
+
+    package var isReady: Bool { state.withLock { $0.config != nil && $0.server != nil } }
+
+    package var boundPorts: [Int] { state.withLock { $0.server?.boundPorts ?? [] } }
+
+    package func metrics(_ request: HTTPRequest) -> HTTPResponse {
+        let (version, server) = state.withLock { ($0.version, $0.server) }
+        // The refusal counter is one of our families; both only grow, so the sum changes whenever either does.
+        let exporterVersion = version &+ UInt64(server?.refusedConnections.values.reduce(0, +) ?? 0)
+        return MetricsEndpoint(engine: engine, cache: renderCache, clock: clock, exporterVersion: exporterVersion,
+                               defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
+            .respond(request)
+    }
+
+    func exporterFamilies() -> [MetricFamily] {
+        let (successful, time, server) = state.withLock { ($0.lastReloadSuccessful, $0.lastReloadSuccessTime, $0.server) }
+        let refused = server?.refusedConnections ?? [:]
+        var families = [
+            MetricFamily(Catalog.buildInfo, samples: [Sample(labels: [
+                Label("version", BuildInfo.version), Label("revision", BuildInfo.revision), Label("swiftversion", BuildInfo.swiftVersion),
+            ], value: 1)]),
+            MetricFamily(Catalog.configReloadSuccessful, samples: [Sample(labels: [], value: successful ? 1 : 0)]),
+            MetricFamily(Catalog.httpConnectionsRefused, samples: HTTPServer.RefusalReason.allCases.map {
+                Sample(labels: [Label("reason", $0.rawValue)], value: Double(refused[$0] ?? 0))
+            }),
+        ]
+        if let time {
+            families.append(MetricFamily(Catalog.configReloadTimestamp, samples: [Sample(labels: [], value: time)]))
+        }
+        return families
+    }
+
+    /// Stops accepting, lets in-flight responses finish within `grace`
+    /// seconds; scrapes waiting on upstreams stop waiting and answer with
+    /// what is cached.
+    package func shutdown(grace: Double) {
+        let server = state.withLock { s -> HTTPServer? in
+            defer { s.server = nil }
+            return s.server
+        }
+        engine.stopWaiting()
+        server?.shutdown(grace: grace)
+    }
+}

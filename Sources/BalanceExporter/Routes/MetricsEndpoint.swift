@@ -1,0 +1,76 @@
+import BalanceCore
+import BalanceHTTP
+import BalanceSupport
+
+/// Answers a scrape: refreshes due accounts within the scrape's budget,
+/// then renders the cache in the negotiated format.
+struct MetricsEndpoint: Sendable {
+    /// blackbox_exporter's margin: answer a little before Prometheus gives up.
+    static let timeoutMargin = 0.5
+    let engine: RefreshEngine
+    let cache: RenderCache
+    let clock: any WallClock
+    /// Changes with the exporter's own families (reload state).
+    let exporterVersion: UInt64
+    /// Seconds a scrape may wait on upstreams when Prometheus sends no
+    /// `X-Prometheus-Scrape-Timeout-Seconds` (curl, a browser).
+    let defaultBudget: Double
+    let exporterFamilies: @Sendable () -> [MetricFamily]
+
+    /// The scrape's budget: Prometheus's timeout minus the margin.
+    static func budget(scrapeTimeoutHeader: String?, default defaultBudget: Double) -> Double {
+        guard let header = scrapeTimeoutHeader, let timeout = Double(header.trimmingWhitespace()),
+              timeout.isFinite, timeout > 0 else { return defaultBudget }
+        return max(0, timeout - timeoutMargin)
+    }
+
+    /// Until when a scrape that arrived at `arrival` and must answer by
+    /// `answerBy` waits for refreshes: its budget covers rendering too, so
+    /// it stops `renderSeconds` (what the last renders took) before.
+    static func waitDeadline(arrival: Double, answerBy: Double, renderSeconds: Double) -> Double {
+        max(arrival, answerBy - renderSeconds)
+    }
+
+    func respond(_ request: HTTPRequest) -> HTTPResponse {
+        // The server calls its handler as soon as it has parsed the request.
+        let arrival = clock.now()
+        let answerBy = arrival + Self.budget(scrapeTimeoutHeader: request.header("X-Prometheus-Scrape-Timeout-Seconds"),
+                                             default: defaultBudget)
+        let deadline = Self.waitDeadline(arrival: arrival, answerBy: answerBy, renderSeconds: cache.expectedRenderSeconds)
+        engine.refresh(budget: deadline - clock.now())
+        let accept = request.headers.filter { $0.name.lowercased() == "accept" }.map(\.value).joined(separator: ",")
+        let format = ExpositionFormat.negotiate(accept: accept.isEmpty ? nil : accept)
+        let codings = request.headers.filter { $0.name.lowercased() == "accept-encoding" }.map(\.value)
+        let gzip = ExpositionFormat.acceptsGzip(acceptEncoding: codings.isEmpty ? nil : codings.joined(separator: ","))
+        let render: @Sendable () -> RenderCache.Rendered = { [engine, exporterFamilies, exporterVersion] in
+            let snapshot = engine.snapshot()
+            var part: [UInt8] = []
+            part.reserveCapacity(4096 + snapshot.accounts.count * 1536)
+            format.render(AccountFamilies.families(snapshot) + exporterFamilies(), into: &part, terminate: false)
+            return RenderCache.Rendered(body: part, validUntil: RenderCache.validUntil(snapshot),
+                                        key: RenderCache.Key(generation: snapshot.generation, exporterVersion: exporterVersion))
+        }
+        // Every balance_* family sorts before process_*: appending keeps the body sorted.
+        let processPart = cache.processPart(format: format, now: clock.now()) {
+            var part: [UInt8] = []
+            part.reserveCapacity(2048)
+            format.render(ProcessMetrics.collect(), into: &part)
+            return part
+        }
+        // A render that would not finish in time leaves this scrape the last rendering.
+        let (key, compress) = cache.answerable(RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion),
+                                               format: format, gzip: gzip, by: answerBy, render: render)
+        if compress, let body = cache.gzipBody(format: format, key: key, now: clock.now(), process: processPart, render: render) {
+            return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Content-Encoding", "gzip"),
+                                                       ("Vary", "Accept-Encoding")],
+                                body: body, omitBody: request.method == "HEAD")
+        }
+        // The cached part is shared, not copied: the server sends it and the
+        // fresh process part with one sendmsg.
+        var response = HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)],
+                                    body: cache.body(format: format, key: key, now: clock.now(), render: render),
+                                    omitBody: request.method == "HEAD")
+        response.bodyTail = processPart.bytes
+        return response
+    }
+}

@@ -1,0 +1,263 @@
+import BalanceSockets
+import BalanceSupport
+import Dispatch
+import Glibc
+
+/// What a connection is doing, as the server sees it when it must make room.
+enum ConnectionActivity: Sendable, Equatable {
+    /// Fresh, or a next request begun: its request line is not complete yet.
+    case awaitingRequestLine
+    /// A request line arrived: its head or body, handling, or the answer.
+    case serving
+    /// Kept alive, waiting for a next request.
+    case idle
+}
+
+/// Serves one accepted connection on its own thread: reads requests,
+/// answers them in order through the handler, and ends on close, error,
+/// timeout or server shutdown. Every wait is a `poll` with a deadline, so a
+/// silent client costs only this thread, and only until its deadline.
+struct HTTPConnection {
+    let socket: Socket
+    /// Readable once the server shuts down: an idle connection then closes.
+    let wake: Socket
+    let limits: ServerLimits
+    let handler: any HTTPHandler
+    let logger: Logger
+    /// True once the server stopped accepting: answer, then close.
+    let isStopping: @Sendable () -> Bool
+    /// Tells the server each change of activity (a fresh connection starts
+    /// `.awaitingRequestLine`); false once the server closed this
+    /// connection to make room: stop.
+    let report: @Sendable (ConnectionActivity) -> Bool
+
+    func run() {
+        do {
+            try socket.setNonBlocking()
+        } catch {
+            logger.debug("connection setup failed", ["err": .string(error.description)])
+            return
+        }
+        var parser = RequestParser(limits: limits)
+        // A fresh connection has readTimeout to deliver its first request;
+        // a kept-alive one idleTimeout to start the next, then readTimeout
+        // to complete it.
+        var deadline = Self.now() + limits.readTimeout
+        var idle = false
+        var activity = ConnectionActivity.awaitingRequestLine
+        func tell(_ next: ConnectionActivity) -> Bool {
+            guard next != activity else { return true }
+            activity = next
+            return report(next)
+        }
+        // One receive buffer for the connection's life, not one per read.
+        var scratch = [UInt8](repeating: 0, count: Self.receiveBufferSize)
+        while true {
+            switch parser.next() {
+            case .request(let request):
+                guard tell(.serving) else { return }
+                var response = handler.handle(request)
+                // RFC 9110 §9.3.2: HEAD answers carry the GET headers, never a body.
+                if request.method == "HEAD" { response.omitBody = true }
+                // Read after the handler: a shutdown during a slow answer still closes after it.
+                let keepAlive = request.wantsKeepAlive && !isStopping()
+                let (head, sendsBody) = ResponseEncoder.encodeHead(response, minorVersion: request.minorVersion,
+                                                                   keepAlive: keepAlive)
+                guard sendsBody ? write(head, then: response.body, response.bodyTail) : write(head) else { return }
+                guard keepAlive else { return closeGracefully() }
+                idle = !parser.hasPartialRequest
+                deadline = Self.now() + (idle ? limits.idleTimeout : limits.readTimeout)
+            case .error(let error):
+                logger.debug("bad request", ["status": .int(error.status), "err": .string(error.detail)])
+                _ = write(ResponseEncoder.encode(ResponseEncoder.errorResponse(error.status), keepAlive: false))
+                return closeGracefully()
+            case .needMoreData:
+                let midRequest = parser.hasPartialRequest
+                guard tell(idle ? .idle : parser.hasRequestLine ? .serving : .awaitingRequestLine) else { return }
+                switch waitForInput(until: deadline, watchShutdown: !midRequest) {
+                case .shutdown, .failed:
+                    return
+                case .timedOut:
+                    guard midRequest else { return }  // idle too long: just close
+                    logger.debug("request read timed out", ["timeout": .double(limits.readTimeout)])
+                    _ = write(ResponseEncoder.encode(ResponseEncoder.errorResponse(408), keepAlive: false))
+                    return closeGracefully()
+                case .readable:
+                    let received: Int?
+                    do {
+                        received = try receive(into: &scratch)
+                    } catch {
+                        logger.debug("read failed", ["err": .string(error.description)])
+                        return
+                    }
+                    guard let received else { continue }
+                    guard received > 0 else { return }  // the client closed
+                    if idle {
+                        idle = false
+                        deadline = Self.now() + limits.readTimeout
+                    }
+                    parser.append(Array(scratch[0..<received]))
+                }
+            }
+        }
+    }
+
+    private enum Wait { case readable, timedOut, shutdown, failed }
+
+    private func waitForInput(until deadline: Double, watchShutdown: Bool) -> Wait {
+        let remaining = deadline - Self.now()
+        guard remaining > 0 else { return .timedOut }
+        let sockets = watchShutdown ? [socket, wake] : [socket]
+        do {
+            let ready = try Socket.poll(sockets, events: Socket.readable, timeout: remaining)
+            if ready[0] != 0 { return .readable }
+            if watchShutdown && ready[1] != 0 { return .shutdown }
+            return .timedOut  // poll answers all-zero only when its timeout passed
+        } catch {
+            logger.debug("poll failed", ["err": .string(error.description)])
+            return .failed
+        }
+    }
+
+    static let receiveBufferSize = 16_384
+
+    /// `recv` into `buffer`: the count received (0: the client closed), nil
+    /// when nothing is there yet (non-blocking socket).
+    private func receive(into buffer: inout [UInt8]) throws(SocketError) -> Int? {
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(socket.fd, $0.baseAddress, $0.count, 0) }
+            if n >= 0 { return n }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            default: throw .makeFailed("recv")
+            }
+        }
+    }
+
+    /// Bodies up to this size are copied behind the head and sent with one
+    /// `send`; larger ones are gathered from their own buffer (`sendmsg`),
+    /// saving a copy of the whole body per response.
+    static let copyLimit = 16_384
+
+    /// Writes `head`, `body` and `tail` within writeTimeout, like `write(_:)`.
+    private func write(_ head: [UInt8], then body: [UInt8], _ tail: [UInt8]) -> Bool {
+        guard body.count + tail.count > Self.copyLimit else {
+            var bytes = head
+            bytes.append(contentsOf: body)
+            bytes.append(contentsOf: tail)
+            return write(bytes)
+        }
+        let parts = [head, body, tail]
+        return writeAll(head.count + body.count + tail.count) { (offset) throws(SocketError) -> Int in
+            try Self.gatherSend(socket, parts, from: offset)
+        }
+    }
+
+    /// Writes all of `bytes` within writeTimeout; false when the client
+    /// vanished or stopped reading (the connection is then dropped).
+    private func write(_ bytes: [UInt8]) -> Bool {
+        writeAll(bytes.count) { (offset) throws(SocketError) -> Int in
+            try socket.send(bytes, from: offset)
+        }
+    }
+
+    /// Calls `send(offset)` until `total` bytes are out, waiting for the
+    /// socket to drain while the kernel takes nothing, within writeTimeout.
+    private func writeAll(_ total: Int, _ send: (Int) throws(SocketError) -> Int) -> Bool {
+        let deadline = Self.now() + limits.writeTimeout
+        var offset = 0
+        do {
+            while offset < total {
+                let sent = try send(offset)
+                if sent > 0 {
+                    offset += sent
+                    continue
+                }
+                let remaining = deadline - Self.now()
+                guard remaining > 0 else {
+                    logger.debug("write timed out", ["timeout": .double(limits.writeTimeout)])
+                    return false
+                }
+                _ = try Socket.poll([socket], events: Socket.writable, timeout: remaining)
+            }
+            return true
+        } catch {
+            // EPIPE / ECONNRESET: the client left mid-answer. Its problem, not ours.
+            logger.debug("write failed", ["err": .string(error.description)])
+            return false
+        }
+    }
+
+    /// One `sendmsg` of what is left of the three `parts` after `offset`
+    /// bytes: the count the kernel took, 0 when the socket buffer is full.
+    /// MSG_NOSIGNAL: a vanished client is EPIPE, not SIGPIPE.
+    private static func gatherSend(_ socket: Socket, _ parts: [[UInt8]], from offset: Int) throws(SocketError) -> Int {
+        let flags = Int32(MSG_NOSIGNAL)
+        precondition(parts.count == 3, "head, body, tail")
+        while true {
+            let n = parts[0].withUnsafeBytes { a in
+                parts[1].withUnsafeBytes { b in
+                    parts[2].withUnsafeBytes { c -> Int in
+                        var vectors: [iovec] = []
+                        vectors.reserveCapacity(3)
+                        var skip = offset
+                        for buffer in [a, b, c] {
+                            guard skip < buffer.count, let base = buffer.baseAddress else {
+                                skip = max(0, skip - buffer.count)
+                                continue
+                            }
+                            vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + skip), iov_len: buffer.count - skip))
+                            skip = 0
+                        }
+                        return vectors.withUnsafeMutableBufferPointer { iov in
+                            var message = msghdr()
+                            message.msg_iov = iov.baseAddress
+                            message.msg_iovlen = numericCast(iov.count)
+                            return sendmsg(socket.fd, &message, flags)
+                        }
+                    }
+                }
+            }
+            if n >= 0 { return n }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return 0
+            default: throw .makeFailed("sendmsg")
+            }
+        }
+    }
+
+    /// Ends our side, then reads and discards what the client still sends
+    /// for a moment: closing with unread input would make the kernel send a
+    /// reset that can destroy the answer before the client reads it (what
+    /// Go's net/http calls closeWriteAndWait).
+    private func closeGracefully() {
+        socket.shutdown(Socket.shutWrite)
+        let deadline = Self.now() + Self.lingerSeconds
+        var discarded = 0
+        var scratch: [UInt8] = []
+        while discarded < 1 << 20 {
+            let remaining = deadline - Self.now()
+            guard remaining > 0,
+                  let ready = try? Socket.poll([socket], events: Socket.readable, timeout: remaining), ready[0] != 0 else { return }
+            scratch.removeAll(keepingCapacity: true)
+            let received: Int?
+            do {
+                received = try socket.receive(appendingTo: &scratch)
+            } catch {
+                return
+            }
+            guard let received else { continue }
+            guard received > 0 else { return }
+            discarded += received
+        }
+    }
+
+    static let lingerSeconds = 0.5
+
+    /// Monotonic seconds: deadlines must not jump with the wall clock.
+    static func now() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds) / 1_000_000_000
+    }
+}

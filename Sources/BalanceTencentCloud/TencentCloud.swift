@@ -1,0 +1,58 @@
+import BalanceCore
+import BalanceSupport
+
+/// The Tencent Cloud provider: prepaid balance from the billing API's
+/// `DescribeAccountBalance`, signed with TC3-HMAC-SHA256.
+package enum TencentCloud {
+    package static let schema = ProviderSchema(
+        name: "tencentcloud",
+        defaultEndpoint: "https://billing.intl.tencentcloudapi.com",
+        keys: [
+            ConfigKeySpec("secret_id", .string, secret: true),
+            ConfigKeySpec("secret_key", .string, secret: true),
+            ConfigKeySpec("token", .string, secret: true),
+            ConfigKeySpec("temp_credit", .bool),
+            ConfigKeySpec("region", .string),
+            ConfigKeySpec("language", .string),
+            ConfigKeySpec("role_arn", .string),
+            ConfigKeySpec("role_session_name", .string),
+            ConfigKeySpec("role_duration", .duration),
+            ConfigKeySpec("sts_endpoint", .string),
+            ConfigKeySpec("sts_region", .string),
+            ConfigKeySpec("metadata_endpoint", .string),
+            ConfigKeySpec("request_timeout", .duration),
+        ],
+        // The API allows 20 requests/s; stay at half of it.
+        defaultRequestsPerSecond: 10,
+        defaultMaxConcurrency: 4,
+        // Without secret_id, the credential chain (environment, profile, CVM role): the same for every such account.
+        identityKeys: ["secret_id", "role_arn"],
+        make: { account, context throws(ConfigProblems) in try makeClient(account: account, context: context) })
+
+    /// Builds a client; `readFile` reads the credentials profile file (injected for tests).
+    static func makeClient(account: AccountConfig, context: ProviderContext,
+                           readFile: @escaping @Sendable (String) -> String? = readTextFile) throws(ConfigProblems) -> TencentCloudClient {
+        let settings = try TencentCloudSettings(account: account, defaultTimeout: context.requestTimeout)
+        let base: any TencentCredentialProvider
+        if let keys = settings.keys {
+            base = TencentStaticCredentials(value: TencentCredentials(secretId: keys.secretId, secretKey: keys.secretKey,
+                                                                      token: keys.token, source: "account config"))
+        } else {
+            let role = TencentInstanceRoleCredentials(metadataEndpoint: settings.metadataEndpoint, transport: context.transport,
+                                                      clock: context.clock, timeout: settings.requestTimeout)
+            base = TencentCredentialsChain(environment: context.environment, readFile: readFile, instanceRole: role)
+        }
+        var credentials = base
+        if let role = settings.role {
+            credentials = TencentAssumeRoleCredentials(role: role, base: base, transport: context.transport, clock: context.clock,
+                                                       timeout: settings.requestTimeout, userAgent: context.userAgent)
+        }
+        return TencentCloudClient(settings: settings, credentials: credentials, transport: context.transport,
+                                  clock: context.clock, logger: context.logger, userAgent: context.userAgent)
+    }
+
+    @Sendable static func readTextFile(_ path: String) -> String? {
+        guard let bytes = try? SecretFile.read(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

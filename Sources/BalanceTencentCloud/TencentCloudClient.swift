@@ -1,0 +1,80 @@
+import BalanceCore
+import BalanceHTTP
+import BalanceSupport
+
+/// Reads one account's balance with `DescribeAccountBalance` (billing API
+/// 2018-07-09): the I/O edge around the pure signer and mapping.
+final class TencentCloudClient: BalanceProvider {
+    static let action = "DescribeAccountBalance"
+    static let version = "2018-07-09"
+
+    private let settings: TencentCloudSettings
+    private let credentialProvider: any TencentCredentialProvider
+    private let transport: any HTTPTransport
+    private let clock: any WallClock
+    private let logger: Logger
+    private let userAgent: String
+
+    init(settings: TencentCloudSettings, credentials: any TencentCredentialProvider, transport: any HTTPTransport,
+         clock: any WallClock, logger: Logger, userAgent: String) {
+        self.settings = settings
+        self.credentialProvider = credentials
+        self.transport = transport
+        self.clock = clock
+        self.logger = logger
+        self.userAgent = userAgent
+    }
+
+    /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded.
+    func fetchBalance() async throws(ProviderError) -> BalanceReading {
+        var secrets: [String] = []
+        do throws(ProviderError) {
+            let credentials = try await credentialProvider.credentials()
+            secrets += credentials.secrets
+            do throws(ProviderError) {
+                return try await fetch(with: credentials)
+            } catch where error.code == TencentErrorCode.tokenFailure && credentials.token != nil {
+                // Temporary credentials expired early (revoked, clock skew): refresh them and retry
+                // exactly once; a second TokenFailure stays an auth failure.
+                logger.info("Tencent Cloud temporary credentials rejected as expired; refreshing once",
+                            ["source": .string(credentials.source),
+                             "request_id": error.bounded(removing: secrets).requestID.map(LogValue.string)])
+                await credentialProvider.invalidate(credentials)
+                let fresh = try await credentialProvider.credentials()
+                secrets += fresh.secrets
+                // Configured session tokens cannot be refreshed: retrying with the same ones is pointless.
+                guard fresh != credentials else { throw error }
+                return try await fetch(with: fresh)
+            }
+        } catch {
+            throw error.bounded(removing: secrets)
+        }
+    }
+
+    private func fetch(with credentials: TencentCredentials) async throws(ProviderError) -> BalanceReading {
+        // `{"TempCredit":true}` asks for the temporary credit fields too.
+        let body = Array((settings.tempCredit ? #"{"TempCredit":true}"# : "{}").utf8)
+        let request = TencentRequest.make(endpoint: settings.endpoint, action: Self.action, version: Self.version,
+                                          region: settings.region, language: settings.language,
+                                          credentials: credentials, body: body, timestamp: Int(clock.now()),
+                                          timeout: settings.requestTimeout, userAgent: userAgent)
+        let response: UpstreamResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            throw ProviderError(error, sending: Self.action, to: request.url)
+        }
+        do {
+            return try TencentBalanceMapping.reading(status: response.status, body: response.body)
+        } catch {
+            throw error.retrying(after: response, now: clock.now())
+        }
+    }
+}
+
+extension TencentCredentials {
+    /// What must never appear in an error: the key and the session token
+    /// (an upstream may quote back what it was sent, in any field:
+    /// LiveSecretsTests found a token in `RequestId`).
+    var secrets: [String] { [secretKey, token].compactMap { $0 } }
+}

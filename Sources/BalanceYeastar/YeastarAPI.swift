@@ -1,0 +1,73 @@
+import BalanceCore
+import BalanceHTTP
+import BalanceSupport
+
+/// The two Yeastar Partner Portal calls as HTTP exchanges: building requests
+/// is pure (`tokenRequest`, `balanceRequest`), `send` is the only I/O.
+struct YeastarAPI: Sendable {
+    static let tokenPath = "/auth/openapi/v1/oauth/token"
+    static let balancePath = "/user/openapi/user/v1/client/account_balance"
+
+    enum Grant: Sendable, Equatable {
+        /// `grant_type=pp_credentials` (Yeastar's name, not OAuth's `client_credentials`).
+        case credentials(clientID: String, clientSecret: String)
+        /// `grant_type=refresh_token`. The Partner Portal documents only
+        /// `grant_type` and `refresh_token` for a refresh, so the client
+        /// secret is not sent again: one request fewer that carries it.
+        case refresh(String)
+
+        var description: String {
+            switch self {
+            case .credentials: return "token grant"
+            case .refresh: return "token refresh"
+            }
+        }
+    }
+
+    let tokenURL: HTTPURL
+    let balanceURL: HTTPURL
+    let userAgent: String
+    let timeout: Double
+    let transport: any HTTPTransport
+
+    /// nil when `endpoint` is not an absolute http(s) URL.
+    init?(endpoint: String, userAgent: String, timeout: Double, transport: any HTTPTransport) {
+        var base = endpoint
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let tokenURL = HTTPURL(string: base + Self.tokenPath),
+              let balanceURL = HTTPURL(string: base + Self.balancePath) else { return nil }
+        self.tokenURL = tokenURL
+        self.balanceURL = balanceURL
+        self.userAgent = userAgent
+        self.timeout = timeout
+        self.transport = transport
+    }
+
+    func tokenRequest(_ grant: Grant) -> UpstreamRequest {
+        let fields: [(String, String)]
+        switch grant {
+        case .credentials(let id, let secret):
+            fields = [("client_id", id), ("client_secret", secret), ("grant_type", "pp_credentials")]
+        case .refresh(let refreshToken):
+            fields = [("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
+        }
+        return UpstreamRequest(method: "POST", url: tokenURL,
+                               headers: [("User-Agent", userAgent), ("Content-Type", "application/x-www-form-urlencoded"),
+                                         ("Accept", "application/json")],
+                               body: Array(FormCoding.encode(fields).utf8), timeout: timeout)
+    }
+
+    func balanceRequest(_ token: YeastarToken) -> UpstreamRequest {
+        UpstreamRequest(method: "GET", url: balanceURL,
+                        headers: [("User-Agent", userAgent), ("Authorization", token.authorization), ("Accept", "application/json")],
+                        timeout: timeout)
+    }
+
+    func send(_ request: UpstreamRequest, what: String) async -> Result<UpstreamResponse, ProviderError> {
+        do {
+            return .success(try await transport.send(request))
+        } catch {
+            return .failure(ProviderError(error, sending: what, to: request.url))
+        }
+    }
+}
