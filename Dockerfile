@@ -26,10 +26,19 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
-# SwiftPM validates every target of the manifest, the test target too, so its folder must exist.
+# SwiftPM validates every target of the manifest, the test targets too, so each of their folders must
+# exist: one COPY per folder (COPY of several folders would merge their contents).
 COPY Package.swift ./
 COPY Sources ./Sources
+COPY Tests/BalanceTestSupport ./Tests/BalanceTestSupport
+COPY Tests/SupportTests ./Tests/SupportTests
+COPY Tests/HTTPTests ./Tests/HTTPTests
+COPY Tests/CoreTests ./Tests/CoreTests
+COPY Tests/TencentCloudTests ./Tests/TencentCloudTests
+COPY Tests/YeastarTests ./Tests/YeastarTests
+COPY Tests/SimulatorsTests ./Tests/SimulatorsTests
 COPY Tests/BalanceExporterTests ./Tests/BalanceExporterTests
+COPY Tests/EndToEndTests ./Tests/EndToEndTests
 
 # The one place the release build flags live (verify_image.sh and Tests/bench/run.sh build with
 # exactly these). --static-swift-stdlib links the Swift runtime (the exporter uses no Foundation) into the

@@ -116,7 +116,7 @@ package struct Socket: Sendable, Hashable {
 
     /// The next pending connection, or nil when none is pending (non-blocking
     /// listener) or it vanished before we took it.
-    func accept() throws(SocketError) -> Socket? {
+    package func accept() throws(SocketError) -> Socket? {
         try acceptWithPeer()?.socket
     }
 

@@ -30,7 +30,7 @@ package enum TencentCloud {
         make: { account, context throws(ConfigProblems) in try makeClient(account: account, context: context) })
 
     /// Builds a client; `readFile` reads the credentials profile file (injected for tests).
-    static func makeClient(account: AccountConfig, context: ProviderContext,
+    package static func makeClient(account: AccountConfig, context: ProviderContext,
                            readFile: @escaping @Sendable (String) -> String? = readTextFile) throws(ConfigProblems) -> TencentCloudClient {
         let settings = try TencentCloudSettings(account: account, defaultTimeout: context.requestTimeout)
         let base: any TencentCredentialProvider

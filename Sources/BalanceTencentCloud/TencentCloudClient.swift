@@ -4,7 +4,7 @@ import BalanceSupport
 
 /// Reads one account's balance with `DescribeAccountBalance` (billing API
 /// 2018-07-09): the I/O edge around the pure signer and mapping.
-final class TencentCloudClient: BalanceProvider {
+package final class TencentCloudClient: BalanceProvider {
     static let action = "DescribeAccountBalance"
     static let version = "2018-07-09"
 
@@ -26,7 +26,7 @@ final class TencentCloudClient: BalanceProvider {
     }
 
     /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded.
-    func fetchBalance() async throws(ProviderError) -> BalanceReading {
+    package func fetchBalance() async throws(ProviderError) -> BalanceReading {
         var secrets: [String] = []
         do throws(ProviderError) {
             let credentials = try await credentialProvider.credentials()

@@ -23,7 +23,7 @@ package enum Yeastar {
             try makeClient(config, context)
         })
 
-    static func makeClient(_ config: AccountConfig, _ context: ProviderContext) throws(ConfigProblems) -> YeastarClient {
+    package static func makeClient(_ config: AccountConfig, _ context: ProviderContext) throws(ConfigProblems) -> YeastarClient {
         let location = "account \(config.name)"
         var problems: [ConfigProblem] = []
         func nonEmpty(_ key: String) -> String {

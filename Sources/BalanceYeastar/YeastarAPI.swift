@@ -4,8 +4,8 @@ import BalanceSupport
 
 /// The two Yeastar Partner Portal calls as HTTP exchanges: building requests
 /// is pure (`tokenRequest`, `balanceRequest`), `send` is the only I/O.
-struct YeastarAPI: Sendable {
-    static let tokenPath = "/auth/openapi/v1/oauth/token"
+package struct YeastarAPI: Sendable {
+    package static let tokenPath = "/auth/openapi/v1/oauth/token"
     static let balancePath = "/user/openapi/user/v1/client/account_balance"
 
     enum Grant: Sendable, Equatable {

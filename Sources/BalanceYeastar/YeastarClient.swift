@@ -4,7 +4,7 @@ import BalanceSupport
 
 /// One Yeastar Partner Portal account: a `BalanceProvider` that reads
 /// `accountBalance`, renewing the access token as needed.
-struct YeastarClient: BalanceProvider {
+package struct YeastarClient: BalanceProvider {
     let api: YeastarAPI
     let tokens: YeastarTokenManager
     let secrets: YeastarSecrets
@@ -27,7 +27,7 @@ struct YeastarClient: BalanceProvider {
     /// One refresh: at most one token renewal before the balance call, and
     /// after a refused token exactly one renewal and one retry (never a loop).
     /// Every error is scrubbed of the client secret and tokens.
-    func fetchBalance() async throws(ProviderError) -> BalanceReading {
+    package func fetchBalance() async throws(ProviderError) -> BalanceReading {
         do {
             return try await fetch()
         } catch {

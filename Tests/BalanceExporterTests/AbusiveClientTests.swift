@@ -1,3 +1,4 @@
+import BalanceTestSupport
 import Dispatch
 import Foundation
 import Synchronization
@@ -57,7 +58,7 @@ final class AbusiveClientTests: XCTestCase {
         let warmUp = try RawHTTPClient.get(port: port, path: "/metrics", timeout: 30)
         XCTAssertEqual(warmUp.status, 200)
         // Let the warm-up connection's thread finish before counting.
-        XCTAssertTrue(waitUntil(seconds: 5) { server.openConnections == 0 })
+        XCTAssertTrue(waitUntil(timeout: 5) { server.openConnections == 0 })
         return Target(server: server, port: port, descriptors: Self.openDescriptors(), threads: Self.threadCount())
     }
 
@@ -571,7 +572,7 @@ final class AbusiveClientTests: XCTestCase {
     /// before the abuse (the server notices closes asynchronously).
     func assertBackToBaseline(_ target: Target, file: StaticString = #filePath, line: UInt = #line) {
         // Seconds normally; generous for sanitizer builds, where handlers run 10x slower.
-        let settled = waitUntil(seconds: 20) {
+        let settled = waitUntil(timeout: 20) {
             target.server.openConnections == 0 && Self.openDescriptors() <= target.descriptors && Self.threadCount() <= target.threads
         }
         XCTAssertTrue(settled, """
@@ -579,15 +580,6 @@ final class AbusiveClientTests: XCTestCase {
             sockets \(Self.openDescriptors()) (before \(target.descriptors)), \
             threads \(Self.threadCount()) (before \(target.threads))
             """, file: file, line: line)
-    }
-
-    func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = RawHTTPConnection.now() + seconds
-        while !condition() {
-            guard RawHTTPConnection.now() < deadline else { return false }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return true
     }
 
     /// Open socket descriptors of the process. Sockets only: a sanitizer

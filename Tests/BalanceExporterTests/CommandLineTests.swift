@@ -1,3 +1,4 @@
+import BalanceTestSupport
 import Foundation
 import Synchronization
 import XCTest

@@ -1,3 +1,4 @@
+import BalanceTestSupport
 import Foundation
 import XCTest
 @testable import BalanceCore
@@ -214,10 +215,4 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(PrometheusDuration.format(5400), "1h30m")
         XCTAssertEqual(PrometheusDuration.format(0.25), "250ms")
     }
-}
-
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("balance-exporter-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }

@@ -1,3 +1,4 @@
+import BalanceTestSupport
 import XCTest
 @testable import BalanceCore
 @testable import BalanceExporter

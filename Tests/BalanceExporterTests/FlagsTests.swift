@@ -1,3 +1,4 @@
+import BalanceTestSupport
 import XCTest
 @testable import BalanceExporter
 @testable import BalanceHTTP

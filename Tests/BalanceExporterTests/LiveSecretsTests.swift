@@ -1,3 +1,4 @@
+import BalanceTestSupport
 import Foundation
 import Synchronization
 import XCTest
@@ -24,7 +25,7 @@ final class LiveSecretsTests: XCTestCase {
         let world = try World(self)
         world.billing.addTemporaryCredential(secretId: Self.sessionSecretId, secretKey: Self.sessionSecretKey,
                                              token: Self.sessionToken, expiresAt: world.clock.now() + 86_400, account: "main")
-        let logs = LiveLogCapture()
+        let logs = LogCapture()
         let logger = logs.logger(clock: world.clock)
         var texts: [String] = []
         func record(_ client: any BalanceProvider, expecting reason: FailureReason?, _ what: String) async {

@@ -1,3 +1,4 @@
+import BalanceTestSupport
 import Dispatch
 import Synchronization
 import XCTest

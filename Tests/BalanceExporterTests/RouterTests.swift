@@ -1,3 +1,4 @@
+import BalanceTestSupport
 import Synchronization
 import XCTest
 @testable import BalanceCore

@@ -539,7 +539,7 @@ stop_upstreams() {
 
 # A throwaway CA and a server certificate for localhost and 127.0.0.1 signed by it, and a self-signed
 # certificate for 127.0.0.1 that no bundle holds (so only trust, not the name, fails): EC P-256, 2 days,
-# as Tests/BalanceExporterTests/Support/TLSTestServer.swift makes them.
+# as Tests/BalanceTestSupport/TLSTestServer.swift makes them.
 TLS_DIR=$RUN_DIR/tls
 mkdir -p "$TLS_DIR"
 if (

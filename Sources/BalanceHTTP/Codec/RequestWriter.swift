@@ -9,7 +9,7 @@ package struct UpstreamTarget: Sendable, Equatable {
     /// `host`, `[v6]`, plus `:port` when it is not the scheme's default (RFC 9110 §7.2).
     package var hostHeader: String
     /// Origin form: the percent-encoded path (at least `/`) and `?query` (RFC 9112 §3.2.1).
-    var requestTarget: String
+    package var requestTarget: String
 
     /// `HTTPURL` only holds `http` and `https` URLs with a host and a valid port.
     package init(_ url: HTTPURL) {

@@ -1,0 +1,60 @@
+import BalanceTestSupport
+import XCTest
+@testable import BalanceHTTP
+@testable import BalanceSimulators
+@testable import BalanceSupport
+@testable import BalanceTencentCloud
+
+/// The simulator checks signatures on its own code path: requests signed the way the
+/// official SDK signs them (content-type;host only) pass, tampered ones fail.
+final class TencentCloudSimulatorTests: XCTestCase {
+    private func signedRequest(body: String = "{}", key: String = "demo-secret-key", timestamp: Int = 1_800_000_000,
+                               action: String = "DescribeAccountBalance") -> HTTPRequest {
+        let signature = TC3Signer.sign(secretId: "AKIDdemo", secretKey: key, service: "billing", host: "127.0.0.1:8080",
+                                       contentType: "application/json", payload: Array(body.utf8), timestamp: timestamp)
+        return HTTPRequest(method: "POST", target: "/", headers: [
+            ("Host", "127.0.0.1:8080"), ("Content-Type", "application/json"), ("X-TC-Action", action),
+            ("X-TC-Version", "2018-07-09"), ("X-TC-Timestamp", String(timestamp)), ("Authorization", signature.authorization),
+        ], body: Array(body.utf8))
+    }
+
+    private func code(_ response: HTTPResponse) -> String? {
+        JSONValue.parse(response.body)?["Response"]?["Error"]?["Code"]?.string
+    }
+
+    func testDemoAccountAnswersASignedRequest() throws {
+        let simulator = TencentCloudSimulator.demo(clock: TestClock())
+        let response = simulator.handle(signedRequest(body: #"{"TempCredit":true}"#))
+        XCTAssertEqual(response.status, 200)
+        XCTAssertNil(code(response))
+        let reading = try TencentBalanceMapping.reading(status: response.status, body: response.body)
+        XCTAssertEqual(reading.available, 12345.67)
+        XCTAssertEqual(reading.uin, "100000000001")
+    }
+
+    func testTamperedBodyWrongKeyStaleTimestampAndWrongActionAreRejected() {
+        let simulator = TencentCloudSimulator.demo(clock: TestClock())
+        var tampered = signedRequest()
+        tampered.body = Array(#"{"TempCredit":true}"#.utf8)
+        XCTAssertEqual(code(simulator.handle(tampered)), "AuthFailure.SignatureFailure")
+        XCTAssertEqual(code(simulator.handle(signedRequest(key: "guess"))), "AuthFailure.SignatureFailure")
+        XCTAssertEqual(code(simulator.handle(signedRequest(timestamp: 1_800_000_000 - 301))), "AuthFailure.SignatureExpire")
+        XCTAssertEqual(code(simulator.handle(signedRequest(action: "DescribeBillList"))), "InvalidAction")
+        XCTAssertEqual(simulator.handle(signedRequest(key: "guess")).status, 200, "Tencent answers errors with HTTP 200")
+        XCTAssertEqual(simulator.requestCount, 5)
+    }
+
+    func testRawAndNullFieldsAreSentVerbatim() throws {
+        let simulator = TencentCloudSimulator.demo(clock: TestClock())
+        simulator.updateAccount("demo") { account in
+            account.rawFields = ["Balance": "12345.5", "Uin": "\"42\""]
+            account.nullFields = ["RealBalance"]
+        }
+        let response = simulator.handle(signedRequest())
+        let json = try XCTUnwrap(JSONValue.parse(response.body)?["Response"])
+        XCTAssertEqual(json["Balance"]?.number?.literal, "12345.5")
+        XCTAssertEqual(json["Uin"], .string("42"))
+        XCTAssertEqual(json["RealBalance"], .null)
+        XCTAssertNil(json["TempCredit"], "only sent when the request asks for it")
+    }
+}
