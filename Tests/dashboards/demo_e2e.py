@@ -1,14 +1,25 @@
 #!/usr/bin/env python3
 """The demo, end to end: `balance_exporter --demo` scraped by a real Prometheus running the shipped
-rules, with the shipped dashboard's queries and the demo's alerts checked through Prometheus's API.
+rules (their `for:` shortened), with the shipped dashboard's queries and the demo's alerts checked through Prometheus's API,
+and the alerts delivered by a real Alertmanager running README.md's configuration.
 
 Usage: demo_e2e.py [--binary PATH] [--keep]
   --binary  the built exporter (default .build/debug/balance_exporter; build it with `swift build`)
-  --keep    keep the work directory (logs, prometheus.yml, backfill, TSDB) and print its path
+  --keep    keep the work directory (logs, prometheus.yml, alertmanager.yml, the rules' copy, the
+            notifications received, backfill, TSDB) and print its path
 
-Needs `prometheus` and `promtool` on PATH (apt-get install -y prometheus). Everything listens on
-127.0.0.1 only; every process started here is stopped on every path out, and every wait is bounded
-(a run takes well under a minute on an idle machine).
+Needs `prometheus` and `promtool` (apt-get install -y prometheus) and `prometheus-alertmanager` and
+`amtool` (apt-get install -y prometheus-alertmanager) on PATH. Everything listens on 127.0.0.1 only
+(Alertmanager's cluster port is off); every process started here is stopped on every path out,
+SIGTERM included, and every wait is bounded (a run takes about a minute and a half on an idle
+machine, most of it Alertmanager's group_wait).
+
+The rules Prometheus runs are a copy of dashboards/alerts.yml in the work directory in which every
+`for:` is shortened to SHORT_FOR (the shipped file is not touched): backfilled history does not
+advance `for:` timers, so with the shipped 5 minutes to an hour nothing would fire within the run.
+One duration for all also makes BalanceExhausted fire in the same evaluations as the warnings it
+inhibits, not minutes before them as with the shipped durations: the inhibition is tested where it
+is hardest, the inhibiting alert arriving with the others.
 
 Steps (each a pass/fail line; a step the later ones depend on stops the run when it fails):
  1. `--demo --config.file=x` is a usage error: exit 2 and a message naming both flags.
@@ -17,8 +28,8 @@ Steps (each a pass/fail line; a step the later ones depend on stops the run when
  3. `promtool check metrics` on that /metrics body exits 0 and prints nothing.
  4. Each account's pace is measured over two of its refreshes at least RATE_SPAN seconds apart,
     history is backfilled from it (see synthesize_history for why and what), then Prometheus
-    scrapes the exporter every second and evaluates dashboards/alerts.yml every second; `up`
-    must be 1.
+    scrapes the exporter every second and evaluates the rules' test copy every second, sending
+    its alerts to Alertmanager (step B); `up` must be 1.
  5. check_queries.py: every dashboard query, with $job pinned to the job, parses and has data.
  6. check_alerts.py: BalanceLow, BalanceExhausted, BalanceOwed, BalanceTempCreditEnding and
     BalancePredictedExhaustion go pending or firing...
@@ -32,28 +43,47 @@ Steps (each a pass/fail line; a step the later ones depend on stops the run when
     /api/v1/alerts for reliably. Prometheus records every evaluation's pending and firing alerts
     in the `ALERTS` series, so the step asks that series whether the alert was pending in the last
     5 minutes, and for which accounts (only demo-flaky may appear).
+Before Prometheus starts (so that it can send its first alerts): a webhook receiver is started on
+127.0.0.1, README.md's alertmanager.yml is written to the work directory with the receiver's
+address in place of README_WEBHOOK_BASE, and
+ A. `amtool check-config` accepts it;
+ B. Alertmanager runs it on 127.0.0.1 (Prometheus sends its alerts there). Then, after step 8:
+ C. the notifications received name exactly the expected alerts and accounts, each routed by its
+    severity to its receiver, one notification per account and receiver;
+ D. every delivered alert carries its rule's labels (severity, provider, uin, job, instance) and
+    its summary names the account as `provider/uin (name, currency)`;
+ E. the README's inhibit rule holds for the exhausted account only: Alertmanager holds
+    demo-arrears' BalanceLow as inhibited by demo-arrears' BalanceExhausted, and once its group's
+    group_wait has passed it has still not been delivered, while demo-cn-staging's BalanceLow and
+    BalancePredictedExhaustion were (step C).
 Prints `demo_e2e: N passed, N failed` last; exits 0 when nothing failed, 1 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from prom_harness import (JOB, Processes, alerts, create_blocks, fetch, free_port, log_tail, prometheus_config,
-                          query, start_prometheus, wait_until)
+from alertmanager_harness import (ALERTMANAGER, AMTOOL, README_WEBHOOK_BASE, WebhookReceiver, alertmanager_alerts,
+                                  longest_duration, readme_alertmanager_config, rfc3339_seconds, start_alertmanager)
+from prom_harness import (JOB, TRANSIENT_ERRORS, Processes, alerts, create_blocks, fetch, free_port, log_tail,
+                          prometheus_config, query, start_prometheus, wait_until)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 RULES = REPO / "dashboards" / "alerts.yml"
 DASHBOARD = REPO / "dashboards" / "balance-exporter.json"
+README = REPO / "README.md"
 DEFAULT_BINARY = REPO / ".build" / "debug" / "balance_exporter"
 
 # Sources/BalanceExporter/Demo: DemoTencentAccounts.all and DemoYeastarAccounts.all.
@@ -79,6 +109,28 @@ EXPECTED_ALERT_ACCOUNTS = {
 }
 REFRESH_FAILING = "BalanceRefreshFailing"
 
+# Every `for:` of the rules' test copy (see the module's doc): long enough that demo-flaky's failures
+# (a second or two each) never fire BalanceRefreshFailing, short enough to fire the rest within the run.
+SHORT_FOR_SECONDS = 10
+SHORT_FOR = f"{SHORT_FOR_SECONDS}s"
+# Each demo alert's severity (its rule's label) and the receiver README.md's alertmanager.yml routes
+# each severity to.
+SEVERITY = {"BalanceLow": "warning", "BalanceExhausted": "critical", "BalanceOwed": "critical",
+            "BalanceTempCreditEnding": "info", "BalancePredictedExhaustion": "warning"}
+RECEIVERS = {"critical": "balance-critical", "warning": "balance-warning", "info": "balance-info"}
+# The first line of each notification a person reads; {account} is `provider/uin (name, currency)`.
+SUMMARIES = {
+    "BalanceLow": "Low balance on {account}",
+    "BalanceExhausted": "Balance exhausted on {account}",
+    "BalanceOwed": "Tencent Cloud account {uin} ({name}, {currency}) is in arrears",
+    "BalanceTempCreditEnding": "Temporary credit {credit} of {account} ends within 7 days",
+    "BalancePredictedExhaustion": "Balance of {account} predicted to run out within 7 days",
+}
+# README.md's inhibit rule: while BalanceExhausted fires for an account, its BalanceLow and
+# BalancePredictedExhaustion are not delivered. Of the alerts above, it silences this one only.
+INHIBITED = ("BalanceLow", "demo-arrears")
+INHIBITOR = "BalanceExhausted"
+
 # Families that hold the account's balance: they fall with it in the synthesized past.
 DRAINING_FAMILIES = {"balance_available", "balance_tencentcloud_balance", "balance_tencentcloud_real_balance",
                      "balance_tencentcloud_cash_account_balance", "balance_yeastar_account_balance"}
@@ -90,6 +142,8 @@ NO_HISTORY_PREFIXES = ("process_",)
 READY_TIMEOUT = 30
 PACE_TIMEOUT = 60
 ALERT_TIMEOUT = 45
+# Past the README's group_wait (and SHORT_FOR), how long notifications may take to arrive.
+NOTIFY_MARGIN = 30
 
 
 @dataclass(frozen=True)
@@ -129,12 +183,17 @@ def account_key(sample: Sample) -> tuple[str, str]:
 
 def account_names(samples: list[Sample]) -> dict[tuple[str, str], str]:
     """(provider, uin) -> configured account name, from balance_account_info."""
-    return {account_key(s): s.labels.get("name", "") for s in samples if s.name == "balance_account_info"}
+    return {key: labels.get("name", "") for key, labels in account_infos(samples).items()}
 
 
 def accounts_with_balance(samples: list[Sample]) -> set[str]:
     names = account_names(samples)
     return {names.get(account_key(s), "?") for s in samples if s.name == "balance_available"}
+
+
+def account_infos(samples: list[Sample]) -> dict[tuple[str, str], dict[str, str]]:
+    """(provider, uin) -> the labels of its balance_account_info (name, currency, ...)."""
+    return {account_key(s): s.labels for s in samples if s.name == "balance_account_info"}
 
 
 def account_readings(samples: list[Sample]) -> dict[tuple[str, str], tuple[float, float]]:
@@ -216,6 +275,91 @@ def alert_accounts(active: list[dict], names: dict[tuple[str, str], str]) -> dic
         name = names.get((labels.get("provider", ""), labels.get("uin", "")), f"{labels.get('uin', '?')}")
         found.setdefault(labels.get("alertname", "?"), set()).add(name)
     return found
+
+
+def shorten_for(rules: str, duration: str = SHORT_FOR) -> str:
+    """A rule file's text with every `for:` duration replaced by `duration`; ValueError if it has none."""
+    shortened, count = re.subn(r"^(\s+for:\s*)\S+", lambda m: m.group(1) + duration, rules, flags=re.MULTILINE)
+    if not count:
+        raise ValueError("the rules have no `for:` to shorten")
+    return shortened
+
+
+def expected_deliveries() -> dict[str, set[tuple[str, str]]]:
+    """receiver -> the (alertname, account) pairs it must be sent: every expected alert, routed by its
+    severity, but the inhibited one."""
+    expected: dict[str, set[tuple[str, str]]] = {}
+    for alert, accounts in EXPECTED_ALERT_ACCOUNTS.items():
+        for account in accounts:
+            if (alert, account) != INHIBITED:
+                expected.setdefault(RECEIVERS[SEVERITY[alert]], set()).add((alert, account))
+    return expected
+
+
+def firing_alerts(notifications: list[tuple[str, object]]) -> list[tuple[int, str, dict]]:
+    """(notification's index, receiver, alert) for every firing alert in Alertmanager's webhook
+    notifications (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config), in the
+    order received; what is not such a notification is skipped."""
+    found = []
+    for index, (_path, payload) in enumerate(notifications):
+        if not isinstance(payload, dict):
+            continue
+        for alert in payload.get("alerts") or []:
+            if isinstance(alert, dict) and alert.get("status") == "firing":
+                found.append((index, str(payload.get("receiver", "?")), alert))
+    return found
+
+
+def alert_account(alert: dict, names: dict[tuple[str, str], str]) -> str:
+    labels = alert.get("labels") or {}
+    return names.get((labels.get("provider", ""), labels.get("uin", "")), labels.get("uin", "?"))
+
+
+def deliveries(notifications: list[tuple[str, object]],
+               names: dict[tuple[str, str], str]) -> dict[str, set[tuple[str, str]]]:
+    """receiver -> the (alertname, account) of every firing alert it was sent."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for _, receiver, alert in firing_alerts(notifications):
+        found.setdefault(receiver, set()).add(((alert.get("labels") or {}).get("alertname", "?"),
+                                               alert_account(alert, names)))
+    return found
+
+
+def grouping_problems(notifications: list[tuple[str, object]], names: dict[tuple[str, str], str]) -> list[str]:
+    """What breaks "one notification per account and receiver": a notification naming two accounts,
+    or an account sent two notifications by one receiver."""
+    accounts_of: dict[tuple[int, str], set[str]] = {}
+    for index, receiver, alert in firing_alerts(notifications):
+        accounts_of.setdefault((index, receiver), set()).add(alert_account(alert, names))
+    problems = [f"notification {index} to {receiver} names {', '.join(sorted(accounts))}"
+                for (index, receiver), accounts in accounts_of.items() if len(accounts) > 1]
+    sent = Counter((receiver, account) for (_, receiver), accounts in accounts_of.items() for account in accounts)
+    return problems + [f"{receiver} sent {count} notifications for {account}"
+                       for (receiver, account), count in sorted(sent.items()) if count > 1]
+
+
+def alert_problems(alert: dict, infos: dict[tuple[str, str], dict[str, str]], instance: str) -> list[str]:
+    """What is wrong with one delivered alert's labels and annotations: its severity, job and instance
+    labels, its summary (SUMMARIES, naming the account from balance_account_info), and a
+    description that names the account and left no template unrendered."""
+    labels, annotations = alert.get("labels") or {}, alert.get("annotations") or {}
+    name = labels.get("alertname", "?")
+    key = (labels.get("provider", ""), labels.get("uin", ""))
+    info = infos.get(key)
+    if name not in SUMMARIES or info is None:
+        return [f"{name} for {key[0]}/{key[1]}: not a demo alert of a demo account"]
+    wanted = {"severity": SEVERITY[name], "job": JOB, "instance": instance}
+    problems = [f"{key_} {labels.get(key_)!r}, expected {value!r}" for key_, value in wanted.items()
+                if labels.get(key_) != value]
+    account = f"{key[0]}/{key[1]} ({info.get('name')}, {info.get('currency')})"
+    summary = SUMMARIES[name].format(account=account, uin=key[1], name=info.get("name"),
+                                     currency=info.get("currency"), credit=labels.get("credit", ""))
+    if annotations.get("summary") != summary:
+        problems.append(f"summary {annotations.get('summary')!r}, expected {summary!r}")
+    description = annotations.get("description", "")
+    if info.get("name", "") not in description or "<no value>" in description or "{{" in description:
+        problems.append(f"description {description!r}")
+    return [f"{name} for {info.get('name')}: {problem}" for problem in problems]
 
 
 class Report:
@@ -364,17 +508,118 @@ def check_refresh_failing(report: Report, base: str, names: dict[tuple[str, str]
                  f"seen in ALERTS for {', '.join(sorted(seen))}")
 
 
+def start_readme_alertmanager(report: Report, processes: Processes, work: Path, webhook_base: str,
+                              port: int) -> tuple[str, float]:
+    """Steps A and B: README.md's alertmanager.yml, sending to `webhook_base`, checked by amtool and
+    run by Alertmanager on 127.0.0.1:`port`. Returns its base URL and its longest group_wait."""
+    try:
+        config = readme_alertmanager_config(README.read_text(encoding="utf-8"))
+        group_wait = longest_duration(config, "group_wait")
+    except (ValueError, KeyError) as error:
+        report.check("README.md has an alertmanager.yml to test", False, f"{type(error).__name__}: {error}")
+        raise StepFailed() from error
+    path = work / "alertmanager.yml"
+    path.write_text(config.replace(README_WEBHOOK_BASE, webhook_base), encoding="utf-8")
+    check = subprocess.run([AMTOOL, "check-config", str(path)], capture_output=True, text=True, timeout=30)
+    if not report.check("amtool check-config on README.md's alertmanager.yml", check.returncode == 0,
+                        f"exit {check.returncode}: " + " ".join((check.stdout + check.stderr).split())):
+        raise StepFailed()
+    try:
+        base = start_alertmanager(processes, work, path, port)
+    except TimeoutError as error:
+        report.check("alertmanager runs it on 127.0.0.1", False, f"{error}\n{log_tail(work / 'alertmanager.log')}")
+        raise StepFailed() from error
+    report.check("alertmanager runs it on 127.0.0.1", True, f"{base}, webhooks to {webhook_base}")
+    return base, group_wait
+
+
+def describe_deliveries(found: dict[str, set[tuple[str, str]]]) -> str:
+    return "; ".join(f"{receiver}: " + ", ".join(f"{alert} ({account})" for alert, account in sorted(pairs))
+                     for receiver, pairs in sorted(found.items())) or "none"
+
+
+def check_deliveries(report: Report, webhook: WebhookReceiver, names: dict[tuple[str, str], str],
+                     timeout: float) -> None:
+    """Step C."""
+    expected = expected_deliveries()
+
+    def arrived() -> bool:
+        found = deliveries(webhook.received(), names)
+        return all(pairs <= found.get(receiver, set()) for receiver, pairs in expected.items())
+    try:
+        wait_until("the expected notifications", arrived, timeout=timeout, interval=1)
+    except TimeoutError:
+        pass  # reported below, with what did arrive
+    received = webhook.received()
+    found = deliveries(received, names)
+    problems = grouping_problems(received, names)
+    if found != expected:
+        problems.append(f"expected {describe_deliveries(expected)}")
+    report.check("notifications: each alert to its severity's receiver, for its account, one per account",
+                 not problems, describe_deliveries(found) + "".join(f"; {problem}" for problem in problems))
+
+
+def check_delivered_alerts(report: Report, webhook: WebhookReceiver, infos: dict[tuple[str, str], dict[str, str]],
+                           instance: str) -> None:
+    """Step D."""
+    delivered = [alert for _, _, alert in firing_alerts(webhook.received())]
+    problems = [problem for alert in delivered for problem in alert_problems(alert, infos, instance)]
+    example = ((delivered[0].get("annotations") or {}).get("summary") if delivered else None)
+    report.check("delivered alerts carry their labels and a summary naming the account", bool(delivered) and not problems,
+                 "; ".join(problems) if problems else f"{len(delivered)} alerts, e.g. {example!r}")
+
+
+def check_inhibition(report: Report, webhook: WebhookReceiver, am_base: str, names: dict[tuple[str, str], str],
+                     group_wait: float) -> None:
+    """Step E."""
+    target_name, account = INHIBITED
+    title = f"{target_name} of {account} inhibited by its {INHIBITOR}, no other alert suppressed"
+    try:
+        held = alertmanager_alerts(am_base)
+    except TRANSIENT_ERRORS as error:
+        report.check(title, False, f"Alertmanager's alerts: {error}")
+        return
+
+    def held_alert(alertname: str) -> dict | None:
+        return next((alert for alert in held if (alert.get("labels") or {}).get("alertname") == alertname
+                     and alert_account(alert, names) == account), None)
+    target, source = held_alert(target_name), held_alert(INHIBITOR)
+    if target is None or source is None:
+        report.check(title, False, f"Alertmanager holds no {target_name if target is None else INHIBITOR} "
+                                   f"of {account}: {len(held)} alerts")
+        return
+    # Alertmanager first flushes the target's group group_wait after the alert arrived, an
+    # evaluation or two after it started firing: only after that does "not delivered" mean inhibited.
+    # A real process's timer: there is no clock of ours to advance.
+    try:
+        flushed_by = rfc3339_seconds(target.get("startsAt", "")) + group_wait + 5
+    except ValueError as error:
+        report.check(title, False, f"its startsAt: {error}")
+        return
+    time.sleep(max(0.0, flushed_by - time.time()))
+    delivered = (target_name, account) in deliveries(webhook.received(), names).get(RECEIVERS[SEVERITY[target_name]], set())
+    status = target.get("status") or {}
+    others = sorted(f"{(alert.get('labels') or {}).get('alertname')} ({alert_account(alert, names)}): "
+                    f"{(alert.get('status') or {}).get('state')}"
+                    for alert in held if alert is not target and (alert.get("status") or {}).get("state") != "active")
+    report.check(title, status.get("state") == "suppressed" and status.get("inhibitedBy") == [source.get("fingerprint")]
+                 and not delivered and not others,
+                 f"{status.get('state')}, inhibited by {status.get('inhibitedBy')} ({INHIBITOR} is "
+                 f"{source.get('fingerprint')}), {'delivered' if delivered else 'not delivered'} "
+                 f"{group_wait:g}s after it fired; not active besides: {', '.join(others) or 'none'}")
+
+
 def run(report: Report, binary: Path, work: Path) -> None:
     check_usage_error(report, binary)
-    with Processes() as processes:
-        exporter_port, prom_port = free_port(), free_port()
+    with WebhookReceiver() as webhook, Processes() as processes:
+        exporter_port, prom_port, am_port = free_port(), free_port(), free_port()
         target = f"127.0.0.1:{exporter_port}"
         body = start_demo(report, processes, binary, work, exporter_port)
         check_promtool_metrics(report, body)
         body, scraped_at, per_second = measure_pace(report, f"http://{target}", body)
 
         samples = parse_exposition(body)
-        names = account_names(samples)
+        names, infos = account_names(samples), account_infos(samples)
         data = work / "tsdb"
         (work / "backfill.om").write_text(synthesize_history(samples, scraped_at, target, per_second),
                                           encoding="utf-8")
@@ -384,9 +629,13 @@ def run(report: Report, binary: Path, work: Path) -> None:
             report.check("backfill history with promtool", False, (error.stderr or b"").decode(errors="replace"))
             raise StepFailed() from error
 
-        config = prometheus_config(target, RULES, "/metrics", interval="1s")
+        am_base, group_wait = start_readme_alertmanager(report, processes, work, webhook.base, am_port)
+        rules = work / "alerts.yml"
+        rules.write_text(shorten_for(RULES.read_text(encoding="utf-8")), encoding="utf-8")
+        config = prometheus_config(target, rules, "/metrics", interval="1s", alertmanager=f"127.0.0.1:{am_port}")
         try:
             base = start_prometheus(processes, work, config, data, prom_port)
+            started = time.monotonic()
             wait_until("up == 1", lambda: query(base, f'up{{job="{JOB}"}} == 1'))
             # Two scrapes (for rate and increase) and a rule evaluation after them.
             wait_until("scrapes and rules", lambda: query(base, "balance:days_left:3d")
@@ -396,7 +645,7 @@ def run(report: Report, binary: Path, work: Path) -> None:
                          f"{error}\n{log_tail(work / 'prometheus.log')}")
             raise StepFailed() from error
         report.check("prometheus scrapes the demo and evaluates the rules", True,
-                     f"{base}, {HISTORY_HOURS} h backfilled, up == 1")
+                     f"{base}, {HISTORY_HOURS} h backfilled, up == 1, every for: {SHORT_FOR}, alerts to {am_base}")
 
         run_script(report, "dashboard queries (check_queries.py)",
                    [str(HERE / "check_queries.py"), base, str(DASHBOARD), "--var", f"job={JOB}"], timeout=120)
@@ -406,6 +655,13 @@ def run(report: Report, binary: Path, work: Path) -> None:
         check_alert_accounts(report, base, names)
         check_refresh_failing(report, base, names)
 
+        fired_by = started + SHORT_FOR_SECONDS + group_wait + NOTIFY_MARGIN
+        check_deliveries(report, webhook, names, timeout=max(1.0, fired_by - time.monotonic()))
+        check_delivered_alerts(report, webhook, infos, target)
+        check_inhibition(report, webhook, am_base, names, group_wait)
+        (work / "notifications.json").write_text(json.dumps([payload for _, payload in webhook.received()], indent=2),
+                                                 encoding="utf-8")
+
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
@@ -413,12 +669,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv[1:])
 
+    # A runner that gives up on us sends SIGTERM: leave through the `finally`s, stopping every process.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     report = Report()
     started = time.monotonic()
-    missing = [tool for tool in ("prometheus", "promtool") if shutil.which(tool) is None]
+    missing = [tool for tool in ("prometheus", "promtool", ALERTMANAGER, AMTOOL) if shutil.which(tool) is None]
     if missing or not args.binary.is_file():
-        report.check("tools", False, f"missing {', '.join(missing)} (apt-get install -y prometheus)" if missing
-                     else f"no exporter binary at {args.binary} (swift build)")
+        report.check("tools", False, f"missing {', '.join(missing)} (apt-get install -y prometheus prometheus-alertmanager)"
+                     if missing else f"no exporter binary at {args.binary} (swift build)")
     else:
         work = Path(tempfile.mkdtemp(prefix="balance-demo-e2e-"))
         try:

@@ -67,14 +67,19 @@ def wait_until(description: str, ready: Callable[[], object], timeout: float = S
     raise TimeoutError(f"{description} not ready after {timeout:g}s (last error: {last_error})")
 
 
-def prometheus_config(target: str, rules: Path, metrics_path: str = "/metrics", interval: str = "2s") -> str:
-    """prometheus.yml scraping one target as job balance_exporter and evaluating `rules`."""
-    return json.dumps({  # JSON is YAML
+def prometheus_config(target: str, rules: Path, metrics_path: str = "/metrics", interval: str = "2s",
+                      alertmanager: str | None = None) -> str:
+    """prometheus.yml scraping one target as job balance_exporter and evaluating `rules`; with
+    `alertmanager` (host:port), its alerts are sent there."""
+    config: dict = {
         "global": {"scrape_interval": interval, "scrape_timeout": "1s", "evaluation_interval": interval},
         "rule_files": [str(rules)],
         "scrape_configs": [{"job_name": JOB, "metrics_path": metrics_path,
                             "static_configs": [{"targets": [target]}]}],
-    }, indent=2)
+    }
+    if alertmanager:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
+    return json.dumps(config, indent=2)  # JSON is YAML
 
 
 def create_blocks(openmetrics: Path, data_dir: Path) -> None:

@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""Unit tests of demo_e2e.py's pure parts: reading a /metrics body and the history it backfills.
-The script itself runs against the real exporter and Prometheus (DemoEndToEndTests.swift)."""
+"""Unit tests of demo_e2e.py's pure parts: reading a /metrics body, the history it backfills, the
+rules' test copy, the README's Alertmanager configuration and the reading of the notifications it
+delivers; and the webhook receiver, over loopback. The script itself runs against the real exporter,
+Prometheus and Alertmanager (DemoEndToEndTests.swift)."""
 
 from __future__ import annotations
 
+import json
 import sys
 import unittest
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import alertmanager_harness  # noqa: E402
 import demo_e2e  # noqa: E402
 
 NOW = 1_800_000_000.0
@@ -144,6 +149,134 @@ class AlertAccountsTests(unittest.TestCase):
             {"labels": {"alertname": "BalanceExhausted", "provider": "tencentcloud", "uin": "3"}, "state": "inactive"},
         ], names)
         self.assertEqual(found, {"BalanceLow": {"low", "owes"}, "BalanceOwed": {"9"}})
+
+
+
+class RulesTestCopyTests(unittest.TestCase):
+    def test_every_for_of_the_shipped_rules_is_shortened_and_nothing_else_changes(self) -> None:
+        shipped = demo_e2e.RULES.read_text(encoding="utf-8")
+        copy = demo_e2e.shorten_for(shipped, "10s")
+        changed = [(old, new) for old, new in zip(shipped.splitlines(), copy.splitlines()) if old != new]
+        self.assertEqual(len(copy.splitlines()), len(shipped.splitlines()))
+        self.assertEqual(len(changed), shipped.count("\n        for: "))
+        self.assertIn(("        for: 15m", "        for: 10s"), changed)
+        self.assertIn(("        for: 1h", "        for: 10s"), changed)
+        self.assertTrue(all(new.strip() == "for: 10s" for _, new in changed), changed)
+
+    def test_rules_without_a_for_are_refused(self) -> None:
+        with self.assertRaises(ValueError):
+            demo_e2e.shorten_for("groups:\n  - name: x\n    rules: []\n")
+
+
+class ReadmeAlertmanagerConfigTests(unittest.TestCase):
+    def test_the_readme_has_one_config_with_route_receivers_and_the_inhibit_rule(self) -> None:
+        config = alertmanager_harness.readme_alertmanager_config((demo_e2e.README).read_text(encoding="utf-8"))
+        self.assertTrue(config.startswith("# alertmanager.yml\n"))
+        for part in ("route:", "receivers:", "inhibit_rules:", 'source_matchers: [alertname="BalanceExhausted"]'):
+            self.assertIn(part, config)
+        for severity, receiver in demo_e2e.RECEIVERS.items():
+            self.assertIn(f'- matchers: [severity="{severity}"]\n      receiver: {receiver}\n', config)
+        self.assertEqual(alertmanager_harness.longest_duration(config, "group_wait"), 30)
+
+    def test_a_readme_with_no_or_two_configs_or_no_webhook_is_refused(self) -> None:
+        block = f"```yaml\n# alertmanager.yml\nreceivers:\n  - url: {alertmanager_harness.README_WEBHOOK_BASE}/a\n```\n"
+        self.assertIn("receivers:", alertmanager_harness.readme_alertmanager_config("text\n" + block))
+        for readme in ("no config", block + block, block.replace(alertmanager_harness.README_WEBHOOK_BASE, "http://x")):
+            with self.assertRaises(ValueError):
+                alertmanager_harness.readme_alertmanager_config(readme)
+
+    def test_longest_duration_reads_every_unit_and_refuses_an_absent_key(self) -> None:
+        config = "route:\n  group_wait: 30s\n  routes:\n    - group_wait: 2m   # slower\n  repeat_interval: 1h\n"
+        self.assertEqual(alertmanager_harness.longest_duration(config, "group_wait"), 120)
+        self.assertEqual(alertmanager_harness.longest_duration(config, "repeat_interval"), 3600)
+        with self.assertRaises(KeyError):
+            alertmanager_harness.longest_duration(config, "group_interval")
+
+    def test_rfc3339_times_as_alertmanager_writes_them(self) -> None:
+        self.assertEqual(alertmanager_harness.rfc3339_seconds("2027-01-15T08:00:00Z"), 1_800_000_000.0)
+        self.assertAlmostEqual(alertmanager_harness.rfc3339_seconds("2027-01-15T08:00:00.123456789Z"), 1_800_000_000.123456789, places=5)
+        self.assertEqual(alertmanager_harness.rfc3339_seconds("2027-01-15T09:00:00+01:00"), 1_800_000_000.0)
+        with self.assertRaises(ValueError):
+            alertmanager_harness.rfc3339_seconds("yesterday")
+
+
+INFOS = {("tencentcloud", "2"): {"name": "demo-cn-staging", "currency": "CNY"},
+         ("tencentcloud", "4"): {"name": "demo-arrears", "currency": "USD"}}
+NAMES = {key: info["name"] for key, info in INFOS.items()}
+INSTANCE = "127.0.0.1:9999"
+
+
+def firing(alertname: str, uin: str, summary: str | None = None, **labels: str) -> dict:
+    info = INFOS[("tencentcloud", uin)]
+    account = f"tencentcloud/{uin} ({info['name']}, {info['currency']})"
+    return {"status": "firing",
+            "labels": {"alertname": alertname, "provider": "tencentcloud", "uin": uin, "job": "balance_exporter",
+                       "instance": INSTANCE, "severity": demo_e2e.SEVERITY[alertname], **labels},
+            "annotations": {"summary": summary or demo_e2e.SUMMARIES[alertname].format(
+                account=account, uin=uin, name=info["name"], currency=info["currency"], credit=labels.get("credit", "")),
+                "description": f"tencentcloud account {uin} ({info['name']}) has 12.5 available"}}
+
+
+def notification(receiver: str, *alerts: dict) -> tuple[str, object]:
+    return "/" + receiver, {"version": "4", "receiver": receiver, "status": "firing", "alerts": list(alerts)}
+
+
+class NotificationTests(unittest.TestCase):
+    def test_expected_deliveries_route_by_severity_and_leave_out_the_inhibited_alert(self) -> None:
+        expected = demo_e2e.expected_deliveries()
+        self.assertEqual(expected["balance-critical"], {("BalanceExhausted", "demo-arrears"), ("BalanceOwed", "demo-arrears")})
+        self.assertEqual(expected["balance-warning"], {("BalanceLow", "demo-cn-staging"),
+                                                       ("BalancePredictedExhaustion", "demo-cn-staging")})
+        self.assertEqual(expected["balance-info"], {("BalanceTempCreditEnding", "demo-credit")})
+
+    def test_deliveries_name_the_firing_alerts_of_each_receiver_by_account(self) -> None:
+        resolved = dict(firing("BalanceLow", "2"), status="resolved")
+        received = [notification("balance-warning", firing("BalanceLow", "2"), resolved),
+                    notification("balance-critical", firing("BalanceExhausted", "4"), firing("BalanceOwed", "4")),
+                    ("/warning", "not json"),
+                    notification("balance-warning", dict(firing("BalanceLow", "2"), labels={"alertname": "BalanceLow",
+                                                                                           "uin": "7"}))]
+        self.assertEqual(demo_e2e.deliveries(received, NAMES), {
+            "balance-warning": {("BalanceLow", "demo-cn-staging"), ("BalanceLow", "7")},
+            "balance-critical": {("BalanceExhausted", "demo-arrears"), ("BalanceOwed", "demo-arrears")}})
+
+    def test_grouping_problems_are_two_accounts_in_one_or_two_for_one_account(self) -> None:
+        one_each = [notification("balance-warning", firing("BalanceLow", "2"), firing("BalancePredictedExhaustion", "2")),
+                    notification("balance-critical", firing("BalanceExhausted", "4")),
+                    notification("balance-warning", firing("BalanceLow", "4"))]
+        self.assertEqual(demo_e2e.grouping_problems(one_each, NAMES), [])
+        mixed = [notification("balance-warning", firing("BalanceLow", "2"), firing("BalanceLow", "4"))]
+        self.assertEqual(demo_e2e.grouping_problems(mixed, NAMES),
+                         ["notification 0 to balance-warning names demo-arrears, demo-cn-staging"])
+        twice = one_each + [notification("balance-warning", firing("BalancePredictedExhaustion", "2"))]
+        self.assertEqual(demo_e2e.grouping_problems(twice, NAMES),
+                         ["balance-warning sent 2 notifications for demo-cn-staging"])
+
+    def test_alert_problems_check_severity_job_instance_summary_and_description(self) -> None:
+        self.assertEqual(demo_e2e.alert_problems(firing("BalanceOwed", "4"), INFOS, INSTANCE), [])
+        self.assertEqual(demo_e2e.alert_problems(firing("BalanceTempCreditEnding", "2", credit="c-1"), INFOS, INSTANCE), [])
+        wrong = firing("BalanceLow", "2", severity="critical", summary="Low balance on tencentcloud/2")
+        wrong["annotations"]["description"] = "tencentcloud account 2 ({{ $labels.name }}) has <no value>"
+        problems = demo_e2e.alert_problems(wrong, INFOS, "127.0.0.1:1")
+        self.assertEqual(len(problems), 4, problems)
+        self.assertTrue(problems[0].startswith("BalanceLow for demo-cn-staging: severity 'critical', expected 'warning'"))
+        self.assertIn("instance '127.0.0.1:9999', expected '127.0.0.1:1'", problems[1])
+        self.assertIn("expected 'Low balance on tencentcloud/2 (demo-cn-staging, CNY)'", problems[2])
+        self.assertTrue(problems[3].startswith("BalanceLow for demo-cn-staging: description"))
+        self.assertEqual(len(demo_e2e.alert_problems(dict(firing("BalanceLow", "2"), labels={"alertname": "BalanceLow"}),
+                                                     INFOS, INSTANCE)), 1)
+
+
+class WebhookReceiverTests(unittest.TestCase):
+    def test_records_every_post_in_order_and_answers_200(self) -> None:
+        with alertmanager_harness.WebhookReceiver() as webhook:
+            self.assertTrue(webhook.base.startswith("http://127.0.0.1:"))
+            for path, body in (("/critical", json.dumps({"receiver": "balance-critical"})), ("/info", "{not json")):
+                request = urllib.request.Request(webhook.base + path, data=body.encode(), method="POST",
+                                                 headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    self.assertEqual(response.status, 200)
+            self.assertEqual(webhook.received(), [("/critical", {"receiver": "balance-critical"}), ("/info", "{not json")])
 
 
 if __name__ == "__main__":
