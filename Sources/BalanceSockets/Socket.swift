@@ -143,24 +143,54 @@ package struct Socket: Sendable, Hashable {
         guard result == 0 else { throw .makeFailed("connect") }
     }
 
+    /// Connects a non-blocking socket to `address` within `timeout`
+    /// seconds: the call, then a wait until the kernel's handshake ended,
+    /// and `SO_ERROR` for how it ended.
+    package func connect(_ address: SocketAddress, timeout: Double) throws(SocketError) {
+        do throws(SocketError) {
+            try connect(address)
+            return
+        } catch where error.code == EINPROGRESS || error.code == EINTR {
+            // The handshake goes on in the kernel: writable means it ended.
+        }
+        let ready = try Self.poll([self], events: Self.writable, timeout: timeout)
+        guard ready[0] != 0 else { throw SocketError(call: "connect", code: ETIMEDOUT, message: SocketError.describe(errno: ETIMEDOUT)) }
+        let code = pendingError()
+        guard code == 0 else { throw .makeFailed("connect", code: code) }
+    }
+
+    /// `SO_ERROR`: how a non-blocking connect ended (0: connected).
+    package func pendingError() -> Int32 {
+        var code: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else { return errno }
+        return code
+    }
+
     // MARK: Data
 
-    /// Reads up to `capacity` bytes and appends them. Returns the count; 0 is
-    /// end of stream; nil means nothing to read right now (non-blocking).
-    package func receive(appendingTo buffer: inout [UInt8], capacity: Int = 16_384) throws(SocketError) -> Int? {
-        var chunk = [UInt8](repeating: 0, count: capacity)
+    /// Reads into `buffer` (its whole capacity, no allocation): the count
+    /// received, 0 at end of stream, nil when nothing is there yet
+    /// (non-blocking socket).
+    package func receive(into buffer: inout [UInt8]) throws(SocketError) -> Int? {
         while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, capacity, 0) }
-            if n >= 0 {
-                buffer.append(contentsOf: chunk[0..<n])
-                return n
-            }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n >= 0 { return n }
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return nil
             default: throw .makeFailed("recv")
             }
         }
+    }
+
+    /// Reads up to `capacity` bytes and appends them. Returns the count; 0 is
+    /// end of stream; nil means nothing to read right now (non-blocking).
+    package func receive(appendingTo buffer: inout [UInt8], capacity: Int = 16_384) throws(SocketError) -> Int? {
+        var chunk = [UInt8](repeating: 0, count: capacity)
+        guard let n = try receive(into: &chunk) else { return nil }
+        buffer.append(contentsOf: chunk[0..<n])
+        return n
     }
 
     /// Sends as much of `bytes[offset...]` as the kernel takes now. Returns
@@ -179,6 +209,48 @@ package struct Socket: Sendable, Hashable {
             default: throw .makeFailed("send")
             }
         }
+    }
+
+    /// One `sendmsg` of what is left of `parts`, taken as one byte stream,
+    /// after its first `offset` bytes: the count the kernel took, 0 when the
+    /// socket buffer is full (non-blocking). The parts are sent from their
+    /// own storage, never copied into one buffer. MSG_NOSIGNAL as in `send`.
+    package func send(gathering parts: [[UInt8]], from offset: Int) throws(SocketError) -> Int {
+        while true {
+            let n = Self.withBuffers(parts[...], []) { buffers -> Int in
+                var vectors: [iovec] = []
+                vectors.reserveCapacity(buffers.count)
+                var skip = offset
+                for buffer in buffers {
+                    guard skip < buffer.count, let base = buffer.baseAddress else {
+                        skip = max(0, skip - buffer.count)
+                        continue
+                    }
+                    vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + skip), iov_len: buffer.count - skip))
+                    skip = 0
+                }
+                guard !vectors.isEmpty else { return 0 }
+                return vectors.withUnsafeMutableBufferPointer { iov in
+                    var message = msghdr()
+                    message.msg_iov = iov.baseAddress
+                    message.msg_iovlen = numericCast(iov.count)
+                    return sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                }
+            }
+            if n >= 0 { return n }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return 0
+            default: throw .makeFailed("sendmsg")
+            }
+        }
+    }
+
+    /// The byte buffers of every part, valid inside `body`.
+    private static func withBuffers<R>(_ parts: ArraySlice<[UInt8]>, _ collected: [UnsafeRawBufferPointer],
+                                       _ body: ([UnsafeRawBufferPointer]) -> R) -> R {
+        guard let first = parts.first else { return body(collected) }
+        return first.withUnsafeBytes { withBuffers(parts.dropFirst(), collected + [$0], body) }
     }
 
     /// Waits until one of `sockets` is ready for `events` or `timeout`

@@ -31,13 +31,8 @@ final class TencentAssumeRoleCredentials: TencentCredentialProvider {
             let baseCredentials = try await base.credentials()
             let request = TencentRequest.make(endpoint: role.endpoint, action: "AssumeRole", version: "2018-08-13",
                                               region: role.region, language: nil, credentials: baseCredentials,
-                                              body: body(role), timestamp: Int(clock.now()), timeout: timeout, userAgent: userAgent)
-            let response: UpstreamResponse
-            do {
-                response = try await transport.send(request)
-            } catch {
-                throw ProviderError(error, sending: "request", to: request.url)
-            }
+                                              body: body(role), timestamp: Int(clock.now()), userAgent: userAgent)
+            let response = try await transport.exchange(request, to: role.endpoint.url, timeout: timeout, what: "request")
             do {
                 return .success(try credentials(status: response.status, body: response.body, role: role))
             } catch {

@@ -57,13 +57,9 @@ package final class TencentCloudClient: BalanceProvider {
         let request = TencentRequest.make(endpoint: settings.endpoint, action: Self.action, version: Self.version,
                                           region: settings.region, language: settings.language,
                                           credentials: credentials, body: body, timestamp: Int(clock.now()),
-                                          timeout: settings.requestTimeout, userAgent: userAgent)
-        let response: UpstreamResponse
-        do {
-            response = try await transport.send(request)
-        } catch {
-            throw ProviderError(error, sending: Self.action, to: request.url)
-        }
+                                          userAgent: userAgent)
+        let response = try await transport.exchange(request, to: settings.endpoint.url, timeout: settings.requestTimeout,
+                                                     what: Self.action)
         do {
             return try TencentBalanceMapping.reading(status: response.status, body: response.body)
         } catch {

@@ -19,7 +19,7 @@ struct TencentEndpoint: Sendable, Equatable {
     init?(_ text: String, defaultService: String) {
         guard var url = HTTPURL(string: text.trimmingASCIIWhitespace()), url.query == nil else { return nil }
         // The transport's own Host rule, lower-cased as TC3 signs it.
-        hostHeader = UpstreamTarget(url).hostHeader.lowercased()
+        hostHeader = url.hostHeader.lowercased()
         if url.path.isEmpty { url.path = "/" }
         self.url = url
         let lowerHost = url.host.lowercased()

@@ -62,14 +62,15 @@ final class TencentInstanceRoleCredentials: TencentCredentialProvider {
             return .failure(ProviderError(.auth, message: "invalid metadata endpoint"))
         }
         do {
-            let response = try await transport.send(UpstreamRequest(method: "GET", url: url, timeout: timeout))
+            let response = try await transport.exchange(HTTPRequest(method: "GET", url: url), to: url, timeout: timeout,
+                                                         what: "CVM metadata request")
             guard (200..<300).contains(response.status) else {
                 return .failure(ProviderError(.forHTTPStatus(response.status),
                                               message: "CVM metadata service answered HTTP \(response.status)"))
             }
             return .success(response.body)
         } catch {
-            return .failure(ProviderError(error, sending: "CVM metadata request", to: url))
+            return .failure(error)
         }
     }
 }

@@ -43,7 +43,7 @@ package struct YeastarAPI: Sendable {
         self.transport = transport
     }
 
-    func tokenRequest(_ grant: Grant) -> UpstreamRequest {
+    func tokenRequest(_ grant: Grant) -> HTTPRequest {
         let fields: [(String, String)]
         switch grant {
         case .credentials(let id, let secret):
@@ -51,23 +51,24 @@ package struct YeastarAPI: Sendable {
         case .refresh(let refreshToken):
             fields = [("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
         }
-        return UpstreamRequest(method: "POST", url: tokenURL,
-                               headers: [("User-Agent", userAgent), ("Content-Type", "application/x-www-form-urlencoded"),
-                                         ("Accept", "application/json")],
-                               body: Array(FormCoding.encode(fields).utf8), timeout: timeout)
+        return HTTPRequest(method: "POST", url: tokenURL,
+                           headers: [("User-Agent", userAgent), ("Content-Type", "application/x-www-form-urlencoded"),
+                                     ("Accept", "application/json")],
+                           body: Array(FormCoding.encode(fields).utf8))
     }
 
-    func balanceRequest(_ token: YeastarToken) -> UpstreamRequest {
-        UpstreamRequest(method: "GET", url: balanceURL,
-                        headers: [("User-Agent", userAgent), ("Authorization", token.authorization), ("Accept", "application/json")],
-                        timeout: timeout)
+    func balanceRequest(_ token: YeastarToken) -> HTTPRequest {
+        HTTPRequest(method: "GET", url: balanceURL,
+                    headers: [("User-Agent", userAgent), ("Authorization", token.authorization), ("Accept", "application/json")])
     }
 
-    func send(_ request: UpstreamRequest, what: String) async -> Result<UpstreamResponse, ProviderError> {
-        do {
-            return .success(try await transport.send(request))
-        } catch {
-            return .failure(ProviderError(error, sending: what, to: request.url))
-        }
+    /// The token endpoint's answer to `grant`.
+    func token(_ grant: Grant) async throws(ProviderError) -> HTTPResponse {
+        try await transport.exchange(tokenRequest(grant), to: tokenURL, timeout: timeout, what: grant.description)
+    }
+
+    /// The balance endpoint's answer for `token`.
+    func balance(_ token: YeastarToken) async throws(ProviderError) -> HTTPResponse {
+        try await transport.exchange(balanceRequest(token), to: balanceURL, timeout: timeout, what: "balance request")
     }
 }

@@ -20,7 +20,7 @@ enum YeastarBalanceOutcome: Sendable, Equatable {
 /// (`YeastarErrorCode.isTokenProblem`). Any other non-success `code` is a
 /// failure carrying that code.
 enum YeastarBalanceResponse {
-    static func interpret(_ response: UpstreamResponse) -> YeastarBalanceOutcome {
+    static func interpret(_ response: HTTPResponse) -> YeastarBalanceOutcome {
         let envelope = YeastarEnvelope.parse(response.body)
         let statuses = envelope?.statuses(response) ?? [response.status]
         let requestID = envelope?.requestID

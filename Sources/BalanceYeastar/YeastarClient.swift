@@ -61,13 +61,15 @@ package struct YeastarClient: BalanceProvider {
     }
 
     private func balance(with token: YeastarToken) async -> YeastarBalanceOutcome {
-        switch await api.send(api.balanceRequest(token), what: "balance request") {
-        case .failure(let error): return .failed(error)
-        case .success(let response):
-            switch YeastarBalanceResponse.interpret(response) {
-            case .failed(let error): return .failed(error.retrying(after: response, now: clock.now()))
-            case let outcome: return outcome
-            }
+        let response: HTTPResponse
+        do {
+            response = try await api.balance(token)
+        } catch {
+            return .failed(error)
+        }
+        switch YeastarBalanceResponse.interpret(response) {
+        case .failed(let error): return .failed(error.retrying(after: response, now: clock.now()))
+        case let outcome: return outcome
         }
     }
 

@@ -15,7 +15,7 @@ struct YeastarEnvelope: Sendable, Equatable {
     var isSuccess: Bool { code == "success" }
 
     /// The envelope's `status` together with the transport's.
-    func statuses(_ response: UpstreamResponse) -> Set<Int> {
+    func statuses(_ response: HTTPResponse) -> Set<Int> {
         var set: Set<Int> = [response.status]
         if let status { set.insert(status) }
         return set

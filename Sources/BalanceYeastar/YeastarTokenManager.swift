@@ -104,14 +104,15 @@ actor YeastarTokenManager {
 
     private func request(_ grant: YeastarAPI.Grant, previousRefreshToken: String?) async -> Result<YeastarToken, ProviderError> {
         let sentAt = clock.now()
-        switch await api.send(api.tokenRequest(grant), what: grant.description) {
-        case .failure(let error):
+        let response: HTTPResponse
+        do {
+            response = try await api.token(grant)
+        } catch {
             return .failure(error)
-        case .success(let response):
-            return YeastarTokenResponse.interpret(response, now: sentAt, previousRefreshToken: previousRefreshToken,
-                                                  what: grant.description)
-                .mapError { $0.retrying(after: response, now: clock.now()) }
         }
+        return YeastarTokenResponse.interpret(response, now: sentAt, previousRefreshToken: previousRefreshToken,
+                                              what: grant.description)
+            .mapError { $0.retrying(after: response, now: clock.now()) }
     }
 
     private func install(_ token: YeastarToken, grant: String) {

@@ -13,7 +13,7 @@ import BalanceSupport
 /// header → `.bad_response`. Messages quote the upstream's `detailMessage`;
 /// the caller scrubs and bounds every error it throws.
 enum YeastarTokenResponse {
-    static func interpret(_ response: UpstreamResponse, now: Double, previousRefreshToken: String?,
+    static func interpret(_ response: HTTPResponse, now: Double, previousRefreshToken: String?,
                           what: String) -> Result<YeastarToken, ProviderError> {
         let envelope = YeastarEnvelope.parse(response.body)
         if let envelope, !envelope.isSuccess {

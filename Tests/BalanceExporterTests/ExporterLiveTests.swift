@@ -61,7 +61,7 @@ final class ExporterLiveTests: XCTestCase {
         let (_, port) = try startExporter()
         let response = try RawHTTPClient.get(port: port, path: "/metrics")
         XCTAssertEqual(response.status, 200)
-        XCTAssertEqual(response.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
+        XCTAssertEqual(response.headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8")
         let body = response.text
         let t = #"provider="tencentcloud",uin="600000561284""#
         for line in [
@@ -135,7 +135,7 @@ final class ExporterLiveTests: XCTestCase {
         let (_, port) = try startExporter()
         let accept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
         let response = try RawHTTPClient.get(port: port, path: "/metrics", headers: [("Accept", accept)])
-        XCTAssertEqual(response.header("Content-Type"), "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        XCTAssertEqual(response.headers["Content-Type"], "application/openmetrics-text; version=1.0.0; charset=utf-8")
         XCTAssertTrue(response.text.hasSuffix("# EOF\n"))
         XCTAssertTrue(response.text.contains("# TYPE balance_upstream_requests counter\n"))
         XCTAssertTrue(response.text.contains("# TYPE balance_account info\n"))

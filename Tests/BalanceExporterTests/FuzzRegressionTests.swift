@@ -106,11 +106,11 @@ private final class FixedYeastarTransport: HTTPTransport {
 
     var tokenCalls: Int { calls.withLock { $0 } }
 
-    func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse {
-        if request.url.path == YeastarAPI.tokenPath {
+    func send(_ request: HTTPRequest, to url: HTTPURL, timeout: Double) async throws(TransportError) -> HTTPResponse {
+        if url.path == YeastarAPI.tokenPath {
             calls.withLock { $0 += 1 }
-            return UpstreamResponse(status: 200, body: token)
+            return HTTPResponse(status: 200, body: token)
         }
-        return UpstreamResponse(status: 200, body: balance)
+        return HTTPResponse(status: 200, body: balance)
     }
 }

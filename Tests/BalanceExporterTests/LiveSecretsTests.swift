@@ -177,7 +177,7 @@ private final class EchoRecorder: Sendable {
     func sawToken(_ token: String) -> Bool { tokens.withLock { $0.contains(token) } }
 
     func respond(_ request: HTTPRequest) -> HTTPResponse {
-        if let token = request.header("X-TC-Token") { tokens.withLock { $0.append(token) } }
+        if let token = request.headers["X-TC-Token"] { tokens.withLock { $0.append(token) } }
         let everything = request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
             + " body=" + String(decoding: request.body, as: UTF8.self)
         let quoted = JSONValue.string(everything).text

@@ -13,7 +13,7 @@ final class RenderCacheTests: XCTestCase {
     }
 
     func scrape(_ exporter: Exporter) -> String {
-        String(decoding: exporter.metrics(HTTPRequest(method: "GET", target: "/metrics")).completeBody, as: UTF8.self)
+        String(decoding: exporter.metrics(HTTPRequest(method: "GET", target: "/metrics")).body, as: UTF8.self)
     }
 
     func testCachedBodyFollowsRefreshesAndStalenessByTimeAlone() {
@@ -96,7 +96,7 @@ final class RenderCacheTests: XCTestCase {
         XCTAssertNil(exporter.reload())
         let request = HTTPRequest(method: "GET", target: "/metrics", headers: [("Accept", "application/openmetrics-text; version=1.0.0")])
         for _ in 0..<2 {
-            let body = String(decoding: exporter.metrics(request).completeBody, as: UTF8.self)
+            let body = String(decoding: exporter.metrics(request).body, as: UTF8.self)
             XCTAssertTrue(body.hasSuffix("# EOF\n"))
             XCTAssertEqual(body.components(separatedBy: "# EOF").count, 2)
         }

@@ -21,7 +21,7 @@ package final class LiveYeastarWorld: Sendable {
     package let simulator: YeastarSimulator
     package let port: Int
     /// Records every exchange, so tests can read the tokens the simulator issued.
-    package let transport: YeastarRecordingTransport
+    package let transport: RecordingTransport
     package let logs = LogCapture()
     private let slow = SlowPaths()
 
@@ -31,7 +31,7 @@ package final class LiveYeastarWorld: Sendable {
         simulator.addClient(id: Self.clientID, secret: Self.clientSecret, userID: Self.userID, balance: balance)
         self.clock = clock
         self.simulator = simulator
-        transport = YeastarRecordingTransport(SocketTransport())
+        transport = RecordingTransport(SocketTransport())
         let hold = LiveHold()
         let slow = self.slow
         port = try test.serveOnLoopback { request in

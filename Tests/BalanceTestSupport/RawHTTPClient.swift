@@ -12,13 +12,8 @@ import Foundation
 package struct RawHTTPResponse: Sendable {
     package var status: Int
     /// Names as sent, in order.
-    package var headers: [(name: String, value: String)]
+    package var headers: HTTPHeaders
     package var body: [UInt8]
-
-    /// The first value of a header, matched case-insensitively.
-    package func header(_ name: String) -> String? {
-        headers.first(where: { $0.name.lowercased() == name.lowercased() })?.value
-    }
 
     package var text: String { String(decoding: body, as: UTF8.self) }
 }
@@ -140,16 +135,16 @@ package final class RawHTTPConnection {
         guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
             throw RawHTTPError.malformed("status line")
         }
-        var headers: [(name: String, value: String)] = []
+        var headers = HTTPHeaders()
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { throw RawHTTPError.malformed("header \(line)") }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingLeadingSpaces()))
+            headers.append(String(line[..<colon]), line[line.index(after: colon)...].trimmingLeadingSpaces())
         }
         buffer.removeFirst(headEnd!)
         var response = RawHTTPResponse(status: status, headers: headers, body: [])
         let noBody = method == "HEAD" || status == 204 || status == 304 || (100..<200).contains(status)
         if noBody { return response }
-        if let lengthText = response.header("Content-Length") {
+        if let lengthText = response.headers["Content-Length"] {
             guard let length = Int(lengthText) else { throw RawHTTPError.malformed("Content-Length") }
             while buffer.count < length {
                 guard try fill(until: deadline) else { throw RawHTTPError.closed(received: buffer.count) }

@@ -10,20 +10,8 @@ import BalanceTencentCloud
 package struct TencentHostRouter: HTTPHandler {
     package let routes: [String: any HTTPHandler]
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
-        guard let host = request.header("Host"), let handler = routes[host] else { return .text(421, "no such host") }
+        guard let host = request.headers["Host"], let handler = routes[host] else { return .text(421, "no such host") }
         return handler.handle(request)
-    }
-}
-
-/// Records every upstream request (timeouts, headers as sent) before handing it on.
-package final class TencentRecordingTransport: HTTPTransport {
-    package let inner: any HTTPTransport
-    private let recorded = Mutex<[UpstreamRequest]>([])
-    package init(_ inner: any HTTPTransport) { self.inner = inner }
-    package var requests: [UpstreamRequest] { recorded.withLock { $0 } }
-    package func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse {
-        recorded.withLock { $0.append(request) }
-        return try await inner.send(request)
     }
 }
 
@@ -41,14 +29,14 @@ package final class TencentTestRig: Sendable {
     package let billing: TencentCloudSimulator
     package let sts: TencentSTSSimulator
     package let metadata: TencentMetadataSimulator
-    package let transport: TencentRecordingTransport
+    package let transport: RecordingTransport
 
     package init(clock: TestClock = TestClock(), metadataRole: String? = "cvm-balance-role") {
         self.clock = clock
         billing = TencentCloudSimulator(clock: clock)
         sts = TencentSTSSimulator(clock: clock, billing: billing)
         metadata = TencentMetadataSimulator(clock: clock, billing: billing, roleName: metadataRole, account: "main", lifetime: 7200)
-        transport = TencentRecordingTransport(HandlerTransport(handler: TencentHostRouter(routes: [
+        transport = RecordingTransport(HandlerTransport(handler: TencentHostRouter(routes: [
             Self.billingHost: billing, Self.stsHost: sts, Self.metadataHost: metadata,
         ])))
         billing.setAccount("main", Self.fullAccount)

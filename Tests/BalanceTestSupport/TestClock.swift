@@ -22,6 +22,9 @@ package final class TestClock: WallClock {
 
     package func now() -> Double { state.withLock { $0.now } }
 
+    /// Moves with `now()`: `advance` is the only way time passes here.
+    package func uptime() -> Double { state.withLock { $0.now } }
+
     /// How many tasks are sleeping on this clock.
     package var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 

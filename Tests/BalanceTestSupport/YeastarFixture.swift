@@ -17,7 +17,7 @@ package struct YeastarFixture {
 
     package let clock: TestClock
     package let simulator: YeastarSimulator
-    package let transport: YeastarRecordingTransport
+    package let transport: RecordingTransport
     package let logs = LogCapture()
 
     package init(options: YeastarSimulator.Options = YeastarSimulator.Options(tokenLifetime: 10), balance: Double = 675.24,
@@ -27,7 +27,7 @@ package struct YeastarFixture {
         simulator.addClient(id: Self.clientID, secret: Self.clientSecret, userID: Self.userID, balance: balance)
         self.clock = clock
         self.simulator = simulator
-        self.transport = YeastarRecordingTransport(wrap(HandlerTransport(handler: simulator)))
+        self.transport = RecordingTransport(wrap(HandlerTransport(handler: simulator)))
     }
 
     package func account(secret: String = clientSecret, values: [String: ConfigValue] = [:]) -> AccountConfig {

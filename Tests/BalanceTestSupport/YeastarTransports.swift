@@ -4,31 +4,7 @@ import BalanceHTTP
 import BalanceSupport
 import BalanceYeastar
 
-/// Wraps a transport and records every exchange, so tests can read the
-/// requests the client sent and the tokens the simulator issued.
-package final class YeastarRecordingTransport: HTTPTransport {
-    package struct Exchange: Sendable {
-        package var request: UpstreamRequest
-        package var response: UpstreamResponse?
-    }
-    private let inner: any HTTPTransport
-    private let log = Mutex<[Exchange]>([])
-
-    package init(_ inner: any HTTPTransport) { self.inner = inner }
-
-    package var exchanges: [Exchange] { log.withLock { $0 } }
-
-    package func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse {
-        do {
-            let response = try await inner.send(request)
-            log.withLock { $0.append(Exchange(request: request, response: response)) }
-            return response
-        } catch {
-            log.withLock { $0.append(Exchange(request: request, response: nil)) }
-            throw error
-        }
-    }
-
+extension RecordingTransport {
     /// Every access and refresh token seen in a token response.
     package var issuedTokens: [String] {
         exchanges.compactMap { $0.response }.flatMap { response -> [String] in
@@ -69,8 +45,8 @@ package final class YeastarGatedTransport: HTTPTransport {
         for continuation in waiting { continuation.resume() }
     }
 
-    package func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse {
-        if request.url.path == YeastarAPI.tokenPath {
+    package func send(_ request: HTTPRequest, to url: HTTPURL, timeout: Double) async throws(TransportError) -> HTTPResponse {
+        if url.path == YeastarAPI.tokenPath {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let passNow = state.withLock { s -> Bool in
                     s.arrivals += 1
@@ -81,7 +57,7 @@ package final class YeastarGatedTransport: HTTPTransport {
                 if passNow { continuation.resume() }
             }
         }
-        return try await inner.send(request)
+        return try await inner.send(request, to: url, timeout: timeout)
     }
 }
 
@@ -89,7 +65,9 @@ package final class YeastarGatedTransport: HTTPTransport {
 package struct YeastarFailingTransport: HTTPTransport {
     package let error: TransportError
     package init(error: TransportError) { self.error = error }
-    package func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse { throw error }
+    package func send(_ request: HTTPRequest, to url: HTTPURL, timeout: Double) async throws(TransportError) -> HTTPResponse {
+        throw error
+    }
 }
 
 /// A reference cell for a value captured by a setup closure.

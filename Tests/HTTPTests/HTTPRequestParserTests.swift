@@ -48,8 +48,8 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(request.path, "/metrics")
         XCTAssertEqual(request.query, "debug=1")
         XCTAssertEqual(request.minorVersion, 1)
-        XCTAssertEqual(request.header("host"), "localhost:9788")
-        XCTAssertEqual(request.header("ACCEPT"), "text/plain;version=0.0.4", "optional whitespace is trimmed")
+        XCTAssertEqual(request.headers["host"], "localhost:9788")
+        XCTAssertEqual(request.headers["ACCEPT"], "text/plain;version=0.0.4", "optional whitespace is trimmed")
         XCTAssertEqual(request.body, [])
     }
 
@@ -71,7 +71,7 @@ final class HTTPRequestParserTests: XCTestCase {
     func testAcceptsBareLineFeedsAndLeadingEmptyLines() throws {
         let request = try XCTUnwrap(single("\r\n\nGET /a HTTP/1.1\nHost: x\n\n"))
         XCTAssertEqual(request.path, "/a")
-        XCTAssertEqual(request.header("Host"), "x")
+        XCTAssertEqual(request.headers["Host"], "x")
     }
 
     func testAbsoluteFormIsReducedToThePath() throws {

@@ -25,7 +25,7 @@ final class HTTPServerTests: XCTestCase {
         let first = try connection.readResponse()
         XCTAssertEqual(first.status, 200)
         XCTAssertEqual(first.text, "GET /one")
-        XCTAssertNil(first.header("Connection"), "1.1 keeps the connection by default")
+        XCTAssertNil(first.headers["Connection"], "1.1 keeps the connection by default")
         try connection.send(RawHTTPClient.wire(path: "/two"))
         XCTAssertEqual(try connection.readResponse().text, "GET /two")
     }
@@ -37,14 +37,14 @@ final class HTTPServerTests: XCTestCase {
             try keeping.send(RawHTTPClient.wire(path: path, version: "HTTP/1.0", headers: [("Connection", "keep-alive")]))
             let response = try keeping.readResponse()
             XCTAssertEqual(response.text, "GET \(path)")
-            XCTAssertEqual(response.header("Connection"), "keep-alive")
+            XCTAssertEqual(response.headers["Connection"], "keep-alive")
         }
 
         let closing = try RawHTTPConnection(port: port)
         try closing.send(RawHTTPClient.wire(path: "/c", version: "HTTP/1.0", headers: []))
         let response = try closing.readResponse()
         XCTAssertEqual(response.text, "GET /c")
-        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertEqual(response.headers["Connection"], "close")
         XCTAssertTrue(closing.waitForClose(within: 2))
     }
 
@@ -57,7 +57,7 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(try connection.readResponse().text, "POST /2 body")
         let last = try connection.readResponse()
         XCTAssertEqual(last.text, "GET /3?q")
-        XCTAssertEqual(last.header("Connection"), "close")
+        XCTAssertEqual(last.headers["Connection"], "close")
         XCTAssertTrue(connection.waitForClose(within: 2))
     }
 
@@ -68,7 +68,7 @@ final class HTTPServerTests: XCTestCase {
         try connection.send(RawHTTPClient.wire(method: "HEAD", path: "/") + RawHTTPClient.wire(path: "/"))
         let head = try connection.readResponse(method: "HEAD")
         XCTAssertEqual(head.status, 200)
-        XCTAssertEqual(head.header("Content-Length"), "11")
+        XCTAssertEqual(head.headers["Content-Length"], "11")
         XCTAssertEqual(head.body, [])
         XCTAssertEqual(try connection.readResponse().text, "hello world")
     }
@@ -90,7 +90,7 @@ final class HTTPServerTests: XCTestCase {
             try connection.send(wire)
             let response = try connection.readResponse()
             XCTAssertEqual("\(response.status)", status)
-            XCTAssertEqual(response.header("Connection"), "close", status)
+            XCTAssertEqual(response.headers["Connection"], "close", status)
             XCTAssertTrue(response.text.hasPrefix(status), response.text)
             XCTAssertTrue(connection.waitForClose(within: 2), "\(status) closes the connection")
         }
@@ -154,7 +154,7 @@ final class HTTPServerTests: XCTestCase {
         try connection.send("GET / HTTP/1.1\r\nHost: x\r\n")
         let response = try connection.readResponse()
         XCTAssertEqual(response.status, 408)
-        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertEqual(response.headers["Connection"], "close")
         XCTAssertTrue(connection.waitForClose(within: 2))
     }
 
@@ -179,7 +179,7 @@ final class HTTPServerTests: XCTestCase {
     private func assertRefused(_ connection: RawHTTPConnection, file: StaticString = #filePath, line: UInt = #line) throws {
         let refusal = try connection.readResponse()
         XCTAssertEqual(refusal.status, 503, file: file, line: line)
-        XCTAssertEqual(refusal.header("Connection"), "close", file: file, line: line)
+        XCTAssertEqual(refusal.headers["Connection"], "close", file: file, line: line)
         XCTAssertTrue(connection.waitForClose(within: 2), file: file, line: line)
     }
 
@@ -330,7 +330,7 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(slowDone.wait(timeout: .now() + 5), .success)
         let answer = try XCTUnwrap(slowAnswer.get()).get()
         XCTAssertEqual(answer.text, "done /slow")
-        XCTAssertEqual(answer.header("Connection"), "close", "the last answer announces the close")
+        XCTAssertEqual(answer.headers["Connection"], "close", "the last answer announces the close")
     }
 
     func testShutdownCutsAStuckRequestAfterTheGracePeriod() throws {

@@ -4,7 +4,7 @@ import XCTest
 @testable import BalanceHTTP
 
 /// The transport's values, no socket: how its failures become the engine's
-/// reasons, where a URL leads (`UpstreamTarget`) and the exact request bytes
+/// reasons, where a URL leads (`HTTPURL`: host, port, Host header, target) and the exact request bytes
 /// (`HTTPRequestWriter`). SocketTransportTests sends them over real sockets.
 final class HTTPTransportTests: XCTestCase {
     // MARK: Target
@@ -20,8 +20,8 @@ final class HTTPTransportTests: XCTestCase {
             ("http://localhost/openapi/v1.0/get_token#fragment", "localhost", 80, false, "localhost", "/openapi/v1.0/get_token"),
         ]
         for (text, host, port, secure, hostHeader, requestTarget) in cases {
-            let target = try UpstreamTarget(XCTUnwrap(HTTPURL(string: text)))
-            XCTAssertEqual([target.host, "\(target.port)", "\(target.secure)", target.hostHeader, target.requestTarget],
+            let target = try XCTUnwrap(HTTPURL(string: text))
+            XCTAssertEqual([target.host, "\(target.effectivePort)", "\(target.secure)", target.hostHeader, target.requestTarget],
                            [host, "\(port)", "\(secure)", hostHeader, requestTarget], text)
         }
     }
@@ -48,7 +48,7 @@ final class HTTPTransportTests: XCTestCase {
     // MARK: Request bytes
 
     func testAGetRequestOnTheWire() throws {
-        let request = UpstreamRequest(method: "GET", url: try XCTUnwrap(HTTPURL(string: "http://127.0.0.1:8080/openapi/v1.0/balance?a=1")),
+        let request = Outgoing(method: "GET", url: try XCTUnwrap(HTTPURL(string: "http://127.0.0.1:8080/openapi/v1.0/balance?a=1")),
                                       headers: [("User-Agent", "balance_exporter/1"), ("Authorization", "Bearer t"),
                                                 ("Accept", "application/json")])
         XCTAssertEqual(try Self.wire(request),
@@ -58,14 +58,14 @@ final class HTTPTransportTests: XCTestCase {
 
     func testAPostCarriesItsLengthEvenWhenEmpty() throws {
         let url = try XCTUnwrap(HTTPURL(string: "https://example.com/token"))
-        XCTAssertEqual(try Self.wire(UpstreamRequest(method: "POST", url: url, headers: [("Content-Type", "a/b")], body: Array("k=v".utf8))),
+        XCTAssertEqual(try Self.wire(Outgoing(method: "POST", url: url, headers: [("Content-Type", "a/b")], body: Array("k=v".utf8))),
                        "POST /token HTTP/1.1\r\nHost: example.com\r\nContent-Type: a/b\r\nContent-Length: 3\r\nConnection: close\r\n\r\nk=v")
-        XCTAssertEqual(try Self.wire(UpstreamRequest(method: "POST", url: url)),
+        XCTAssertEqual(try Self.wire(Outgoing(method: "POST", url: url)),
                        "POST /token HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     }
 
     func testACallersHostIsSentOnceWhereTheCallerPutIt() throws {
-        let request = UpstreamRequest(method: "POST", url: try XCTUnwrap(HTTPURL(string: "http://127.0.0.1:9/")),
+        let request = Outgoing(method: "POST", url: try XCTUnwrap(HTTPURL(string: "http://127.0.0.1:9/")),
                                       headers: [("X-First", "1"), ("host", "signed.example:9"), ("Connection", "keep-alive"),
                                                 ("Content-Length", "999"), ("Transfer-Encoding", "chunked")],
                                       body: [0x7B, 0x7D])
@@ -76,21 +76,31 @@ final class HTTPTransportTests: XCTestCase {
 
     func testHeaderInjectionIsRefusedWithoutEchoingTheValue() throws {
         let url = try XCTUnwrap(HTTPURL(string: "http://127.0.0.1:9/"))
-        let bad: [UpstreamRequest] = [
-            UpstreamRequest(method: "GET", url: url, headers: [("X-A", "secret\r\nX-Injected: 1")]),
-            UpstreamRequest(method: "GET", url: url, headers: [("X-A", "secret\nX")]),
-            UpstreamRequest(method: "GET", url: url, headers: [("Bad Name", "secret")]),
-            UpstreamRequest(method: "GET", url: url, headers: [("", "secret")]),
+        let bad: [Outgoing] = [
+            Outgoing(method: "GET", url: url, headers: [("X-A", "secret\r\nX-Injected: 1")]),
+            Outgoing(method: "GET", url: url, headers: [("X-A", "secret\nX")]),
+            Outgoing(method: "GET", url: url, headers: [("Bad Name", "secret")]),
+            Outgoing(method: "GET", url: url, headers: [("", "secret")]),
         ]
         for request in bad {
             XCTAssertThrowsError(try Self.wire(request)) { XCTAssertEqual($0 as? TransportError, .network("invalid request header")) }
         }
-        XCTAssertThrowsError(try Self.wire(UpstreamRequest(method: "GET /x", url: url))) {
+        XCTAssertThrowsError(try Self.wire(Outgoing(method: "GET /x", url: url))) {
             XCTAssertEqual($0 as? TransportError, .network("invalid request method"))
         }
     }
 
-    static func wire(_ request: UpstreamRequest) throws -> String {
-        String(decoding: try HTTPRequestWriter.encode(request, to: UpstreamTarget(request.url)), as: UTF8.self)
+    /// A request and the URL it is sent to, as a provider hands them to the transport.
+    struct Outgoing {
+        var request: HTTPRequest
+        var url: HTTPURL
+        init(method: String, url: HTTPURL, headers: HTTPHeaders = [], body: [UInt8] = []) {
+            request = HTTPRequest(method: method, url: url, headers: headers, body: body)
+            self.url = url
+        }
+    }
+
+    static func wire(_ outgoing: Outgoing) throws -> String {
+        String(decoding: try HTTPRequestWriter.encode(outgoing.request, to: outgoing.url), as: UTF8.self)
     }
 }

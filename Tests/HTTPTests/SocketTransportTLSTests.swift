@@ -35,9 +35,9 @@ final class SocketTransportTLSTests: XCTestCase {
         return server.port
     }
 
-    private func get(_ url: String, caFile: String?, transport: SocketTransport? = nil, timeout: Double = 5) async throws -> UpstreamResponse {
+    private func get(_ url: String, caFile: String?, transport: SocketTransport? = nil, timeout: Double = 5) async throws -> HTTPResponse {
         let transport = transport ?? SocketTransport(caFile: caFile)
-        return try await transport.send(UpstreamRequest(method: "GET", url: SocketTransportTests.url(url), timeout: timeout))
+        return try await transport.call("GET", SocketTransportTests.url(url), timeout: timeout)
     }
 
     private func failure(_ url: String, caFile: String?, timeout: Double = 5) async -> TransportError? {
@@ -58,18 +58,18 @@ final class SocketTransportTLSTests: XCTestCase {
         let transport = SocketTransport(caFile: made.caFile)
         let response = try await get("https://localhost:\(port)/hello?x=1", caFile: nil, transport: transport)
         XCTAssertEqual(response.status, 200)
-        XCTAssertEqual(response.text, "hello over tls /hello?x=1")
+        XCTAssertEqual(response.bodyText, "hello over tls /hello?x=1")
         XCTAssertEqual(response.headers["x-sni"], "localhost")
         // The transport's one SSL_CTX serves the next request too.
         let again = try await get("https://localhost:\(port)/again", caFile: nil, transport: transport)
-        XCTAssertEqual(again.text, "hello over tls /again")
+        XCTAssertEqual(again.bodyText, "hello over tls /again")
     }
 
     func testAnAddressIsVerifiedAgainstTheCertificatesIPNamesAndSentWithoutSNI() async throws {
         let made = try certificates()
         let port = try serve(made.localhost)
         let response = try await get("https://127.0.0.1:\(port)/", caFile: made.caFile)
-        XCTAssertEqual(response.text, "hello over tls /")
+        XCTAssertEqual(response.bodyText, "hello over tls /")
         XCTAssertEqual(response.headers["x-sni"], "none", "RFC 6066: no SNI for an address")
     }
 
@@ -84,7 +84,7 @@ final class SocketTransportTLSTests: XCTestCase {
         let made = try certificates()
         let port = try serve(made.localhost)
         let response = try await get("https://localhost:\(port)/close", caFile: made.caFile)
-        XCTAssertEqual(response.text, "until the close")
+        XCTAssertEqual(response.bodyText, "until the close")
     }
 
     // MARK: Refused

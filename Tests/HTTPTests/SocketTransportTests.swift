@@ -18,11 +18,11 @@ final class SocketTransportTests: XCTestCase {
 
     func testAGetReturnsStatusLowerCasedHeadersAndBody() async throws {
         let port = try serveOnLoopback { _ in .text(200, "balance: 42", headers: [("X-MS-User", "7")]) }
-        let response = try await SocketTransport().send(UpstreamRequest(method: "GET", url: Self.url("http://127.0.0.1:\(port)/b")))
+        let response = try await SocketTransport().call("GET", Self.url("http://127.0.0.1:\(port)/b"))
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.headers["x-ms-user"], "7")
         XCTAssertEqual(response.headers["content-type"], "text/plain; charset=utf-8")
-        XCTAssertEqual(response.text, "balance: 42")
+        XCTAssertEqual(response.bodyText, "balance: 42")
     }
 
     func testAPostArrivesExactlyAsSent() async throws {
@@ -32,11 +32,10 @@ final class SocketTransportTests: XCTestCase {
             return .text(201, "created")
         }
         let body: [UInt8] = Array(#"{"a":"é"}"#.utf8) + [0, 255, 13, 10]
-        let request = UpstreamRequest(method: "POST", url: Self.url("http://127.0.0.1:\(port)/p/a%20th?x=1&y=%2F"),
-                                      headers: [("User-Agent", "balance_exporter/test"), ("X-Custom", "a  b; c=\"d\""),
-                                                ("Content-Type", "application/json"), ("X-Custom", "second")],
-                                      body: body)
-        let response = try await SocketTransport().send(request)
+        let response = try await SocketTransport().call("POST", Self.url("http://127.0.0.1:\(port)/p/a%20th?x=1&y=%2F"),
+                                                        headers: [("User-Agent", "balance_exporter/test"), ("X-Custom", "a  b; c=\"d\""),
+                                                                  ("Content-Type", "application/json"), ("X-Custom", "second")],
+                                                        body: body)
         XCTAssertEqual(response.status, 201)
         let seen = try XCTUnwrap(received.withLock { $0 })
         XCTAssertEqual(seen.method, "POST")
@@ -54,7 +53,7 @@ final class SocketTransportTests: XCTestCase {
             hits.withLock { $0 += 1 }
             return HTTPResponse(status: 302, headers: [("Location", "/elsewhere")], body: [])
         }
-        let response = try await SocketTransport().send(UpstreamRequest(method: "GET", url: Self.url("http://127.0.0.1:\(port)/")))
+        let response = try await SocketTransport().call("GET", Self.url("http://127.0.0.1:\(port)/"))
         XCTAssertEqual(response.status, 302)
         XCTAssertEqual(response.headers["location"], "/elsewhere")
         XCTAssertEqual(hits.withLock { $0 }, 1)
@@ -69,14 +68,14 @@ final class SocketTransportTests: XCTestCase {
             connection.stall(0.5)  // complete by its framing: no close needed
         }
         let started = Date()
-        let response = try await SocketTransport().send(UpstreamRequest(method: "GET", url: Self.url("http://127.0.0.1:\(port)/"), timeout: 5))
-        XCTAssertEqual(response.text, #"{"a":1}"#)
+        let response = try await SocketTransport().call("GET", Self.url("http://127.0.0.1:\(port)/"), timeout: 5)
+        XCTAssertEqual(response.bodyText, #"{"a":1}"#)
         XCTAssertLessThan(Date().timeIntervalSince(started), 0.4)
     }
 
     func testIPv6Loopback() async throws {
         let server = HTTPServer(addresses: [ListenAddress(host: .numeric("::1"), port: 0)], logger: .discard,
-                                handler: LoopbackHandler { request in .text(200, "v6 \(request.header("Host") ?? "")") })
+                                handler: LoopbackHandler { request in .text(200, "v6 \(request.headers["Host"] ?? "")") })
         do {
             try server.start()
         } catch {
@@ -84,15 +83,15 @@ final class SocketTransportTests: XCTestCase {
         }
         addTeardownBlock { server.shutdown(grace: 0) }
         let port = try XCTUnwrap(server.boundPorts.first)
-        let response = try await SocketTransport().send(UpstreamRequest(method: "GET", url: Self.url("http://[::1]:\(port)/")))
-        XCTAssertEqual(response.text, "v6 [::1]:\(port)")
+        let response = try await SocketTransport().call("GET", Self.url("http://[::1]:\(port)/"))
+        XCTAssertEqual(response.bodyText, "v6 [::1]:\(port)")
     }
 
     func testANameIsResolvedAndEachAddressTried() async throws {
         // localhost may resolve to ::1 first; the server listens on 127.0.0.1 only.
-        let port = try serveOnLoopback { request in .text(200, request.header("Host") ?? "") }
-        let response = try await SocketTransport().send(UpstreamRequest(method: "GET", url: Self.url("http://localhost:\(port)/")))
-        XCTAssertEqual(response.text, "localhost:\(port)")
+        let port = try serveOnLoopback { request in .text(200, request.headers["Host"] ?? "") }
+        let response = try await SocketTransport().call("GET", Self.url("http://localhost:\(port)/"))
+        XCTAssertEqual(response.bodyText, "localhost:\(port)")
     }
 
     func testConcurrentRequestsEachGetTheirOwnAnswer() async throws {
@@ -101,8 +100,8 @@ final class SocketTransportTests: XCTestCase {
         let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for index in 0..<32 {
                 group.addTask {
-                    let response = try await transport.send(UpstreamRequest(method: "GET", url: Self.url("http://127.0.0.1:\(port)/\(index)")))
-                    return (index, response.text)
+                    let response = try await transport.call("GET", Self.url("http://127.0.0.1:\(port)/\(index)"))
+                    return (index, response.bodyText)
                 }
             }
             var all: [Int: String] = [:]
@@ -221,7 +220,7 @@ final class SocketTransportTests: XCTestCase {
     static func failure(_ transport: SocketTransport, _ url: String, timeout: Double,
                         file: StaticString = #filePath, line: UInt = #line) async -> TransportError? {
         do {
-            let response = try await transport.send(UpstreamRequest(method: "GET", url: Self.url(url), timeout: timeout))
+            let response = try await transport.call("GET", Self.url(url), timeout: timeout)
             XCTFail("expected a failure, got \(response.status)", file: file, line: line)
             return nil
         } catch {

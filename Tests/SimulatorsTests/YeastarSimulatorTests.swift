@@ -64,7 +64,7 @@ final class YeastarSimulatorTests: XCTestCase {
 
     func testRequiresUserAgentFormContentTypeAndKnownPaths() {
         var noAgent = tokenRequest("client_id=c1&client_secret=s1&grant_type=pp_credentials")
-        noAgent.headers.removeAll { $0.name == "User-Agent" }
+        noAgent.headers.remove("User-Agent")
         XCTAssertEqual(YeastarEnvelope.parse(simulator.handle(noAgent).body)?.code, "parameter_validation_failed")
 
         var json = tokenRequest("{}")

@@ -48,8 +48,8 @@ final class LiveTencentCloudTests: XCTestCase {
         let received = try XCTUnwrap(world.billing.requests.last)
         XCTAssertEqual(received.headers.filter { $0.name.lowercased() == "host" }.map(\.value), ["127.0.0.1:\(world.billingPort)"])
         XCTAssertEqual(received.headers.filter { $0.name.lowercased() == "content-type" }.map(\.value), ["application/json"])
-        XCTAssertEqual(received.header("X-TC-Action"), "DescribeAccountBalance")
-        XCTAssertEqual(received.header("User-Agent"), "balance_exporter/live-test")
+        XCTAssertEqual(received.headers["X-TC-Action"], "DescribeAccountBalance")
+        XCTAssertEqual(received.headers["User-Agent"], "balance_exporter/live-test")
         XCTAssertEqual(received.body, Array(#"{"TempCredit":true}"#.utf8))
     }
 
@@ -72,11 +72,11 @@ final class LiveTencentCloudTests: XCTestCase {
         XCTAssertEqual(reading.uin, "100000000001")
         XCTAssertEqual(world.sts.requestCount, 1, "the role's credentials are cached across fetches")
         let stsRequest = try XCTUnwrap(world.sts.requests.first)
-        XCTAssertEqual(stsRequest.header("Host"), "127.0.0.1:\(world.stsPort)")
-        XCTAssertEqual(stsRequest.header("X-TC-Action"), "AssumeRole")
+        XCTAssertEqual(stsRequest.headers["Host"], "127.0.0.1:\(world.stsPort)")
+        XCTAssertEqual(stsRequest.headers["X-TC-Action"], "AssumeRole")
         let billingRequest = try XCTUnwrap(world.billing.requests.last)
-        XCTAssertEqual(billingRequest.header("X-TC-Token"), "sts-token-1")
-        XCTAssertEqual(billingRequest.header("Authorization")?.contains("Credential=AKIDsts1/"), true)
+        XCTAssertEqual(billingRequest.headers["X-TC-Token"], "sts-token-1")
+        XCTAssertEqual(billingRequest.headers["Authorization"]?.contains("Credential=AKIDsts1/"), true)
     }
 
     func testInstanceRoleFromTheMetadataServiceOverLoopback() async throws {
@@ -90,7 +90,7 @@ final class LiveTencentCloudTests: XCTestCase {
             "/latest/meta-data/cam/security-credentials/",
             "/latest/meta-data/cam/security-credentials/\(World.instanceRole)",
         ])
-        XCTAssertEqual(world.billing.requests.last?.header("X-TC-Token"), "cvm-token-1")
+        XCTAssertEqual(world.billing.requests.last?.headers["X-TC-Token"], "cvm-token-1")
     }
 
     // MARK: Upstream errors

@@ -35,26 +35,26 @@ final class TencentCloudClientTests: XCTestCase {
         let sent = try XCTUnwrap(rig.billing.requests.last)
         XCTAssertEqual(sent.method, "POST")
         XCTAssertEqual(sent.target, "/")
-        XCTAssertEqual(sent.header("Host"), "127.0.0.1:9001")
-        XCTAssertEqual(sent.header("Content-Type"), "application/json")
-        XCTAssertEqual(sent.header("X-TC-Action"), "DescribeAccountBalance")
-        XCTAssertEqual(sent.header("X-TC-Version"), "2018-07-09")
-        XCTAssertEqual(sent.header("X-TC-Timestamp"), "1800000000")
-        XCTAssertEqual(sent.header("X-TC-Region"), "ap-singapore")
-        XCTAssertEqual(sent.header("X-TC-Language"), "en-US")
-        XCTAssertNil(sent.header("X-TC-Token"))
+        XCTAssertEqual(sent.headers["Host"], "127.0.0.1:9001")
+        XCTAssertEqual(sent.headers["Content-Type"], "application/json")
+        XCTAssertEqual(sent.headers["X-TC-Action"], "DescribeAccountBalance")
+        XCTAssertEqual(sent.headers["X-TC-Version"], "2018-07-09")
+        XCTAssertEqual(sent.headers["X-TC-Timestamp"], "1800000000")
+        XCTAssertEqual(sent.headers["X-TC-Region"], "ap-singapore")
+        XCTAssertEqual(sent.headers["X-TC-Language"], "en-US")
+        XCTAssertNil(sent.headers["X-TC-Token"])
         XCTAssertEqual(sent.body, Array(#"{"TempCredit":true}"#.utf8))
-        XCTAssertEqual(sent.header("Authorization")?.hasPrefix("TC3-HMAC-SHA256 Credential=AKIDrigPermanent/2027-01-15/billing/tc3_request, SignedHeaders=content-type;host;x-tc-action, Signature="), true)
-        XCTAssertEqual(rig.transport.requests.last?.timeout, 3)
+        XCTAssertEqual(sent.headers["Authorization"]?.hasPrefix("TC3-HMAC-SHA256 Credential=AKIDrigPermanent/2027-01-15/billing/tc3_request, SignedHeaders=content-type;host;x-tc-action, Signature="), true)
+        XCTAssertEqual(rig.transport.exchanges.last?.timeout, 3)
     }
 
     func testWithoutTempCreditTheBodyIsEmptyAndNoTempFieldsAppear() async throws {
         let rig = Rig()
         let reading = try await rig.client(Rig.keys).fetchBalance()
         XCTAssertEqual(rig.billing.requests.last?.body, Array("{}".utf8))
-        XCTAssertNil(rig.billing.requests.last?.header("X-TC-Region"))
+        XCTAssertNil(rig.billing.requests.last?.headers["X-TC-Region"])
         XCTAssertFalse(reading.fields.contains { $0.descriptor == Catalog.tencentTempCredit || $0.descriptor == Catalog.tencentTempCreditAmount })
-        XCTAssertEqual(rig.transport.requests.last?.timeout, 10)
+        XCTAssertEqual(rig.transport.exchanges.last?.timeout, 10)
     }
 
     func testUinStringAndNullFieldsFromTheUpstream() async throws {
@@ -114,7 +114,9 @@ final class TencentCloudClientTests: XCTestCase {
     func testTransportFailuresKeepTheirReason() async throws {
         struct Failing: HTTPTransport {
             let error: TransportError
-            func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse { throw error }
+            func send(_ request: HTTPRequest, to url: HTTPURL, timeout: Double) async throws(TransportError) -> HTTPResponse {
+                throw error
+            }
         }
         for (error, reason) in [(TransportError.timeout, FailureReason.timeout), (.network("connection refused"), .network)] {
             let context = ProviderContext(transport: Failing(error: error), clock: TestClock(), logger: .discard,
@@ -135,14 +137,14 @@ final class TencentCloudClientTests: XCTestCase {
         XCTAssertEqual(rig.billing.requestCount, 3)
 
         let assume = try XCTUnwrap(rig.sts.requests.first)
-        XCTAssertEqual(assume.header("X-TC-Action"), "AssumeRole")
-        XCTAssertEqual(assume.header("X-TC-Version"), "2018-08-13")
-        XCTAssertEqual(assume.header("X-TC-Region"), "ap-guangzhou")
-        XCTAssertEqual(assume.header("Authorization")?.contains("/sts/tc3_request"), true)
+        XCTAssertEqual(assume.headers["X-TC-Action"], "AssumeRole")
+        XCTAssertEqual(assume.headers["X-TC-Version"], "2018-08-13")
+        XCTAssertEqual(assume.headers["X-TC-Region"], "ap-guangzhou")
+        XCTAssertEqual(assume.headers["Authorization"]?.contains("/sts/tc3_request"), true)
         XCTAssertEqual(String(decoding: assume.body, as: UTF8.self),
                        #"{"RoleArn":"qcs::cam::uin/100000000001:roleName/balance-reader","RoleSessionName":"balance-exporter","DurationSeconds":3600}"#)
-        XCTAssertEqual(rig.billing.requests.last?.header("X-TC-Token"), "sts-token-1")
-        XCTAssertEqual(rig.billing.requests.last?.header("Authorization")?.contains("Credential=AKIDsts1/"), true)
+        XCTAssertEqual(rig.billing.requests.last?.headers["X-TC-Token"], "sts-token-1")
+        XCTAssertEqual(rig.billing.requests.last?.headers["Authorization"]?.contains("Credential=AKIDsts1/"), true)
 
         rig.clock.advance(by: 3600 - 301)
         _ = try await client.fetchBalance()
@@ -150,7 +152,7 @@ final class TencentCloudClientTests: XCTestCase {
         rig.clock.advance(by: 2)
         _ = try await client.fetchBalance()
         XCTAssertEqual(rig.sts.requestCount, 2, "refreshed within 300 s of expiry")
-        XCTAssertEqual(rig.billing.requests.last?.header("X-TC-Token"), "sts-token-2")
+        XCTAssertEqual(rig.billing.requests.last?.headers["X-TC-Token"], "sts-token-2")
     }
 
     func testTokenFailureRefreshesTheCredentialsAndRetriesOnce() async throws {
@@ -180,7 +182,7 @@ final class TencentCloudClientTests: XCTestCase {
         let error = await client.tencentFetchError()
         XCTAssertEqual(error?.reason, .auth)
         XCTAssertEqual(rig.billing.requestCount, 1)
-        XCTAssertEqual(rig.billing.requests.last?.header("X-TC-Token"), "configured-session-TOKEN")
+        XCTAssertEqual(rig.billing.requests.last?.headers["X-TC-Token"], "configured-session-TOKEN")
     }
 
     func testAssumeRoleFailureIsReportedWithTheSTSCode() async throws {
@@ -197,7 +199,7 @@ final class TencentCloudClientTests: XCTestCase {
         let rig = Rig()
         let client = try rig.client([:])
         for _ in 0..<3 { _ = try await client.fetchBalance() }
-        XCTAssertEqual(rig.transport.requests.map(\.url.absoluteString).filter { $0.contains("9003") }, [
+        XCTAssertEqual(rig.transport.exchanges.map(\.url.absoluteString).filter { $0.contains("9003") }, [
             "http://127.0.0.1:9003/latest/meta-data/cam/security-credentials/",
             "http://127.0.0.1:9003/latest/meta-data/cam/security-credentials/cvm-balance-role",
         ])
@@ -205,12 +207,12 @@ final class TencentCloudClientTests: XCTestCase {
             "/latest/meta-data/cam/security-credentials/",
             "/latest/meta-data/cam/security-credentials/cvm-balance-role",
         ])
-        XCTAssertEqual(rig.billing.requests.last?.header("X-TC-Token"), "cvm-token-1")
+        XCTAssertEqual(rig.billing.requests.last?.headers["X-TC-Token"], "cvm-token-1")
 
         rig.clock.advance(by: 7200 - 299)
         _ = try await client.fetchBalance()
         XCTAssertEqual(rig.metadata.requestCount, 4, "refetched within 300 s of ExpiredTime")
-        XCTAssertEqual(rig.billing.requests.last?.header("X-TC-Token"), "cvm-token-2")
+        XCTAssertEqual(rig.billing.requests.last?.headers["X-TC-Token"], "cvm-token-2")
     }
 
     func testEnvironmentCredentialsComeBeforeProfileFileAndRole() async throws {
@@ -219,7 +221,7 @@ final class TencentCloudClientTests: XCTestCase {
                            "TENCENTCLOUD_CREDENTIALS_FILE": "/cfg/tc"]
         let files = ["/cfg/tc": "[default]\nsecret_id = AKIDfromFile\nsecret_key = file-key\n"]
         _ = try await rig.client([:], environment: environment, files: files).fetchBalance()
-        XCTAssertEqual(rig.billing.requests.last?.header("Authorization")?.contains("Credential=\(Rig.secretId)/"), true)
+        XCTAssertEqual(rig.billing.requests.last?.headers["Authorization"]?.contains("Credential=\(Rig.secretId)/"), true)
         XCTAssertEqual(rig.metadata.requestCount, 0)
     }
 
@@ -228,7 +230,7 @@ final class TencentCloudClientTests: XCTestCase {
         let ini = "# Tencent Cloud\n[other]\nsecret_id = AKIDother\n\n[default]\r\nsecret_id = \(Rig.secretId)\r\nsecret_key = \(Rig.secretKey)\r\n"
         _ = try await rig.client([:], environment: ["HOME": "/home/exporter"],
                                  files: ["/home/exporter/.tencentcloud/credentials": ini]).fetchBalance()
-        XCTAssertEqual(rig.billing.requests.last?.header("Authorization")?.contains("Credential=\(Rig.secretId)/"), true)
+        XCTAssertEqual(rig.billing.requests.last?.headers["Authorization"]?.contains("Credential=\(Rig.secretId)/"), true)
 
         let fromEtc = Rig()
         _ = try await fromEtc.client([:], files: ["/etc/tencentcloud/credentials": ini]).fetchBalance()

@@ -27,17 +27,17 @@ final class YeastarClientTests: XCTestCase {
 
         let grant = try XCTUnwrap(f.transport.exchanges.first?.request)
         XCTAssertEqual(grant.method, "POST")
-        XCTAssertEqual(grant.url.absoluteString, "http://127.0.0.1:18443/auth/openapi/v1/oauth/token")
+        XCTAssertEqual(f.transport.exchanges.first?.url.absoluteString, "http://127.0.0.1:18443/auth/openapi/v1/oauth/token")
         XCTAssertEqual(String(decoding: grant.body, as: UTF8.self),
                        "client_id=partner-client-1&client_secret=s3cr%2Bt%2F%3D%26x%20y%25Z&grant_type=pp_credentials")
-        XCTAssertTrue(grant.headers.contains { $0.0 == "Content-Type" && $0.1 == "application/x-www-form-urlencoded" })
-        XCTAssertTrue(grant.headers.contains { $0.0 == "User-Agent" && $0.1 == YeastarFixture.userAgent })
+        XCTAssertTrue(grant.headers.contains { $0.name == "Content-Type" && $0.value == "application/x-www-form-urlencoded" })
+        XCTAssertTrue(grant.headers.contains { $0.name == "User-Agent" && $0.value == YeastarFixture.userAgent })
 
         let balance = try XCTUnwrap(f.transport.exchanges.last?.request)
         XCTAssertEqual(balance.method, "GET")
-        XCTAssertEqual(balance.url.absoluteString, "http://127.0.0.1:18443/user/openapi/user/v1/client/account_balance")
+        XCTAssertEqual(f.transport.exchanges.last?.url.absoluteString, "http://127.0.0.1:18443/user/openapi/user/v1/client/account_balance")
         let token = try XCTUnwrap(f.transport.issuedTokens.first)
-        XCTAssertTrue(balance.headers.contains { $0.0 == "Authorization" && $0.1 == "Bearer \(token)" })
+        XCTAssertTrue(balance.headers.contains { $0.name == "Authorization" && $0.value == "Bearer \(token)" })
     }
 
     func testSteadyStateIsOneGrantThenRefreshesOnlyAcrossManyLifetimes() async throws {
@@ -92,7 +92,7 @@ final class YeastarClientTests: XCTestCase {
             let newest = try XCTUnwrap(f.transport.latestRefreshToken)
             f.clock.advance(by: 9)
             _ = try await client.fetchBalance()
-            let refresh = try XCTUnwrap(f.transport.exchanges.last(where: { $0.request.url.path == YeastarAPI.tokenPath })?.request)
+            let refresh = try XCTUnwrap(f.transport.exchanges.last(where: { $0.url.path == YeastarAPI.tokenPath })?.request)
             XCTAssertEqual(FormCoding.decode(refresh.body), ["grant_type": "refresh_token", "refresh_token": newest])
         }
         XCTAssertEqual(f.simulator.counters.refusedRefreshes, 0)
@@ -166,8 +166,8 @@ final class YeastarClientTests: XCTestCase {
             XCTAssertEqual(counters.refreshes, 1, "\(rejection)")
             XCTAssertEqual(counters.grants, 1, "\(rejection)")
             // The retry used the new token, not the refused one.
-            let authorizations = f.transport.exchanges.filter { $0.request.url.path == YeastarAPI.balancePath }
-                .map { $0.request.headers.first { $0.0 == "Authorization" }?.1 }
+            let authorizations = f.transport.exchanges.filter { $0.url.path == YeastarAPI.balancePath }
+                .map { $0.request.headers["Authorization"] }
             XCTAssertNotEqual(authorizations[1], authorizations[2], "\(rejection)")
         }
     }

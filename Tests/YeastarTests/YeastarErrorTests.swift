@@ -180,9 +180,9 @@ final class YeastarErrorTests: XCTestCase {
     func testA429WithRetryAfterIsThrottlingAndCarriesTheDelay() async throws {
         for endpoint in [YeastarAPI.tokenPath, YeastarAPI.balancePath] {
             let f = YeastarFixture(wrap: { inner in
-                YeastarRewritingTransport(inner) { request, response in
-                    guard request.url.path == endpoint else { return response }
-                    return UpstreamResponse(status: 429, headers: ["retry-after": "45"], body: Array("slow down".utf8))
+                YeastarRewritingTransport(inner) { url, response in
+                    guard url.path == endpoint else { return response }
+                    return HTTPResponse(status: 429, headers: [("Retry-After", "45")], body: Array("slow down".utf8))
                 }
             })
             let error = await f.failure(try f.makeClient())
@@ -193,12 +193,12 @@ final class YeastarErrorTests: XCTestCase {
 
     func testATokenWithControlCharactersIsRefusedAtOnceAndNeverUsed() async throws {
         let injected = YeastarFixture(wrap: { inner in
-            YeastarRewritingTransport(inner) { request, response in
-                guard request.url.path == YeastarAPI.tokenPath, case .object(var root)? = JSONValue.parse(response.body),
+            YeastarRewritingTransport(inner) { url, response in
+                guard url.path == YeastarAPI.tokenPath, case .object(var root)? = JSONValue.parse(response.body),
                       case .object(var result)? = root["result"], case .string(let token)? = result["token"] else { return response }
                 result["token"] = .string(token + "\r\nX-Injected: 1")
                 root["result"] = .object(result)
-                return UpstreamResponse(status: response.status, headers: response.headers, body: Array(JSONValue.object(root).text.utf8))
+                return HTTPResponse(status: response.status, headers: response.headers, body: Array(JSONValue.object(root).text.utf8))
             }
         })
         let head = YeastarFixture(options: .init(tokenLifetime: 10, tokenHead: "Bearer\r\nX-Injected: 1 "))
@@ -218,12 +218,12 @@ final class YeastarErrorTests: XCTestCase {
 /// Hands every answer of `inner` through `rewrite` (request, response) first.
 struct YeastarRewritingTransport: HTTPTransport {
     let inner: any HTTPTransport
-    let rewrite: @Sendable (UpstreamRequest, UpstreamResponse) -> UpstreamResponse
-    init(_ inner: any HTTPTransport, _ rewrite: @escaping @Sendable (UpstreamRequest, UpstreamResponse) -> UpstreamResponse) {
+    let rewrite: @Sendable (HTTPURL, HTTPResponse) -> HTTPResponse
+    init(_ inner: any HTTPTransport, _ rewrite: @escaping @Sendable (HTTPURL, HTTPResponse) -> HTTPResponse) {
         self.inner = inner
         self.rewrite = rewrite
     }
-    func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse {
-        rewrite(request, try await inner.send(request))
+    func send(_ request: HTTPRequest, to url: HTTPURL, timeout: Double) async throws(TransportError) -> HTTPResponse {
+        rewrite(url, try await inner.send(request, to: url, timeout: timeout))
     }
 }

@@ -118,8 +118,8 @@ final class YeastarParsingTests: XCTestCase {
 
     // MARK: Helpers
 
-    private func response(_ status: Int, _ body: String) -> UpstreamResponse {
-        UpstreamResponse(status: status, body: Array(body.utf8))
+    private func response(_ status: Int, _ body: String) -> HTTPResponse {
+        HTTPResponse(status: status, body: Array(body.utf8))
     }
 
     private func envelope(_ result: String) -> String {

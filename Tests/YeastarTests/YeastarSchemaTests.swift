@@ -36,8 +36,8 @@ final class YeastarSchemaTests: XCTestCase {
         let account = f.account(values: ["user_agent": .string("OpenAPI"), "request_timeout": .duration(3)])
         _ = try await Yeastar.makeClient(account, f.context()).fetchBalance()
         for exchange in f.transport.exchanges {
-            XCTAssertTrue(exchange.request.headers.contains { $0.0 == "User-Agent" && $0.1 == "OpenAPI" })
-            XCTAssertEqual(exchange.request.timeout, 3)
+            XCTAssertTrue(exchange.request.headers.contains { $0.name == "User-Agent" && $0.value == "OpenAPI" })
+            XCTAssertEqual(exchange.timeout, 3)
         }
         XCTAssertEqual(f.transport.exchanges.count, 2)
     }

@@ -27,8 +27,9 @@ func fuzzHTTPResponse(_ bytes: [UInt8]) -> CInt {
         fuzzRequire((100...999).contains(status) && !(100..<200).contains(status), "status \(status)")
         fuzzRequire(body.count <= cap, "body of \(body.count) bytes past the cap \(cap)")
         fuzzRequire(bodyExpected || body.isEmpty, "a body for a HEAD request")
-        for (name, value) in headers {
-            fuzzRequire(!name.isEmpty && name.utf8.allSatisfy(ASCII.isTokenByte) && name == name.lowercased(), "header name \(name)")
+        for field in headers {
+            let (name, value) = (field.name, field.value)
+            fuzzRequire(!name.isEmpty && name.utf8.allSatisfy(ASCII.isTokenByte), "header name \(name)")
             fuzzRequire(!value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }), "control byte in \(name)")
         }
     case .failure(let error):
@@ -39,7 +40,7 @@ func fuzzHTTPResponse(_ bytes: [UInt8]) -> CInt {
 }
 
 private enum ResponseOutcome: Equatable {
-    case success(status: Int, headers: [String: String], body: [UInt8])
+    case success(status: Int, headers: HTTPHeaders, body: [UInt8])
     case failure(TransportError)
 }
 
@@ -56,6 +57,6 @@ private func readResponse(_ pieces: [[UInt8]], cap: Int, bodyExpected: Bool) -> 
     }
 }
 
-private func outcome(_ response: UpstreamResponse) -> ResponseOutcome {
+private func outcome(_ response: HTTPResponse) -> ResponseOutcome {
     .success(status: response.status, headers: response.headers, body: response.body)
 }

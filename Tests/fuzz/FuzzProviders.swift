@@ -42,7 +42,7 @@ func fuzzTencentBalance(_ bytes: [UInt8]) -> CInt {
 func fuzzYeastarToken(_ bytes: [UInt8]) -> CInt {
     let (status, body) = statusAndBody(bytes)
     let now = 1_800_000_000.0
-    switch YeastarTokenResponse.interpret(UpstreamResponse(status: status, body: body), now: now,
+    switch YeastarTokenResponse.interpret(HTTPResponse(status: status, body: body), now: now,
                                           previousRefreshToken: "previous", what: "token grant") {
     case .success(let token):
         fuzzRequire(!token.token.isEmpty, "empty token")
@@ -62,7 +62,7 @@ func fuzzYeastarToken(_ bytes: [UInt8]) -> CInt {
 /// `YeastarBalanceResponse.interpret`: the balance endpoint's answer.
 func fuzzYeastarBalance(_ bytes: [UInt8]) -> CInt {
     let (status, body) = statusAndBody(bytes)
-    switch YeastarBalanceResponse.interpret(UpstreamResponse(status: status, body: body)) {
+    switch YeastarBalanceResponse.interpret(HTTPResponse(status: status, body: body)) {
     case .balance(let amount):
         fuzzRequire(amount.isFinite, "balance \(amount)")
         fuzzRequire((200..<300).contains(status), "balance read from HTTP \(status)")

@@ -63,11 +63,11 @@ extension ProviderError {
     /// A transport failure of `what` sent to `url`: names the upstream by
     /// host and port, never by path or query.
     package init(_ error: TransportError, sending what: String, to url: HTTPURL) {
-        self.init(FailureReason(error), message: "\(what) to \(url.bracketedHost):\(url.port ?? url.defaultPort) failed: \(error)")
+        self.init(FailureReason(error), message: "\(what) to \(url.bracketedHost):\(url.effectivePort) failed: \(error)")
     }
 
     /// The error with the `Retry-After` of the answer it was read from.
-    package func retrying(after response: UpstreamResponse, now: Double) -> ProviderError {
+    package func retrying(after response: HTTPResponse, now: Double) -> ProviderError {
         var error = self
         error.retryAfter = RetryAfter.seconds(response.headers["retry-after"], now: now)
         return error
@@ -82,6 +82,20 @@ extension FailureReason {
         case .timeout: self = .timeout
         case .network, .cancelled: self = .network
         case .bodyTooLarge: self = .bad_response
+        }
+    }
+}
+
+extension HTTPTransport {
+    /// Sends `request` to `url`, as a provider does: a transport failure
+    /// becomes the provider error of `what` (`DescribeAccountBalance`,
+    /// `token grant`), naming the upstream by host and port only.
+    package func exchange(_ request: HTTPRequest, to url: HTTPURL, timeout: Double,
+                          what: String) async throws(ProviderError) -> HTTPResponse {
+        do {
+            return try await send(request, to: url, timeout: timeout)
+        } catch {
+            throw ProviderError(error, sending: what, to: url)
         }
     }
 }

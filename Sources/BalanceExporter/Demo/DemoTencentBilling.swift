@@ -36,7 +36,7 @@ final class DemoTencentBilling: HTTPHandler {
             for account in accounts {
                 simulator.setAccount(account.name, account.state(start, elapsed))
             }
-            if let secretId = request.header("Authorization").flatMap(SimulatedTencentSignature.parse)?.secretId,
+            if let secretId = request.headers["Authorization"].flatMap(SimulatedTencentSignature.parse)?.secretId,
                let account = accounts.first(where: { $0.secretId == secretId }), account.failEvery > 0 {
                 let number = counts[secretId, default: 0] + 1
                 counts[secretId] = number

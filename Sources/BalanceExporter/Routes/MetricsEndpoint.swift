@@ -34,7 +34,7 @@ struct MetricsEndpoint: Sendable {
     func respond(_ request: HTTPRequest) -> HTTPResponse {
         // The server calls its handler as soon as it has parsed the request.
         let arrival = clock.now()
-        let answerBy = arrival + Self.budget(scrapeTimeoutHeader: request.header("X-Prometheus-Scrape-Timeout-Seconds"),
+        let answerBy = arrival + Self.budget(scrapeTimeoutHeader: request.headers["X-Prometheus-Scrape-Timeout-Seconds"],
                                              default: defaultBudget)
         let deadline = Self.waitDeadline(arrival: arrival, answerBy: answerBy, renderSeconds: cache.expectedRenderSeconds)
         engine.refresh(budget: deadline - clock.now())
@@ -63,14 +63,11 @@ struct MetricsEndpoint: Sendable {
         if compress, let body = cache.gzipBody(format: format, key: key, now: clock.now(), process: processPart, render: render) {
             return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Content-Encoding", "gzip"),
                                                        ("Vary", "Accept-Encoding")],
-                                body: body, omitBody: request.method == "HEAD")
+                                body: body)
         }
         // The cached part is shared, not copied: the server sends it and the
         // fresh process part with one sendmsg.
-        var response = HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)],
-                                    body: cache.body(format: format, key: key, now: clock.now(), render: render),
-                                    omitBody: request.method == "HEAD")
-        response.bodyTail = processPart.bytes
-        return response
+        return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)],
+                            chunks: [cache.body(format: format, key: key, now: clock.now(), render: render), processPart.bytes])
     }
 }

@@ -1,35 +1,3 @@
-/// One outgoing HTTP request to an upstream API.
-package struct UpstreamRequest: Sendable {
-    package var method: String
-    package var url: HTTPURL
-    /// Sent exactly as given, in order.
-    package var headers: [(String, String)]
-    package var body: [UInt8]
-    /// Seconds for the whole exchange.
-    package var timeout: Double
-
-    package init(method: String, url: HTTPURL, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double = 10) {
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.body = body
-        self.timeout = timeout
-    }
-}
-
-package struct UpstreamResponse: Sendable {
-    package var status: Int
-    /// Header names lower-cased.
-    package var headers: [String: String]
-    package var body: [UInt8]
-
-    package init(status: Int, headers: [String: String] = [:], body: [UInt8]) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-}
-
 package enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No complete answer within the request's timeout.
     case timeout
@@ -52,6 +20,13 @@ package enum TransportError: Error, Sendable, Equatable, CustomStringConvertible
 /// Sends upstream requests. Injected into providers so tests and the demo
 /// point them at loopback servers, and so the implementation can change.
 /// The production implementation is `SocketTransport`.
+///
+/// Contract: `request` is sent to `url`'s host and port (TLS for https),
+/// its headers exactly as given and in order, with a `Host` from `url` in
+/// front unless the request carries its own; `timeout` bounds the whole
+/// exchange. The answer's header names are as the upstream sent them
+/// (look them up through `HTTPHeaders`, which ignores case). Failures are
+/// `TransportError`s whose texts never quote the URL or a header value.
 package protocol HTTPTransport: Sendable {
-    func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse
+    func send(_ request: HTTPRequest, to url: HTTPURL, timeout: Double) async throws(TransportError) -> HTTPResponse
 }

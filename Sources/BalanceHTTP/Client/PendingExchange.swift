@@ -9,7 +9,7 @@ import Synchronization
 /// end also shuts the socket down, which wakes the thread from any poll so it
 /// finishes soon instead of at the deadline.
 final class PendingExchange: Sendable {
-    typealias Outcome = Result<UpstreamResponse, TransportError>
+    typealias Outcome = Result<HTTPResponse, TransportError>
 
     private struct State {
         var continuation: CheckedContinuation<Outcome, Never>?

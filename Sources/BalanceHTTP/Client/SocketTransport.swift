@@ -9,7 +9,7 @@ import Synchronization
 /// all of its dependencies into memory (~23 MB of the idle RSS).
 ///
 /// Contract, as the providers rely on it:
-/// - `request.timeout` is a deadline over the whole exchange (resolve,
+/// - `timeout` is a deadline over the whole exchange (resolve,
 ///   connect, TLS handshake, write, read): past it, `.timeout`, even while
 ///   an upstream keeps trickling bytes;
 /// - a body over `maxBodyBytes` is `.bodyTooLarge` without buffering more
@@ -36,15 +36,15 @@ package final class SocketTransport: HTTPTransport {
         self.caFile = caFile
     }
 
-    package func send(_ request: UpstreamRequest) async throws(TransportError) -> UpstreamResponse {
-        let deadline = Deadline(secondsFromNow: request.timeout)
+    package func send(_ request: HTTPRequest, to url: HTTPURL, timeout: Double) async throws(TransportError) -> HTTPResponse {
+        let deadline = Deadline(secondsFromNow: timeout)
         let exchange = PendingExchange()
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<PendingExchange.Outcome, Never>) in
                 guard exchange.wait(with: continuation) else { return }
                 exchange.finish(at: deadline)
                 let started = DetachedThread.start { [self] in
-                    exchange.finish(perform(request, until: deadline, registeringWith: exchange))
+                    exchange.finish(perform(request, to: url, until: deadline, registeringWith: exchange))
                 }
                 if !started { exchange.finish(.failure(.network("no thread available"))) }
             }
@@ -57,13 +57,12 @@ package final class SocketTransport: HTTPTransport {
     // MARK: On the exchange's own thread
 
     /// The whole exchange, blocking (bounded by `deadline`).
-    private func perform(_ request: UpstreamRequest, until deadline: Deadline,
+    private func perform(_ request: HTTPRequest, to url: HTTPURL, until deadline: Deadline,
                          registeringWith exchange: PendingExchange) -> PendingExchange.Outcome {
         do throws(TransportError) {
-            let target = UpstreamTarget(request.url)
-            let wire = try HTTPRequestWriter.encode(request, to: target)
-            let context = target.secure ? try tlsContext() : nil
-            let addresses = try UpstreamSocket.resolve(target.host, port: target.port)
+            let wire = try HTTPRequestWriter.encode(request, to: url)
+            let context = url.secure ? try tlsContext() : nil
+            let addresses = try UpstreamSocket.resolve(url.host, port: url.effectivePort)
             let socket = try connect(addresses, until: deadline, registeringWith: exchange)
             defer {
                 exchange.unregister()
@@ -73,7 +72,7 @@ package final class SocketTransport: HTTPTransport {
             guard let context else {
                 return .success(try converse(over: socket, sending: wire, into: &reader, until: deadline))
             }
-            let connection = try TLSConnection(over: socket, context: context, host: target.host, until: deadline)
+            let connection = try TLSConnection(over: socket, context: context, host: url.host, until: deadline)
             let response = try converse(over: connection, sending: wire, into: &reader, until: deadline)
             connection.closeNotify()
             return .success(response)
@@ -105,7 +104,7 @@ package final class SocketTransport: HTTPTransport {
     /// Writes the request in one send loop, then reads until the response is
     /// complete or the stream ends.
     private func converse(over stream: some UpstreamStream, sending wire: [UInt8], into reader: inout HTTPResponseReader,
-                          until deadline: Deadline) throws(TransportError) -> UpstreamResponse {
+                          until deadline: Deadline) throws(TransportError) -> HTTPResponse {
         try stream.send(wire, until: deadline)
         var received: [UInt8] = []
         received.reserveCapacity(16_384)

@@ -136,13 +136,3 @@ struct UpstreamSocket: UpstreamStream {
         }
     }
 }
-
-extension Socket {
-    /// `SO_ERROR`: how a non-blocking connect ended (0: connected).
-    func pendingError() -> Int32 {
-        var code: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else { return errno }
-        return code
-    }
-}

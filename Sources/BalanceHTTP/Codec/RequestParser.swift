@@ -1,3 +1,4 @@
+import BalanceSupport
 /// Why bytes could not be decoded as a request: the status to answer (the
 /// one place a malformed request maps to a status) and a detail for the log.
 /// After any of these the connection is answered and closed.
@@ -51,7 +52,7 @@ package struct RequestParser: Sendable {
     private var requestLine: RequestLineShape? = RequestLineShape()
     private var skippedEmptyLineBytes = 0
     private var method = "", target = "", minorVersion = 1
-    private var headers: [(name: String, value: String)] = []
+    private var headers = HTTPHeaders()
     /// A decoded head waiting for `bodyLength` body bytes.
     private var pending: (head: HTTPRequest, bodyLength: Int)?
     private var failure: HTTPParseError?
@@ -103,7 +104,7 @@ package struct RequestParser: Sendable {
         pending = nil
         requestLine = RequestLineShape()
         skippedEmptyLineBytes = 0
-        headers.removeAll(keepingCapacity: true)
+        headers = HTTPHeaders()
         // Compact once the consumed prefix dominates, so a long keep-alive
         // connection does not grow the buffer forever.
         if index > 4096 && index * 2 > buffer.count {
@@ -132,7 +133,8 @@ package struct RequestParser: Sendable {
             lineStart = scanIndex
             guard scanIndex - messageStart <= limits.maxHeadBytes else { throw Self.headTooLarge(limits) }
             if line.isEmpty { return try decodedHead() }
-            headers.append(try Self.decodeField(buffer[line]))
+            let field = try Self.decodeField(buffer[line])
+            headers.append(field.name, field.value)
             guard headers.count <= limits.maxHeaderFields else {
                 throw .init(status: 431, detail: "more than \(limits.maxHeaderFields) header fields")
             }
@@ -181,7 +183,7 @@ package struct RequestParser: Sendable {
 
     private func decodedHead() throws(HTTPParseError) -> (head: HTTPRequest, bodyLength: Int) {
         let request = HTTPRequest(method: method, target: target, minorVersion: minorVersion, headers: headers)
-        let hostCount = headers.count(where: { $0.name.lowercased() == "host" })
+        let hostCount = headers.count(of: "Host")
         // RFC 9112 §3.2: a 1.1 request without exactly one Host is answered 400.
         if hostCount > 1 || (minorVersion == 1 && hostCount == 0) {
             throw .init(status: 400, detail: "a request needs exactly one Host header")
@@ -253,12 +255,12 @@ package struct RequestParser: Sendable {
     /// attempt (§6.3) and gets 400; a Transfer-Encoding naming no coding at
     /// all is one we cannot implement (§6.1: 501, as Go and nginx answer).
     private func bodyLength(of request: HTTPRequest) throws(HTTPParseError) -> Int {
-        let lengths = request.headers.filter { $0.name.lowercased() == "content-length" }
-            .flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
-            .map { $0.trimmedOWS() }
-        let encodings = request.headers.filter { $0.name.lowercased() == "transfer-encoding" }
-        let codings = encodings.flatMap { $0.value.split(separator: ",") }
-            .map { $0.trimmedOWS().lowercased() }.filter { !$0.isEmpty }
+        let lengths = request.headers.values("Content-Length")
+            .flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            .map { $0.trimmingOWS() }
+        let encodings = request.headers.values("Transfer-Encoding")
+        let codings = encodings.flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingOWS().lowercased() }.filter { !$0.isEmpty }
         if !encodings.isEmpty {
             guard !codings.isEmpty else { throw .init(status: 501, detail: "empty Transfer-Encoding") }
             guard lengths.isEmpty else { throw .init(status: 400, detail: "both Transfer-Encoding and Content-Length") }
@@ -360,9 +362,9 @@ extension HTTPRequest {
     /// (RFC 9112 §9.3): 1.1 unless `Connection: close`, 1.0 only with
     /// `Connection: keep-alive`.
     package var wantsKeepAlive: Bool {
-        let options = headers.filter { $0.name.lowercased() == "connection" }
-            .flatMap { $0.value.split(separator: ",") }
-            .map { $0.trimmedOWS().lowercased() }
+        let options = headers.values("Connection")
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingOWS().lowercased() }
         if options.contains("close") { return false }
         return minorVersion >= 1 || options.contains("keep-alive")
     }
@@ -382,15 +384,5 @@ enum ASCII {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), 0x30...0x39: return true
         default: return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
         }
-    }
-}
-
-extension Substring {
-    /// Without optional whitespace (SP / HTAB) at either end.
-    fileprivate func trimmedOWS() -> String {
-        var text = self
-        while let c = text.first, c == " " || c == "\t" { text.removeFirst() }
-        while let c = text.last, c == " " || c == "\t" { text.removeLast() }
-        return String(text)
     }
 }

@@ -10,37 +10,35 @@ package enum ResponseEncoder {
     /// The status line always says HTTP/1.1, our version (RFC 9110 §6.2).
     /// `Content-Length`, `Connection` and `Transfer-Encoding` from the handler
     /// are replaced: framing belongs to the server.
-    package static func encode(_ response: HTTPResponse, minorVersion: Int = 1, keepAlive: Bool = true) -> [UInt8] {
-        let (head, sendsBody) = encodeHead(response, minorVersion: minorVersion, keepAlive: keepAlive)
-        guard sendsBody, !response.body.isEmpty || !response.bodyTail.isEmpty else { return head }
+    package static func encode(_ response: HTTPResponse, minorVersion: Int = 1, keepAlive: Bool = true,
+                               isHEAD: Bool = false) -> [UInt8] {
+        let (head, sendsBody) = encodeHead(response, minorVersion: minorVersion, keepAlive: keepAlive, isHEAD: isHEAD)
+        guard sendsBody else { return head }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(head.count + response.body.count + response.bodyTail.count)
+        bytes.reserveCapacity(head.count + response.bodyCount)
         bytes.append(contentsOf: head)
-        bytes.append(contentsOf: response.body)
-        bytes.append(contentsOf: response.bodyTail)
+        for chunk in response.chunks { bytes.append(contentsOf: chunk) }
         return bytes
     }
 
     /// The status line and header section of `encode` (through the empty
-    /// line), and whether `response.body` follows it on the wire. The server
-    /// sends a large body from its own buffer after this head (one `sendmsg`
-    /// of both) instead of copying it behind the head: for a cached metrics
+    /// line), and whether the body chunks follow it on the wire. The server
+    /// sends a large body from its own buffers after this head (one `sendmsg`
+    /// of all) instead of copying it behind the head: for a cached metrics
     /// body that copy was a tenth of a scrape's CPU (Tests/bench/RESULTS.md).
-    package static func encodeHead(_ response: HTTPResponse, minorVersion: Int = 1,
-                                  keepAlive: Bool = true) -> (head: [UInt8], sendsBody: Bool) {
+    /// For HEAD (`isHEAD`) the head is the GET answer's, its Content-Length
+    /// included, and no body follows (RFC 9110 §9.3.2).
+    package static func encodeHead(_ response: HTTPResponse, minorVersion: Int = 1, keepAlive: Bool = true,
+                                   isHEAD: Bool = false) -> (head: [UInt8], sendsBody: Bool) {
         // RFC 9110 §6.4.1: 1xx, 204 and 304 never carry content, so they get no Content-Length.
         let noContent = (100..<200).contains(response.status) || response.status == 204 || response.status == 304
-        let sendsBody = !noContent && !response.omitBody
         var head = "HTTP/1.1 \(response.status) \(reasonPhrase(response.status))\r\n"
-        for (name, value) in response.headers {
-            switch name.lowercased() {
-            case "content-length", "connection", "transfer-encoding": continue
-            default: head += "\(sanitized(name)): \(sanitized(value))\r\n"
-            }
+        for field in response.headers where !framingFields.contains(where: { HTTPHeaders.sameName($0, field.name) }) {
+            head += "\(sanitized(field.name)): \(sanitized(field.value))\r\n"
         }
+        let length = response.bodyCount
         if !noContent {
-            // HEAD too: the length the body would have (RFC 9110 §9.3.2).
-            head += "Content-Length: \(response.body.count + response.bodyTail.count)\r\n"
+            head += "Content-Length: \(length)\r\n"
         }
         if !keepAlive {
             head += "Connection: close\r\n"
@@ -48,8 +46,11 @@ package enum ResponseEncoder {
             head += "Connection: keep-alive\r\n"
         }
         head += "\r\n"
-        return (Array(head.utf8), sendsBody && !(response.body.isEmpty && response.bodyTail.isEmpty))
+        return (Array(head.utf8), !noContent && !isHEAD && length > 0)
     }
+
+    /// Framing belongs to the server: the handler's own are replaced.
+    static let framingFields = ["content-length", "connection", "transfer-encoding"]
 
     /// The answer for a request that could not be decoded (always closes).
     package static func errorResponse(_ status: Int) -> HTTPResponse {

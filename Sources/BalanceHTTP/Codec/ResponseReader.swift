@@ -38,7 +38,7 @@ struct HTTPResponseReader {
     private var scanned = 0
     private var headBytes = 0
     private var status: Int?
-    private var headers: [String: String] = [:]
+    private var headers = HTTPHeaders()
     private var body: [UInt8] = []
 
     init(maxBodyBytes: Int, bodyExpected: Bool = true) {
@@ -48,7 +48,7 @@ struct HTTPResponseReader {
 
     /// The response, once complete; nil while more bytes are needed. Bytes
     /// after a complete response are ignored (we sent `Connection: close`).
-    mutating func feed<Bytes: Collection>(_ bytes: Bytes) throws(TransportError) -> UpstreamResponse? where Bytes.Element == UInt8 {
+    mutating func feed<Bytes: Collection>(_ bytes: Bytes) throws(TransportError) -> HTTPResponse? where Bytes.Element == UInt8 {
         if case .complete = state { return completed }
         buffer.append(contentsOf: bytes)
         try advance()
@@ -59,7 +59,7 @@ struct HTTPResponseReader {
 
     /// The end of the stream: the response if it is complete (or its body
     /// runs to the close), otherwise "connection lost".
-    mutating func finish() throws(TransportError) -> UpstreamResponse {
+    mutating func finish() throws(TransportError) -> HTTPResponse {
         switch state {
         case .untilClose:
             state = .complete
@@ -71,8 +71,8 @@ struct HTTPResponseReader {
         }
     }
 
-    private var completed: UpstreamResponse {
-        UpstreamResponse(status: status ?? 0, headers: headers, body: body)
+    private var completed: HTTPResponse {
+        HTTPResponse(status: status ?? 0, headers: headers, body: body)
     }
 
     // MARK: States
@@ -126,15 +126,14 @@ struct HTTPResponseReader {
         }
         guard line.isEmpty else {
             let (name, value) = try Self.header(line)
-            // Repeated fields combine into one comma-separated value (RFC 9110 §5.3).
-            headers[name] = headers[name].map { "\($0), \(value)" } ?? value
+            headers.append(name, value)
             return
         }
         // RFC 9110 §15.2: a 1xx is interim (we never ask to switch protocols): the real answer follows.
         if (100..<200).contains(current) {
             guard current != 101 else { throw Self.malformed }
             status = nil
-            headers = [:]
+            headers = HTTPHeaders()
             return
         }
         state = try framing(status: current)
@@ -143,13 +142,14 @@ struct HTTPResponseReader {
     /// How the body is delimited (RFC 9112 §6.3).
     private func framing(status: Int) throws(TransportError) -> State {
         if !bodyExpected || status == 204 || status == 304 { return .complete }
-        if let codings = headers["transfer-encoding"] {
+        if let codings = headers.combined("transfer-encoding") {
             // Only chunked: we send no TE, and a compressed transfer coding would reach the caller undecoded.
             let list = codings.split(separator: ",", omittingEmptySubsequences: false).map { Self.trimmed($0).lowercased() }
             guard list == ["chunked"] else { throw Self.malformed }
             return .chunkSize
         }
-        if let lengths = headers["content-length"] {
+        // Repeated fields combine into one comma-separated value (RFC 9110 §5.3).
+        if let lengths = headers.combined("content-length") {
             // Repeated identical values are allowed (RFC 9112 §6.3 item 5); differing ones are not.
             let values = lengths.split(separator: ",", omittingEmptySubsequences: false)
                 .map { Self.trimmed($0) }
@@ -228,7 +228,7 @@ struct HTTPResponseReader {
         return code
     }
 
-    /// `name ":" OWS value OWS` (RFC 9110 §5.1), the name lower-cased. No
+    /// `name ":" OWS value OWS` (RFC 9110 §5.1), the name as sent. No
     /// space before the colon and no obsolete line folding (RFC 9112 §5.1-5.2).
     static func header(_ line: ArraySlice<UInt8>) throws(TransportError) -> (String, String) {
         guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex,
@@ -236,7 +236,7 @@ struct HTTPResponseReader {
         else { throw malformed }
         let value = trimmed(line[(colon + 1)...])
         guard !value.contains(where: { $0 == 0 || $0 == 0x0A }) else { throw malformed }
-        return (String(decoding: line[..<colon], as: UTF8.self).lowercased(), String(decoding: value, as: UTF8.self))
+        return (String(decoding: line[..<colon], as: UTF8.self), String(decoding: value, as: UTF8.self))
     }
 
     /// `1*HEXDIG [BWS] [; extensions]` (RFC 9112 §7.1); extensions are ignored.

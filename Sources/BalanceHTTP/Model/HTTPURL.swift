@@ -29,6 +29,22 @@ package struct HTTPURL: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The host as the authority writes it: an IPv6 address in brackets.
     package var bracketedHost: String { host.contains(":") ? "[\(host)]" : host }
 
+    /// The port a connection goes to: the one written, else the scheme's.
+    package var effectivePort: Int { port ?? defaultPort }
+
+    /// The `Host` header for this URL: the host (an IPv6 address in
+    /// brackets), with `:port` only when it is not the scheme's default
+    /// (RFC 9110 §7.2).
+    package var hostHeader: String {
+        effectivePort == defaultPort ? bracketedHost : "\(bracketedHost):\(effectivePort)"
+    }
+
+    /// The origin-form request target: the percent-encoded path (at least
+    /// `/`) and `?query` (RFC 9112 §3.2.1).
+    package var requestTarget: String {
+        (path.isEmpty ? "/" : path) + (query.map { "?\($0)" } ?? "")
+    }
+
     /// The URL as text (scheme lower-cased, no fragment).
     package var absoluteString: String {
         var text = scheme + "://" + bracketedHost

@@ -56,14 +56,13 @@ struct HTTPConnection {
             switch parser.next() {
             case .request(let request):
                 guard tell(.serving) else { return }
-                var response = handler.handle(request)
-                // RFC 9110 §9.3.2: HEAD answers carry the GET headers, never a body.
-                if request.method == "HEAD" { response.omitBody = true }
+                let response = handler.handle(request)
                 // Read after the handler: a shutdown during a slow answer still closes after it.
                 let keepAlive = request.wantsKeepAlive && !isStopping()
+                // The one place HEAD is decided: the GET answer's head, no body (RFC 9110 §9.3.2).
                 let (head, sendsBody) = ResponseEncoder.encodeHead(response, minorVersion: request.minorVersion,
-                                                                   keepAlive: keepAlive)
-                guard sendsBody ? write(head, then: response.body, response.bodyTail) : write(head) else { return }
+                                                                   keepAlive: keepAlive, isHEAD: request.method == "HEAD")
+                guard sendsBody ? write(head, then: response.chunks) : write(head) else { return }
                 guard keepAlive else { return closeGracefully() }
                 idle = !parser.hasPartialRequest
                 deadline = Self.now() + (idle ? limits.idleTimeout : limits.readTimeout)
@@ -85,7 +84,7 @@ struct HTTPConnection {
                 case .readable:
                     let received: Int?
                     do {
-                        received = try receive(into: &scratch)
+                        received = try socket.receive(into: &scratch)
                     } catch {
                         logger.debug("read failed", ["err": .string(error.description)])
                         return
@@ -121,36 +120,23 @@ struct HTTPConnection {
 
     static let receiveBufferSize = 16_384
 
-    /// `recv` into `buffer`: the count received (0: the client closed), nil
-    /// when nothing is there yet (non-blocking socket).
-    private func receive(into buffer: inout [UInt8]) throws(SocketError) -> Int? {
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(socket.fd, $0.baseAddress, $0.count, 0) }
-            if n >= 0 { return n }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            default: throw .makeFailed("recv")
-            }
-        }
-    }
-
     /// Bodies up to this size are copied behind the head and sent with one
     /// `send`; larger ones are gathered from their own buffer (`sendmsg`),
     /// saving a copy of the whole body per response.
     static let copyLimit = 16_384
 
-    /// Writes `head`, `body` and `tail` within writeTimeout, like `write(_:)`.
-    private func write(_ head: [UInt8], then body: [UInt8], _ tail: [UInt8]) -> Bool {
-        guard body.count + tail.count > Self.copyLimit else {
+    /// Writes `head` and the body `chunks` within writeTimeout, like `write(_:)`.
+    private func write(_ head: [UInt8], then chunks: [[UInt8]]) -> Bool {
+        let bodyCount = chunks.reduce(0) { $0 + $1.count }
+        guard bodyCount > Self.copyLimit else {
             var bytes = head
-            bytes.append(contentsOf: body)
-            bytes.append(contentsOf: tail)
+            bytes.reserveCapacity(head.count + bodyCount)
+            for chunk in chunks { bytes.append(contentsOf: chunk) }
             return write(bytes)
         }
-        let parts = [head, body, tail]
-        return writeAll(head.count + body.count + tail.count) { (offset) throws(SocketError) -> Int in
-            try Self.gatherSend(socket, parts, from: offset)
+        let parts = [head] + chunks
+        return writeAll(head.count + bodyCount) { (offset) throws(SocketError) -> Int in
+            try socket.send(gathering: parts, from: offset)
         }
     }
 
@@ -189,45 +175,6 @@ struct HTTPConnection {
         }
     }
 
-    /// One `sendmsg` of what is left of the three `parts` after `offset`
-    /// bytes: the count the kernel took, 0 when the socket buffer is full.
-    /// MSG_NOSIGNAL: a vanished client is EPIPE, not SIGPIPE.
-    private static func gatherSend(_ socket: Socket, _ parts: [[UInt8]], from offset: Int) throws(SocketError) -> Int {
-        let flags = Int32(MSG_NOSIGNAL)
-        precondition(parts.count == 3, "head, body, tail")
-        while true {
-            let n = parts[0].withUnsafeBytes { a in
-                parts[1].withUnsafeBytes { b in
-                    parts[2].withUnsafeBytes { c -> Int in
-                        var vectors: [iovec] = []
-                        vectors.reserveCapacity(3)
-                        var skip = offset
-                        for buffer in [a, b, c] {
-                            guard skip < buffer.count, let base = buffer.baseAddress else {
-                                skip = max(0, skip - buffer.count)
-                                continue
-                            }
-                            vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base + skip), iov_len: buffer.count - skip))
-                            skip = 0
-                        }
-                        return vectors.withUnsafeMutableBufferPointer { iov in
-                            var message = msghdr()
-                            message.msg_iov = iov.baseAddress
-                            message.msg_iovlen = numericCast(iov.count)
-                            return sendmsg(socket.fd, &message, flags)
-                        }
-                    }
-                }
-            }
-            if n >= 0 { return n }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return 0
-            default: throw .makeFailed("sendmsg")
-            }
-        }
-    }
-
     /// Ends our side, then reads and discards what the client still sends
     /// for a moment: closing with unread input would make the kernel send a
     /// reset that can destroy the answer before the client reads it (what
@@ -257,7 +204,5 @@ struct HTTPConnection {
     static let lingerSeconds = 0.5
 
     /// Monotonic seconds: deadlines must not jump with the wall clock.
-    static func now() -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds) / 1_000_000_000
-    }
+    static func now() -> Double { SystemClock.monotonic() }
 }

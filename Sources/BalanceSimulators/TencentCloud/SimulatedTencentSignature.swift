@@ -26,14 +26,14 @@ package enum SimulatedTencentSignature {
     /// The secret ID the request was signed with, or the rejection Tencent would send.
     static func verify(_ request: HTTPRequest, service: String, now: Double,
                        lookup: (String) -> Secret?) -> Result<String, Rejection> {
-        guard let timestampText = request.header("X-TC-Timestamp"), let timestamp = Int(timestampText) else {
+        guard let timestampText = request.headers["X-TC-Timestamp"], let timestamp = Int(timestampText) else {
             return .failure(Rejection(code: "MissingParameter", message: "The request is missing a required parameter `X-TC-Timestamp`."))
         }
         guard abs(Double(timestamp) - now) <= allowedSkew else {
             return .failure(Rejection(code: "AuthFailure.SignatureExpire",
                                       message: "Signature expired. Timestamp and server time cannot differ by more than 5 minutes."))
         }
-        guard let authorization = request.header("Authorization"), let auth = parse(authorization) else {
+        guard let authorization = request.headers["Authorization"], let auth = parse(authorization) else {
             return .failure(Rejection(code: "AuthFailure.InvalidAuthorization", message: "Authorization header is missing or malformed."))
         }
         guard let secret = lookup(auth.secretId) else {
@@ -44,7 +44,7 @@ package enum SimulatedTencentSignature {
         }
         var canonicalHeaders = ""
         for name in auth.signedHeaders {
-            guard let value = request.header(name) else {
+            guard let value = request.headers[name] else {
                 return .failure(Rejection(code: "AuthFailure.SignatureFailure", message: "Signed header \(name) is missing."))
             }
             canonicalHeaders += "\(name):\(value.trimmingASCIIWhitespace().lowercased())\n"
@@ -63,7 +63,7 @@ package enum SimulatedTencentSignature {
         }
         if let token = secret.token {
             let expired = secret.expiresAt.map { now >= $0 } ?? false
-            guard request.header("X-TC-Token") == token, !expired else {
+            guard request.headers["X-TC-Token"] == token, !expired else {
                 return .failure(Rejection(code: "AuthFailure.TokenFailure", message: "Token verification failed or token expired."))
             }
         }

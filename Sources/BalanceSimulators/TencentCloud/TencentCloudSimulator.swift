@@ -130,10 +130,10 @@ package final class TencentCloudSimulator: HTTPHandler {
         case .success(let id): secretId = id
         case .failure(let rejection): return reject(rejection.code, rejection.message)
         }
-        guard request.header("X-TC-Action") == "DescribeAccountBalance" else {
+        guard request.headers["X-TC-Action"] == "DescribeAccountBalance" else {
             return reject("InvalidAction", "The action is not supported by this simulator.")
         }
-        guard request.header("X-TC-Version") == "2018-07-09" else {
+        guard request.headers["X-TC-Version"] == "2018-07-09" else {
             return reject("NoSuchVersion", "The API version does not exist.")
         }
         guard let params = JSONValue.parse(request.body)?.object else {

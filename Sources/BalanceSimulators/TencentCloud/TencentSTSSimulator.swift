@@ -53,8 +53,8 @@ package final class TencentSTSSimulator: HTTPHandler {
         case .success: break
         case .failure(let rejection): return reject(rejection.code, rejection.message)
         }
-        guard request.header("X-TC-Action") == "AssumeRole" else { return reject("InvalidAction", "Only AssumeRole is simulated.") }
-        guard request.header("X-TC-Version") == "2018-08-13" else { return reject("NoSuchVersion", "The API version does not exist.") }
+        guard request.headers["X-TC-Action"] == "AssumeRole" else { return reject("InvalidAction", "Only AssumeRole is simulated.") }
+        guard request.headers["X-TC-Version"] == "2018-08-13" else { return reject("NoSuchVersion", "The API version does not exist.") }
         guard let params = JSONValue.parse(request.body)?.object,
               let arn = params["RoleArn"]?.string, let session = params["RoleSessionName"]?.string, !session.isEmpty else {
             return reject("InvalidParameter", "RoleArn and RoleSessionName are required.")

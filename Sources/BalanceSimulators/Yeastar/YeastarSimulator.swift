@@ -190,7 +190,7 @@ package final class YeastarSimulator: HTTPHandler {
         default:
             return envelope(state, code: "not_found", detail: "no such API", status: 404, http: 404)
         }
-        guard let agent = request.header("User-Agent"), !agent.isEmpty else {
+        guard let agent = request.headers["User-Agent"], !agent.isEmpty else {
             return envelope(state, code: "parameter_validation_failed", detail: "User-Agent header is required", status: 400)
         }
         switch endpoint {
@@ -200,7 +200,7 @@ package final class YeastarSimulator: HTTPHandler {
     }
 
     private static func token(_ request: HTTPRequest, now: Double, state: inout State) -> HTTPResponse {
-        let contentType = request.header("Content-Type")?.lowercased() ?? ""
+        let contentType = request.headers["Content-Type"]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
             return envelope(state, code: "parameter_validation_failed",
                             detail: "Content-Type must be application/x-www-form-urlencoded", status: 400)
@@ -262,7 +262,7 @@ package final class YeastarSimulator: HTTPHandler {
             if fault == .unauthorized { state.counters.rejectedBalanceCalls += 1 }
             return answer(fault, request, state)
         }
-        let authorization = request.header("Authorization") ?? ""
+        let authorization = request.headers["Authorization"] ?? ""
         let prefix = "Bearer "
         guard authorization.count > prefix.count, authorization.lowercased().hasPrefix(prefix.lowercased()),
               let grant = state.accessTokens[String(authorization.dropFirst(prefix.count))],
@@ -302,7 +302,7 @@ package final class YeastarSimulator: HTTPHandler {
             }
         case .echoCredentials(let code):
             let body = String(decoding: request.body, as: UTF8.self)
-            let detail = "rejected request body=\(body) authorization=\(request.header("Authorization") ?? "")"
+            let detail = "rejected request body=\(body) authorization=\(request.headers["Authorization"] ?? "")"
             return envelope(state, code: code, detail: detail, status: 400)
         }
     }
