@@ -51,7 +51,7 @@ dict_for() {
     case "$1" in
         http_request|http_response) echo http ;;
         accept|accept_encoding) echo negotiation ;;
-        json|config|tencent_balance|yeastar_token|yeastar_balance) echo json ;;
+        json|config|tencent_balance|yeastar_token|yeastar_balance|alibaba_balance|alibaba_credentials) echo json ;;
         duration) echo duration ;;
         *) echo "" ;;
     esac

@@ -11,7 +11,7 @@ enum AlibabaResponse {
     static func object(_ response: UpstreamResponse, what: String, now: Double,
                        removing secrets: [String]) throws(ProviderError) -> [String: JSONValue] {
         do {
-            return try object(status: response.status, headers: response.headers, body: response.body, what: what)
+            return try classify(status: response.status, body: response.body, what: what)
         } catch {
             throw finished(error, response: response, now: now, removing: secrets)
         }
@@ -26,14 +26,12 @@ enum AlibabaResponse {
         return error.bounded(removing: secrets)
     }
 
-    private static func object(status: Int, headers: [String: String], body: [UInt8],
-                               what: String) throws(ProviderError) -> [String: JSONValue] {
+    private static func classify(status: Int, body: [UInt8], what: String) throws(ProviderError) -> [String: JSONValue] {
         let json = JSONValue.parse(body)?.object
         let requestID = json?["RequestId"].flatMap(text)
         let code = json?["Code"].flatMap(text)
         if let code, !successCodes.contains(code) {
-            let message = json?["Message"].flatMap(text) ?? code
-            var detail = message
+            var detail = json?["Message"].flatMap(text) ?? code
             if let action = json?["AccessDeniedDetail"]?["AuthAction"].flatMap(text) { detail += " (denied action: \(action))" }
             if let advice = AlibabaErrorCode.advice(for: code) { detail = "\(advice). Upstream: \(detail)" }
             throw ProviderError(AlibabaErrorCode.reason(for: code), code: code, message: "\(what): \(detail)", requestID: requestID)
