@@ -42,11 +42,11 @@ final class ArchitectureTests: XCTestCase {
         ["BalanceSockets"],
         ["BalanceHTTP"],
         ["BalanceCore", "BalanceSimulators"],
-        ["BalanceTencentCloud", "BalanceYeastar"],
+        ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud"],
         ["BalanceExporter"],
         ["balance_exporter", "BalanceTestSupport"],
     ]
-    static let providerTargets = ["BalanceTencentCloud", "BalanceYeastar"]
+    static let providerTargets = ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud"]
 
     func testEveryArrowPointsDown() throws {
         let targets = try manifestTargets()

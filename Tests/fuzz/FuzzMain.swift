@@ -14,6 +14,7 @@ import Glibc
 enum FuzzTarget: String, CaseIterable {
     case http_request, http_response, accept, accept_encoding, json, config, duration
     case tencent_balance, yeastar_token, yeastar_balance, exposition
+    case alibaba_balance, alibaba_credentials
 
     func run(_ bytes: [UInt8]) -> CInt {
         switch self {
@@ -28,6 +29,8 @@ enum FuzzTarget: String, CaseIterable {
         case .yeastar_token: return fuzzYeastarToken(bytes)
         case .yeastar_balance: return fuzzYeastarBalance(bytes)
         case .exposition: return fuzzExposition(bytes)
+        case .alibaba_balance: return fuzzAlibabaBalance(bytes)
+        case .alibaba_credentials: return fuzzAlibabaCredentials(bytes)
         }
     }
 

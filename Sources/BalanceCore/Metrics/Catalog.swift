@@ -6,7 +6,7 @@ import BalanceSupport
 /// cents, converted exactly. Per-account values are cached: the exporter calls
 /// each upstream at most once per refresh interval, whatever the scrape rate.
 package enum Catalog {
-    static let cached = "Cached: refreshed at most once per refresh interval."
+    package static let cached = "Cached: refreshed at most once per refresh interval."
 
     // MARK: Engine families (every provider)
 

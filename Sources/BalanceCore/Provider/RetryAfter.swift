@@ -6,10 +6,10 @@ import BalanceSupport
 /// or an HTTP-date, in any of the three formats a recipient must accept
 /// (§5.6.7): IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850
 /// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`. Pure.
-enum RetryAfter {
+package enum RetryAfter {
     /// Seconds from `now` to wait; nil when absent or unreadable; 0 for a
     /// date in the past. Not capped here: the engine caps it at its backoff maximum.
-    static func seconds(_ value: String?, now: Double) -> Double? {
+    package static func seconds(_ value: String?, now: Double) -> Double? {
         guard let text = value?.trimmingWhitespace(), !text.isEmpty else { return nil }
         if text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             // Digits only: beyond Int range it is merely "very long".

@@ -99,3 +99,28 @@ extension HTTPTransport {
         }
     }
 }
+
+/// One call a provider makes upstream: an HTTP request and the URL it goes
+/// to, built by the provider's pure request builders and sent by
+/// `HTTPTransport.exchange`.
+package struct UpstreamCall: Sendable, Equatable {
+    package var url: HTTPURL
+    package var request: HTTPRequest
+
+    package init(url: HTTPURL, request: HTTPRequest) {
+        self.url = url
+        self.request = request
+    }
+
+    /// `method` to `url`, its path and query as the target.
+    package init(method: String, url: HTTPURL, headers: HTTPHeaders = [], body: [UInt8] = []) {
+        self.init(url: url, request: HTTPRequest(method: method, url: url, headers: headers, body: body))
+    }
+}
+
+extension HTTPTransport {
+    /// `exchange(_:to:timeout:what:)` for a built call.
+    package func exchange(_ call: UpstreamCall, timeout: Double, what: String) async throws(ProviderError) -> HTTPResponse {
+        try await exchange(call.request, to: call.url, timeout: timeout, what: what)
+    }
+}

@@ -1,5 +1,6 @@
 import BalanceCore
 import BalanceHTTP
+import BalanceSimulators
 import BalanceSupport
 
 /// Answers a scrape: refreshes due accounts within the scrape's budget,

@@ -1,4 +1,5 @@
 import BalanceCore
+import BalanceSimulators
 import BalanceSockets
 import BalanceSupport
 import Dispatch

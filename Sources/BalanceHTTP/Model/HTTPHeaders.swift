@@ -12,7 +12,8 @@ package struct HTTPField: Sendable, Equatable {
 /// The header section of a request or a response, in either direction:
 /// fields in order, names as sent. Names compare case-insensitively (RFC
 /// 9110 §5.1) byte by byte, so a lookup allocates nothing.
-package struct HTTPHeaders: Sendable, Equatable, RandomAccessCollection, ExpressibleByArrayLiteral {
+package struct HTTPHeaders: Sendable, Equatable, RandomAccessCollection, MutableCollection, ExpressibleByArrayLiteral,
+                            ExpressibleByDictionaryLiteral {
     package private(set) var fields: [HTTPField]
 
     package init(_ fields: [HTTPField] = []) {
@@ -27,9 +28,17 @@ package struct HTTPHeaders: Sendable, Equatable, RandomAccessCollection, Express
         self.init(pairs)
     }
 
+    /// `["Retry-After": "5"]`: the fields in the order written.
+    package init(dictionaryLiteral pairs: (String, String)...) {
+        self.init(pairs)
+    }
+
     package var startIndex: Int { fields.startIndex }
     package var endIndex: Int { fields.endIndex }
-    package subscript(position: Int) -> HTTPField { fields[position] }
+    package subscript(position: Int) -> HTTPField {
+        get { fields[position] }
+        set { fields[position] = newValue }
+    }
 
     /// The first value of the field `name`, if any.
     package subscript(name: String) -> String? {
@@ -68,6 +77,11 @@ package struct HTTPHeaders: Sendable, Equatable, RandomAccessCollection, Express
     /// Removes every field named `name`.
     package mutating func remove(_ name: String) {
         fields.removeAll(where: { Self.sameName($0.name, name) })
+    }
+
+    /// `lhs`'s fields followed by `rhs`'s.
+    package static func + (lhs: HTTPHeaders, rhs: HTTPHeaders) -> HTTPHeaders {
+        HTTPHeaders(lhs.fields + rhs.fields)
     }
 
     /// ASCII case-insensitive equality of two field names, without allocating.
