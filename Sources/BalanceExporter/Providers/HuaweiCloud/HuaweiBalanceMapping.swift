@@ -14,15 +14,19 @@ package enum HuaweiBalanceMapping {
     package static let accountTypes: [Int64: String] = [1: "balance", 2: "credit", 5: "bonus", 7: "deposit"]
     static let balanceType: Int64 = 1
 
-    /// The answer read and mapped; `domainId` (configured or from IAM) becomes the reading's `uin`.
+    /// The answer read and mapped, or the failure (`HuaweiResponse`:
+    /// classified, with the request ID, bounded); `domainId` (configured or
+    /// from IAM) becomes the reading's `uin`.
     package static func balance(_ response: UpstreamResponse, _ exchange: HuaweiResponse.Exchange,
                                 domainId: String?) throws(ProviderError) -> HuaweiBalance {
-        try balance(HuaweiAccountBalances.parse(response, exchange), domainId: domainId)
+        try HuaweiResponse.read(response, exchange) { object, _ throws(ProviderError) in
+            try balance(HuaweiAccountBalances(object), domainId: domainId)
+        }
     }
 
     /// A second entry of one type is left out and counted in `dropped`, as is an
     /// entry without a type: never two series for one account type.
-    package static func balance(_ answer: HuaweiAccountBalances, domainId: String?) throws(ProviderError) -> HuaweiBalance {
+    static func balance(_ answer: HuaweiAccountBalances, domainId: String?) throws(ProviderError) -> HuaweiBalance {
         var fields: [FieldSample] = []
         var available: Double?
         var balanceCurrency: String?
@@ -39,7 +43,7 @@ package enum HuaweiBalanceMapping {
                                          (entry.designatedAmount, HuaweiMetrics.accountDesignatedAmount),
                                          (entry.creditAmount, HuaweiMetrics.accountCreditAmount)] {
                 guard let amount else { continue }
-                fields.append(FieldSample(descriptor, try majorUnits(amount, measureId: measure, answer), labels: labels))
+                fields.append(FieldSample(descriptor, try majorUnits(amount, measureId: measure), labels: labels))
             }
             if type == balanceType {
                 available = fields.first { $0.descriptor == HuaweiMetrics.accountAmount && $0.labels == labels }?.value
@@ -47,11 +51,10 @@ package enum HuaweiBalanceMapping {
             }
         }
         guard let available else {
-            throw ProviderError(.bad_response, message: "the answer has no balance entry (account_type 1) with an amount",
-                                requestID: answer.requestID)
+            throw ProviderError(.bad_response, message: "the answer has no balance entry (account_type 1) with an amount")
         }
         if let debt = answer.debtAmount {
-            fields.append(FieldSample(HuaweiMetrics.debtAmount, try majorUnits(debt, measureId: answer.measureId, answer)))
+            fields.append(FieldSample(HuaweiMetrics.debtAmount, try majorUnits(debt, measureId: answer.measureId)))
         }
         return HuaweiBalance(reading: BalanceReading(uin: domainId, available: available, fields: fields, dropped: dropped),
                              currency: currencyCode(answer.currency) ?? currencyCode(balanceCurrency))
@@ -60,14 +63,14 @@ package enum HuaweiBalanceMapping {
     /// Amounts in major units: `measure_id` 1 (or none); 2 (jiao, 0.1) and 3
     /// (fen, 0.01), which the old v1 API defined, are shifted on the digits;
     /// any other unit is refused rather than exported wrong.
-    static func majorUnits(_ amount: JSONNumber, measureId: Int64?, _ answer: HuaweiAccountBalances) throws(ProviderError) -> Double {
+    static func majorUnits(_ amount: JSONNumber, measureId: Int64?) throws(ProviderError) -> Double {
         let places: Int
         switch measureId ?? 1 {
         case 1: places = 0
         case 2: places = -1
         case 3: places = -2
         case let unknown:
-            throw ProviderError(.bad_response, message: "measure_id \(unknown) is not a documented unit", requestID: answer.requestID)
+            throw ProviderError(.bad_response, message: "measure_id \(unknown) is not a documented unit")
         }
         return amount.shiftingDecimalPoint(by: places).double
     }

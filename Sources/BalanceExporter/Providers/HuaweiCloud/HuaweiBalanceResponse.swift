@@ -2,43 +2,33 @@
 /// (https://support.huaweicloud.com/intl/en-us/api-oce/mac_00001.html), read
 /// exactly, pure. Any field may be absent or null (then nil); one present
 /// with the wrong type is a bad response, never a made-up value.
-package struct HuaweiAccountBalances: Sendable, Equatable {
+struct HuaweiAccountBalances: Sendable, Equatable {
     /// One entry of `account_balances`: one kind of account.
-    package struct Entry: Sendable, Equatable {
+    struct Entry: Sendable, Equatable {
         /// A book id per account type (`AT001017264D6E9FF7`), not the account (domain) id.
-        package var accountId: String?
+        var accountId: String?
         /// 1 balance (cash), 2 credit, 5 bonus, 7 deposit; others undocumented.
-        package var accountType: Int64?
+        var accountType: Int64?
         /// For credit accounts the international documentation says the total credit limit.
-        package var amount: JSONNumber?
+        var amount: JSONNumber?
         /// Earmarked funds.
-        package var designatedAmount: JSONNumber?
+        var designatedAmount: JSONNumber?
         /// The total credit line, "only present for credit accounts".
-        package var creditAmount: JSONNumber?
-        package var currency: String?
+        var creditAmount: JSONNumber?
+        var currency: String?
         /// The unit of the amounts: documented only 1, major units.
-        package var measureId: Int64?
+        var measureId: Int64?
     }
 
-    package var entries: [Entry]
+    var entries: [Entry]
     /// The total owed; the sign is undocumented.
-    package var debtAmount: JSONNumber?
+    var debtAmount: JSONNumber?
     /// The unit of `debtAmount`.
-    package var measureId: Int64?
-    package var currency: String?
-    /// The `X-Request-Id` header (the answer's body carries none).
-    package var requestID: String?
+    var measureId: Int64?
+    var currency: String?
 
-    /// The answer read, or the failure (`HuaweiResponse`: classified, bounded,
-    /// with the request ID).
-    package static func parse(_ response: UpstreamResponse, _ exchange: HuaweiResponse.Exchange) throws(ProviderError) -> HuaweiAccountBalances {
-        try HuaweiResponse.read(response, exchange) { object, requestID throws(ProviderError) in
-            try HuaweiAccountBalances(object, requestID: requestID)
-        }
-    }
-
-    init(_ object: [String: JSONValue], requestID: String?) throws(ProviderError) {
-        self.requestID = requestID
+    /// The documented fields of a successful answer's JSON object (`HuaweiResponse.read`).
+    init(_ object: [String: JSONValue]) throws(ProviderError) {
         func bad(_ message: String) -> ProviderError { ProviderError(.bad_response, message: message) }
         var entries: [Entry] = []
         switch object["account_balances"] {

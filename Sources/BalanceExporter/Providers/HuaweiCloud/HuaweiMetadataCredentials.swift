@@ -25,14 +25,17 @@ package enum HuaweiMetadataCredentials {
         response.status == 401 && !String(decoding: response.body, as: UTF8.self).contains(noAgency)
     }
 
-    /// The keys, or why there are none (`auth`: no agency, or refused).
+    /// The keys, or why there are none (`auth`: no agency, or refused; HTTP 429 is throttling).
     package static func parse(_ response: UpstreamResponse, _ exchange: HuaweiResponse.Exchange) throws(ProviderError) -> HuaweiCredentials {
         guard (200..<300).contains(response.status) else {
-            let text = String(decoding: response.body, as: UTF8.self)
-            let error = text.contains(noAgency)
-                ? ProviderError(.auth, message: "the ECS instance has no cloud service agency (\(noAgency))")
-                : ProviderError([401, 403].contains(response.status) ? .auth : .forHTTPStatus(response.status),
-                                message: "the metadata service answered HTTP \(response.status)")
+            let status = response.status
+            let error: ProviderError
+            if status != 429, String(decoding: response.body, as: UTF8.self).contains(noAgency) {
+                error = ProviderError(.auth, message: "the ECS instance has no cloud service agency (\(noAgency))")
+            } else {
+                error = ProviderError([401, 403].contains(status) ? .auth : .forHTTPStatus(status),
+                                      message: "the metadata service answered HTTP \(status)")
+            }
             throw HuaweiResponse.finish(error, response, exchange)
         }
         guard let credential = JSONValue.parse(response.body)?["credential"]?.object,
