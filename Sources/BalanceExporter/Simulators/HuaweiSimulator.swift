@@ -128,7 +128,6 @@ package final class HuaweiSimulator: HTTPHandler {
 
     /// Every request received, in order.
     package var requests: [HTTPRequest] { state.withLock { $0.requests } }
-    package var requestCount: Int { state.withLock { $0.requests.count } }
 
     // MARK: HTTPHandler
 
@@ -152,9 +151,9 @@ package final class HuaweiSimulator: HTTPHandler {
                 s.faults[api]?.removeFirst()
                 return Self.answer(fault, requestID: requestID, now: now)
             }
-            let accessKey: String
+            let key: Key
             switch Self.authenticate(request, state: &s, now: now) {
-            case .success(let key): accessKey = key
+            case .success(let signer): key = signer
             case .failure(let rejection):
                 return HuaweiSimulatorWire.gatewayError(401, "APIGW.0301", "Incorrect IAM authentication information: \(rejection.message)",
                                                         requestID: requestID, now: now)
@@ -168,7 +167,6 @@ package final class HuaweiSimulator: HTTPHandler {
                         requestID: requestID, now: now)
                 }
             }
-            guard let key = s.keys[accessKey] else { return HuaweiSimulatorWire.html(500, "key vanished", now: now) }
             switch api {
             case .balance: return Self.balance(request, key: key, state: s, requestID: requestID, now: now, site: site)
             case .domains: return Self.domains(key: key, state: s, requestID: requestID, now: now)
@@ -182,7 +180,7 @@ package final class HuaweiSimulator: HTTPHandler {
 
     /// The key that signed `request`, or why the gateway refuses it; counts
     /// the key's consecutive failures and locks it at `lockoutFailures`.
-    private static func authenticate(_ request: HTTPRequest, state s: inout State, now: Double) -> Result<String, Rejection> {
+    private static func authenticate(_ request: HTTPRequest, state s: inout State, now: Double) -> Result<Key, Rejection> {
         guard let header = request.header("Authorization") else { return .failure(Rejection(message: "x-auth-token not found")) }
         guard let auth = HuaweiSimulatorSignature.parseAuthorization(header) else {
             return .failure(Rejection(message: "the Authorization header is not SDK-HMAC-SHA256 Access=, SignedHeaders=, Signature="))
@@ -205,7 +203,7 @@ package final class HuaweiSimulator: HTTPHandler {
                 s.failures[auth.accessKey] = 0
             }
         }
-        return result.map { auth.accessKey }
+        return result.map { key }
     }
 
     private static func verify(_ request: HTTPRequest, auth: HuaweiSimulatorSignature.Authorization, key: Key,

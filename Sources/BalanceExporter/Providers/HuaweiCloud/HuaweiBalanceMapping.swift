@@ -19,7 +19,7 @@ package enum HuaweiBalanceMapping {
     /// from IAM) becomes the reading's `uin`.
     package static func balance(_ response: UpstreamResponse, _ exchange: HuaweiResponse.Exchange,
                                 domainId: String?) throws(ProviderError) -> HuaweiBalance {
-        try HuaweiResponse.read(response, exchange) { object, _ throws(ProviderError) in
+        try HuaweiResponse.read(response, exchange) { object throws(ProviderError) in
             try balance(HuaweiAccountBalances(object), domainId: domainId)
         }
     }
@@ -43,12 +43,11 @@ package enum HuaweiBalanceMapping {
                                          (entry.designatedAmount, HuaweiMetrics.accountDesignatedAmount),
                                          (entry.creditAmount, HuaweiMetrics.accountCreditAmount)] {
                 guard let amount else { continue }
-                fields.append(FieldSample(descriptor, try majorUnits(amount, measureId: measure), labels: labels))
+                let value = try majorUnits(amount, measureId: measure)
+                fields.append(FieldSample(descriptor, value, labels: labels))
+                if type == balanceType, descriptor == HuaweiMetrics.accountAmount { available = value }
             }
-            if type == balanceType {
-                available = fields.first { $0.descriptor == HuaweiMetrics.accountAmount && $0.labels == labels }?.value
-                balanceCurrency = entry.currency
-            }
+            if type == balanceType { balanceCurrency = entry.currency }
         }
         guard let available else {
             throw ProviderError(.bad_response, message: "the answer has no balance entry (account_type 1) with an amount")

@@ -13,7 +13,7 @@ package struct HuaweiIdentityResponse: Sendable, Equatable {
     static let maxDomainIdLength = 64
 
     package static func parse(_ response: UpstreamResponse, _ exchange: HuaweiResponse.Exchange) throws(ProviderError) -> HuaweiIdentityResponse {
-        try HuaweiResponse.read(response, exchange) { object, _ throws(ProviderError) in
+        try HuaweiResponse.read(response, exchange) { object throws(ProviderError) in
             guard case .array(let domains)? = object["domains"] else {
                 throw ProviderError(.bad_response, message: "the answer has no domains list")
             }

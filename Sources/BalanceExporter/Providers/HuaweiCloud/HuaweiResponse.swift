@@ -34,15 +34,15 @@ package enum HuaweiResponse {
         var requestID: String?
     }
 
-    /// `read` the JSON object of a successful answer (and its request ID)
-    /// with `parse`. Every error leaves with the request ID, the upstream's
-    /// `Retry-After`, scrubbed of the secrets and bounded.
+    /// The JSON object of a successful answer, read by `parse`. Every error
+    /// leaves with the request ID (the gateway's body's, else `X-Request-Id`),
+    /// the upstream's `Retry-After`, scrubbed of the secrets and bounded.
     static func read<Result>(_ response: UpstreamResponse, _ exchange: Exchange,
-                             _ parse: ([String: JSONValue], String?) throws(ProviderError) -> Result) throws(ProviderError) -> Result {
+                             _ parse: ([String: JSONValue]) throws(ProviderError) -> Result) throws(ProviderError) -> Result {
         var requestID = response.headers["x-request-id"]
         do throws(ProviderError) {
             let object = try payload(response, exchange, requestID: &requestID)
-            return try parse(object, requestID)
+            return try parse(object)
         } catch {
             throw finish(error, response, exchange, requestID: requestID)
         }
@@ -63,18 +63,16 @@ package enum HuaweiResponse {
         let object = JSONValue.parse(response.body)?.object
         if let object, let envelope = envelope(object) {
             requestID = envelope.requestID ?? requestID
-            throw failure(envelope, status: status, response: response, exchange: exchange, requestID: requestID)
+            throw failure(envelope, response, exchange)
         }
         guard (200..<300).contains(status) else {
-            throw ProviderError(.forHTTPStatus(status), message: "HTTP status \(status) without a Huawei Cloud error body",
-                                requestID: requestID)
+            throw ProviderError(.forHTTPStatus(status), message: "HTTP status \(status) without a Huawei Cloud error body")
         }
         guard let object else {
-            throw ProviderError(.bad_response, message: "the answer is not a JSON object (\(response.body.count) bytes, possibly truncated)",
-                                requestID: requestID)
+            throw ProviderError(.bad_response, message: "the answer is not a JSON object (\(response.body.count) bytes, possibly truncated)")
         }
         if ["error_code", "errorCode", "error_msg", "errorMsg"].contains(where: { object[$0].map { $0 != .null } ?? false }) {
-            throw ProviderError(.bad_response, message: "the answer reports an error without an error code", requestID: requestID)
+            throw ProviderError(.bad_response, message: "the answer reports an error without an error code")
         }
         return object
     }
@@ -97,11 +95,10 @@ package enum HuaweiResponse {
         }
     }
 
-    static func failure(_ envelope: Envelope, status: Int, response: UpstreamResponse, exchange: Exchange,
-                        requestID: String?) -> ProviderError {
+    static func failure(_ envelope: Envelope, _ response: UpstreamResponse, _ exchange: Exchange) -> ProviderError {
         let message = envelope.message ?? envelope.code
         // Whatever the body says, HTTP 429 is throttling (the Python SDK even drops the body).
-        let reason = status == 429 ? .throttled : HuaweiErrorCode.reason(code: envelope.code, message: message)
+        let reason = response.status == 429 ? .throttled : HuaweiErrorCode.reason(code: envelope.code, message: message)
         var detail = message
         if reason == .clock, let offset = serverClockOffset(response.headers, now: exchange.now),
            let date = response.headers["date"] {
@@ -113,7 +110,7 @@ package enum HuaweiResponse {
             let others = HuaweiCloud.sites.filter { HTTPURL(string: $0)?.host.lowercased() != exchange.endpoint.host.lowercased() }
             detail += " (the account belongs to another Huawei Cloud site: set endpoint to \(others.joined(separator: " or ")))"
         }
-        return ProviderError(reason, code: envelope.code, message: detail, requestID: requestID)
+        return ProviderError(reason, code: envelope.code, message: detail)
     }
 
     /// Seconds the server's clock (its `Date` header) is ahead of `now`; nil without a readable `Date`.
