@@ -27,12 +27,14 @@ package enum HuaweiSimulatorFault: Sendable, Equatable {
 /// `APIGW.0301` for a bad signature, an unknown key, an expired signature or
 /// token; after `lockoutFailures` consecutive failures of one key it refuses
 /// that key for `lockoutSeconds`, correct requests included; 429 `APIGW.0308`
-/// beyond `rateLimit` requests per second per API (one simulator is one
-/// source IP); 403 `CBC.0151` without permission, 403 `CBC.0156` for an
-/// account of another site; 404 `APIGW.0101` for another API. Where Huawei
-/// documents no answer (an `X-Domain-Id` of another account), it answers 401
-/// `APIGW.0301`. The request line may be HTTP/1.0 with a `Via` header (a proxy's).
-/// Accounts, keys and faults are set by the caller; every request is recorded. Thread-safe.
+/// beyond the rate limit (`setRateLimit`, default 10 requests per second per
+/// API, refused ones counted too;
+/// one simulator is one source IP); 403 `CBC.0151` without permission, 403
+/// `CBC.0156` for an account of another site; 404 `APIGW.0101` for another
+/// API. Where Huawei documents no answer (an `X-Domain-Id` of another
+/// account), it answers 401 `APIGW.0301`. The request line may be HTTP/1.0
+/// with a `Via` header (a proxy's). Accounts, keys and faults are set by the
+/// caller; every request is recorded. Thread-safe.
 package final class HuaweiSimulator: HTTPHandler {
     package enum API: Sendable {
         case balance, domains
