@@ -45,7 +45,7 @@ package enum CivilTime {
         a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 
-    static func pad(_ value: Int, _ width: Int) -> String {
+    package static func pad(_ value: Int, _ width: Int) -> String {
         let text = String(value)
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }

@@ -42,11 +42,11 @@ final class ArchitectureTests: XCTestCase {
         ["BalanceSockets"],
         ["BalanceHTTP"],
         ["BalanceCore", "BalanceSimulators"],
-        ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud"],
+        ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud", "BalanceHuaweiCloud"],
         ["BalanceExporter"],
         ["balance_exporter", "BalanceTestSupport"],
     ]
-    static let providerTargets = ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud"]
+    static let providerTargets = ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud", "BalanceHuaweiCloud"]
 
     func testEveryArrowPointsDown() throws {
         let targets = try manifestTargets()

@@ -15,6 +15,7 @@ enum FuzzTarget: String, CaseIterable {
     case http_request, http_response, accept, accept_encoding, json, config, duration
     case tencent_balance, yeastar_token, yeastar_balance, exposition
     case alibaba_balance, alibaba_credentials
+    case huawei_balance, huawei_credentials
 
     func run(_ bytes: [UInt8]) -> CInt {
         switch self {
@@ -31,6 +32,8 @@ enum FuzzTarget: String, CaseIterable {
         case .exposition: return fuzzExposition(bytes)
         case .alibaba_balance: return fuzzAlibabaBalance(bytes)
         case .alibaba_credentials: return fuzzAlibabaCredentials(bytes)
+        case .huawei_balance: return fuzzHuaweiBalance(bytes)
+        case .huawei_credentials: return fuzzHuaweiCredentials(bytes)
         }
     }
 

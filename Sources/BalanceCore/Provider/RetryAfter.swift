@@ -22,7 +22,7 @@ package enum RetryAfter {
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Unix seconds of an HTTP-date, nil if it is none of the three formats.
-    static func httpDate(_ text: String, now: Double) -> Double? {
+    package static func httpDate(_ text: String, now: Double) -> Double? {
         let words = text.split(separator: " ")
         let year: Int?, month: Int?, day: Int?, clock: Substring
         switch words.count {

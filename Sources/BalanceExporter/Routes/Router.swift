@@ -1,5 +1,6 @@
 import BalanceCore
 import BalanceHTTP
+import BalanceSimulators
 import BalanceYeastar
 
 /// What the exporter serves, path by path: the one place that decides
