@@ -2,7 +2,7 @@
 /// the endpoint, credentials and timestamp come in as arguments.
 package struct VolcengineRequest: Sendable {
     package var method: String
-    /// The endpoint with the canonical query (`?Action=...&Version=...`).
+    /// The endpoint (its path at least `/`) with the canonical query (`?Action=...&Version=...`).
     package var url: HTTPURL
     /// In the order sent: `Host`, `Content-Type` (with a body), `User-Agent`
     /// (not signed), then the signature's `X-Date`, `X-Content-Sha256`,
@@ -11,8 +11,8 @@ package struct VolcengineRequest: Sendable {
     package var body: [UInt8]
     package var signature: VolcengineSigner.Signature
 
-    /// The canonical URI: the endpoint's path, `/` when it has none.
-    package var path: String { url.path.isEmpty ? "/" : url.path }
+    /// The canonical URI: the endpoint's path (`/` when it has none).
+    package var path: String { url.path }
     package var query: String { url.query ?? "" }
 
     package func upstream(timeout: Double) -> UpstreamRequest {
@@ -45,6 +45,7 @@ package struct VolcengineRequest: Sendable {
                      contentType: String?, body: [UInt8], credentials: VolcengineCredentials, timestamp: Int,
                      userAgent: String) -> VolcengineRequest {
         var url = endpoint
+        if url.path.isEmpty { url.path = "/" }
         url.query = VolcengineSigner.canonicalQuery(query)
         // The transport's own Host rule (default port left out), lower-cased: sent and signed alike.
         var headers = [("Host", UpstreamTarget(url).hostHeader.lowercased())]
@@ -52,7 +53,7 @@ package struct VolcengineRequest: Sendable {
         headers.append(("User-Agent", userAgent))
         let signature = VolcengineSigner.sign(accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey,
                                               sessionToken: credentials.sessionToken, region: region, service: service,
-                                              method: method, path: url.path.isEmpty ? "/" : url.path, query: query,
+                                              method: method, path: url.path, query: query,
                                               headers: headers, body: body, timestamp: timestamp)
         headers += signature.headers
         return VolcengineRequest(method: method, url: url, headers: headers, body: body, signature: signature)
