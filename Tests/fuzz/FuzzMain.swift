@@ -16,7 +16,7 @@ import Glibc
 /// the input.
 enum FuzzTarget: String, CaseIterable {
     case http_request, http_response, accept, accept_encoding, json, config, duration
-    case tencent_balance, yeastar_token, yeastar_balance, exposition
+    case tencent_balance, yeastar_token, yeastar_balance, exposition, volcengine_balance, volcengine_sts
 
     func run(_ bytes: [UInt8]) -> CInt {
         switch self {
@@ -31,6 +31,8 @@ enum FuzzTarget: String, CaseIterable {
         case .yeastar_token: return fuzzYeastarToken(bytes)
         case .yeastar_balance: return fuzzYeastarBalance(bytes)
         case .exposition: return fuzzExposition(bytes)
+        case .volcengine_balance: return fuzzVolcengineBalance(bytes)
+        case .volcengine_sts: return fuzzVolcengineSTS(bytes)
         }
     }
 

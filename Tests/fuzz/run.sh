@@ -27,7 +27,9 @@ if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/Sources/BalanceExporter" "$FUZZ_DIR" -
     # module, so internal decoders are reachable); Swift 6 mode like the package.
     # shellcheck disable=SC2086
     # CZlib, COpenSSL: the system zlib and OpenSSL through the package's module maps.
-    if ! "$SWIFTC" -swift-version 6 -sanitize=fuzzer,address -parse-as-library -module-name BalanceExporter -O \
+    # -package-name: `package` declarations need one, as SwiftPM passes.
+    if ! "$SWIFTC" -swift-version 6 -sanitize=fuzzer,address -parse-as-library -module-name BalanceExporter \
+            -package-name balance_exporter -O \
             -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/COpenSSL" -lz -lssl -lcrypto $sources -o "$BIN.tmp" \
             >"$BUILD_DIR/build.log" 2>&1; then
         grep -v "Cannot export local symbol" "$BUILD_DIR/build.log" | tail -40
@@ -51,7 +53,7 @@ dict_for() {
     case "$1" in
         http_request|http_response) echo http ;;
         accept|accept_encoding) echo negotiation ;;
-        json|config|tencent_balance|yeastar_token|yeastar_balance) echo json ;;
+        json|config|tencent_balance|yeastar_token|yeastar_balance|volcengine_balance|volcengine_sts) echo json ;;
         duration) echo duration ;;
         *) echo "" ;;
     esac

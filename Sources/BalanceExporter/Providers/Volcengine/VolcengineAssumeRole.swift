@@ -7,18 +7,13 @@ package enum VolcengineAssumeRole {
     /// base credentials that signed the call) scrubbed.
     package static func credentials(_ response: UpstreamResponse, role: VolcengineRole, now: Double,
                                     secrets: [String]) throws(ProviderError) -> VolcengineCredentials {
-        do throws(ProviderError) {
-            let success = try VolcengineResponse.result(response, now: now, secrets: secrets)
+        try VolcengineResponse.read(response, now: now, secrets: secrets, what: "STS AssumeRole") { success throws(ProviderError) in
             guard let object = success.result["Credentials"]?.object,
                   let credentials = VolcengineCredentials.temporary(object, source: "STS role \(role.trn)") else {
                 throw ProviderError(.bad_response, message: "the AssumeRole response lacks Result.Credentials with AccessKeyId, "
                     + "SecretAccessKey, SessionToken and an RFC 3339 ExpiredTime", requestID: success.requestID)
             }
             return credentials
-        } catch {
-            var wrapped = error
-            wrapped.message = "STS AssumeRole: \(wrapped.message)"
-            throw wrapped.bounded(removing: secrets)
         }
     }
 }

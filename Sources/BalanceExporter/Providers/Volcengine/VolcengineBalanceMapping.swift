@@ -18,14 +18,9 @@ package enum VolcengineBalanceMapping {
     ]
 
     /// The answer's documented fields, or its failure classified and bounded
-    /// (`VolcengineResponse.result`).
+    /// (`VolcengineResponse.read`).
     package static func balance(_ response: UpstreamResponse, now: Double, secrets: [String]) throws(ProviderError) -> VolcengineBalance {
-        let success = try VolcengineResponse.result(response, now: now, secrets: secrets)
-        do {
-            return try balance(success)
-        } catch {
-            throw error.bounded(removing: secrets)
-        }
+        try VolcengineResponse.read(response, now: now, secrets: secrets, balance)
     }
 
     static func balance(_ success: VolcengineResponse.Success) throws(ProviderError) -> VolcengineBalance {

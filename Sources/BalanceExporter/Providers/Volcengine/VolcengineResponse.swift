@@ -11,17 +11,23 @@ enum VolcengineResponse {
         var requestID: String?
     }
 
-    /// The `Result` of a 2xx answer, or the failure as a `ProviderError`
-    /// carrying the answer's `Retry-After` and bounded: upstream texts
-    /// quoted, scrubbed of `secrets`, then cut (`ProviderError.bounded(removing:)`).
-    static func result(_ response: UpstreamResponse, now: Double, secrets: [String]) throws(ProviderError) -> Success {
-        do {
-            return try result(status: response.status, body: response.body)
+    /// `read` applied to the `Result` of a 2xx answer. Any failure, the
+    /// envelope's or `read`'s, leaves as a `ProviderError` carrying the
+    /// answer's `Retry-After`, its message prefixed with `what`, and bounded:
+    /// upstream texts quoted, scrubbed of `secrets`, then cut
+    /// (`ProviderError.bounded(removing:)`).
+    static func read<T>(_ response: UpstreamResponse, now: Double, secrets: [String], what: String? = nil,
+                        _ read: (Success) throws(ProviderError) -> T) throws(ProviderError) -> T {
+        do throws(ProviderError) {
+            return try read(result(status: response.status, body: response.body))
         } catch {
-            throw error.retrying(after: response, now: now).bounded(removing: secrets)
+            var failure = error.retrying(after: response, now: now)
+            if let what { failure.message = "\(what): \(failure.message)" }
+            throw failure.bounded(removing: secrets)
         }
     }
 
+    /// The `Result` of a 2xx answer, or the failure classified.
     static func result(status: Int, body: [UInt8]) throws(ProviderError) -> Success {
         let json = JSONValue.parse(body)
         let metadata = json?["ResponseMetadata"]?.object
