@@ -11,7 +11,4 @@ package enum VolcengineMetrics {
     package static let creditLimit = gauge("credit_limit", "Volcengine CreditLimit: credit limit, major currency units.")
     package static let arrearsBalance = gauge("arrears_balance", "Volcengine ArrearsBalance: amount owed (arrears), major currency units.")
     package static let freezeAmount = gauge("freeze_amount", "Volcengine FreezeAmount: frozen amount, major currency units.")
-
-    /// Every descriptor, in the order the samples come.
-    package static let all = [availableBalance, cashBalance, creditLimit, arrearsBalance, freezeAmount]
 }
