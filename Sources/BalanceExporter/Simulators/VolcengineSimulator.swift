@@ -186,84 +186,77 @@ package final class VolcengineSimulator: HTTPHandler {
     private static func answer(_ request: HTTPRequest, state s: inout State, now: Double, requestID: String) -> HTTPResponse {
         guard request.path == "/" else { return VolcengineSimulatorWire.html(404) }
         let parameters = VolcengineSimulatorSignature.parameters(request.query)
-        let actionName = parameters["Action"] ?? "", version = parameters["Version"] ?? ""
-        var region = "cn-beijing"
-        func reject(_ code: String, service: String, message: String? = nil, status: Int? = nil,
-                    headers: [(name: String, value: String)] = []) -> HTTPResponse {
-            VolcengineSimulatorWire.error(code, message: message, status: status, requestID: requestID, action: actionName,
-                                          version: version, service: service, region: region, headers: headers)
-        }
-        guard !actionName.isEmpty, !version.isEmpty else { return reject("MissingParameter", service: "") }
-        guard let action = Action(rawValue: actionName), action.version == version else {
-            return reject("InvalidActionOrVersion", service: "")
-        }
+        var reply = VolcengineSimulatorWire.Reply(requestID: requestID, action: parameters["Action"] ?? "", version: parameters["Version"] ?? "")
+        guard !reply.action.isEmpty, !reply.version.isEmpty else { return reply.error("MissingParameter") }
+        guard let action = Action(rawValue: reply.action), action.version == reply.version else { return reply.error("InvalidActionOrVersion") }
+        reply.service = action.service
         if let fault = s.faults[action]?.first {
             s.faults[action]?.removeFirst()
             switch fault {
-            case .error(let code, let status, let message): return reject(code, service: action.service, message: message, status: status)
-            case .throttled(let retryAfter): return reject("FlowLimitExceeded", service: action.service, headers: [("Retry-After", retryAfter)])
+            case .error(let code, let status, let message): return reply.error(code, message: message, status: status)
+            case .throttled(let retryAfter): return reply.error("FlowLimitExceeded", headers: [("Retry-After", retryAfter)])
             case .httpStatus(let status): return VolcengineSimulatorWire.html(status)
             case .garbage: return HTTPResponse(status: 200, headers: [("Content-Type", "text/html")], body: Array("<html>maintenance</html>".utf8))
             case .truncatedJSON:
-                let full = VolcengineSimulatorWire.success(resultJSON: Account(accountID: .number(1), availableBalance: "1.00").resultJSON,
-                                                           requestID: requestID, action: actionName, version: version,
-                                                           service: action.service, region: region)
-                return VolcengineSimulatorWire.json(String(decoding: full.body.prefix(full.body.count / 2), as: UTF8.self))
+                let full = reply.success(Account(accountID: .number(1), availableBalance: "1.00").resultJSON).body
+                return VolcengineSimulatorWire.json(String(decoding: full.prefix(full.count / 2), as: UTF8.self))
             }
         }
         let keys = s.keys
         let signer: VolcengineSimulatorSignature.Signer
         switch VolcengineSimulatorSignature.verify(request, service: action.service, now: now, lookup: { keys[$0]?.signing }) {
         case .success(let verified): signer = verified
-        case .failure(let rejection): return reject(rejection.code, service: action.service)
+        case .failure(let rejection): return reply.error(rejection.code)
         }
-        region = signer.region
+        reply.region = signer.region
         guard let key = s.keys[signer.accessKeyId], key.permissions.contains(action) else {
-            return reject("AccessDenied", service: action.service, message: "User is not authorized to perform: \(action.service):\(action.rawValue) on resource: trn:\(action.service)::\(signer.accessKeyId):*")
+            return reply.error("AccessDenied", message: "User is not authorized to perform: \(action.service):\(action.rawValue) "
+                + "on resource: trn:\(action.service)::\(signer.accessKeyId):*")
         }
         if let limit = s.requestsPerSecond {
             let second = Int(now.rounded(.down))
             var window = s.window[key.account].flatMap { $0.second == second ? $0 : nil } ?? (second: second, count: 0)
-            guard window.count < limit else { return reject("FlowLimitExceeded", service: action.service) }
+            guard window.count < limit else { return reply.error("FlowLimitExceeded") }
             window.count += 1
             s.window[key.account] = window
         }
-        let success = { (resultJSON: String) in
-            VolcengineSimulatorWire.success(resultJSON: resultJSON, requestID: requestID, action: actionName, version: version,
-                                            service: action.service, region: region)
-        }
         switch action {
         case .queryBalance:
-            guard let account = s.accounts[key.account] else { return reject("RecordNoFound", service: action.service) }
-            return success(account.resultJSON)
+            guard let account = s.accounts[key.account] else { return reply.error("RecordNoFound") }
+            return reply.success(account.resultJSON)
         case .assumeRole:
-            guard let trn = parameters["RoleTrn"], !trn.isEmpty, let session = parameters["RoleSessionName"], !session.isEmpty else {
-                return reject("MissingParameter", service: action.service, message: "RoleTrn and RoleSessionName are required.")
-            }
-            guard let account = s.roles[trn] else {
-                return reject("AccessDenied", service: action.service, message: "User is not authorized to perform: sts:AssumeRole on resource: \(trn)")
-            }
-            // "If not given or below 900, 3600 applies; above 43200, 43200" (https://www.volcengine.com/docs/6257/86374).
-            var duration = 3600
-            if let text = parameters["DurationSeconds"] {
-                guard let requested = Int(text) else { return reject("InvalidParameter", service: action.service) }
-                duration = requested < 900 ? 3600 : min(requested, 43200)
-            }
-            s.issued += 1
-            let n = s.issued
-            let issuedAt = Int(now.rounded(.down)), expiresAt = issuedAt + duration
-            let id = "AKTPsim\(n)", secret = "sim-sts-secret-\(n)", token = "STSsim-token-\(n)"
-            s.keys[id] = Key(signing: .init(secret: secret, token: token, expiresAt: Double(expiresAt)), account: account,
-                             permissions: [.queryBalance])
-            let result = JSONValue.object([
-                "Credentials": .object([
-                    "CurrentTime": .string(VolcengineSimulatorWire.rfc3339Beijing(issuedAt)),
-                    "ExpiredTime": .string(VolcengineSimulatorWire.rfc3339Beijing(expiresAt)),
-                    "AccessKeyId": .string(id), "SecretAccessKey": .string(secret), "SessionToken": .string(token),
-                ]),
-                "AssumedRoleUser": .object(["Trn": .string("\(trn)/\(session)"), "AssumedRoleId": .string("sim-\(n):\(session)")]),
-            ])
-            return success(result.text)
+            return assumeRole(parameters, reply: reply, state: &s, now: now)
         }
+    }
+
+    /// Issues temporary keys for the role's account, registered as keys of this simulator.
+    private static func assumeRole(_ parameters: [String: String], reply: VolcengineSimulatorWire.Reply, state s: inout State,
+                                   now: Double) -> HTTPResponse {
+        guard let trn = parameters["RoleTrn"], !trn.isEmpty, let session = parameters["RoleSessionName"], !session.isEmpty else {
+            return reply.error("MissingParameter", message: "RoleTrn and RoleSessionName are required.")
+        }
+        guard let account = s.roles[trn] else {
+            return reply.error("AccessDenied", message: "User is not authorized to perform: sts:AssumeRole on resource: \(trn)")
+        }
+        // "If not given or below 900, 3600 applies; above 43200, 43200" (https://www.volcengine.com/docs/6257/86374).
+        var duration = 3600
+        if let text = parameters["DurationSeconds"] {
+            guard let requested = Int(text) else { return reply.error("InvalidParameter") }
+            duration = requested < 900 ? 3600 : min(requested, 43200)
+        }
+        s.issued += 1
+        let n = s.issued
+        let issuedAt = Int(now.rounded(.down)), expiresAt = issuedAt + duration
+        let id = "AKTPsim\(n)", secret = "sim-sts-secret-\(n)", token = "STSsim-token-\(n)"
+        s.keys[id] = Key(signing: .init(secret: secret, token: token, expiresAt: Double(expiresAt)), account: account,
+                         permissions: [.queryBalance])
+        return reply.success(JSONValue.object([
+            "Credentials": .object([
+                "CurrentTime": .string(VolcengineSimulatorWire.rfc3339Beijing(issuedAt)),
+                "ExpiredTime": .string(VolcengineSimulatorWire.rfc3339Beijing(expiresAt)),
+                "AccessKeyId": .string(id), "SecretAccessKey": .string(secret), "SessionToken": .string(token),
+            ]),
+            "AssumedRoleUser": .object(["Trn": .string("\(trn)/\(session)"), "AssumedRoleId": .string("sim-\(n):\(session)")]),
+        ]).text)
     }
 }

@@ -27,31 +27,37 @@ enum VolcengineSimulatorWire {
         "InvalidParameter": .init(codeN: nil, status: 400, message: "The parameter is invalid"),
     ]
 
-    /// `ResponseMetadata` for an answer to `action`.
-    static func metadata(requestID: String, action: String, version: String, service: String, region: String,
-                         error: JSONValue? = nil) -> JSONValue {
-        var members: [String: JSONValue] = ["RequestId": .string(requestID), "Action": .string(action),
-                                            "Version": .string(version), "Service": .string(service), "Region": .string(region)]
-        members["Error"] = error
-        return .object(members)
-    }
+    /// The `ResponseMetadata` of one answer, and the answers that carry it.
+    struct Reply {
+        var requestID: String
+        var action: String
+        var version: String
+        /// Known once the action is.
+        var service = ""
+        /// Known once the signature is: its credential scope's.
+        var region = "cn-beijing"
 
-    /// The error envelope for `code`, with its documented status (or `status`) and `CodeN`.
-    static func error(_ code: String, message: String? = nil, status: Int? = nil, requestID: String, action: String,
-                      version: String, service: String, region: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
-        let known = platformErrors[code]
-        var error: [String: JSONValue] = ["Code": .string(code), "Message": .string(message ?? known?.message ?? code)]
-        if let codeN = known?.codeN { error["CodeN"] = .number(.int(Int64(codeN))) }
-        let body = JSONValue.object(["ResponseMetadata": metadata(requestID: requestID, action: action, version: version,
-                                                                  service: service, region: region, error: .object(error))])
-        return json(body.text, status: status ?? known?.status ?? 400, headers: headers)
-    }
+        /// The error envelope for `code`, with its documented status (or `status`) and `CodeN`.
+        func error(_ code: String, message: String? = nil, status: Int? = nil,
+                   headers: [(name: String, value: String)] = []) -> HTTPResponse {
+            let known = platformErrors[code]
+            var error: [String: JSONValue] = ["Code": .string(code), "Message": .string(message ?? known?.message ?? code)]
+            if let codeN = known?.codeN { error["CodeN"] = .number(.int(Int64(codeN))) }
+            return json(JSONValue.object(["ResponseMetadata": metadata(error: .object(error))]).text,
+                        status: status ?? known?.status ?? 400, headers: headers)
+        }
 
-    /// A success: `ResponseMetadata` and `Result` (JSON text, written verbatim).
-    static func success(resultJSON: String, requestID: String, action: String, version: String, service: String,
-                        region: String) -> HTTPResponse {
-        let metadata = metadata(requestID: requestID, action: action, version: version, service: service, region: region)
-        return json(JSONValue.objectText([("ResponseMetadata", metadata.text), ("Result", resultJSON)]))
+        /// A success: `ResponseMetadata` and `Result` (JSON text, written verbatim).
+        func success(_ resultJSON: String) -> HTTPResponse {
+            json(JSONValue.objectText([("ResponseMetadata", metadata(error: nil).text), ("Result", resultJSON)]))
+        }
+
+        private func metadata(error: JSONValue?) -> JSONValue {
+            var members: [String: JSONValue] = ["RequestId": .string(requestID), "Action": .string(action),
+                                                "Version": .string(version), "Service": .string(service), "Region": .string(region)]
+            members["Error"] = error
+            return .object(members)
+        }
     }
 
     static func json(_ text: String, status: Int = 200, headers: [(name: String, value: String)] = []) -> HTTPResponse {

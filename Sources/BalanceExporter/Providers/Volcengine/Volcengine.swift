@@ -26,8 +26,9 @@
 ///   those credentials call STS `AssumeRole` (`VolcengineRequest.assumeRole`:
 ///   https://www.volcengine.com/docs/6257/86374 ; `GET`, version 2018-01-01,
 ///   service `sts`, host `sts.volcengineapi.com`, `DurationSeconds` 900 to
-///   43200, below 900 the service uses 3600; the main account's own keys
-///   cannot assume a role, a sub-user needs the `STSAssumeRoleAccess` policy)
+///   43200, below 900 the service uses 3600; the page says the main
+///   account's own keys cannot call it, and a sub-user needs the
+///   `STSAssumeRoleAccess` policy)
 ///   and the temporary keys are used until shortly before `ExpiredTime`
 ///   (RFC 3339). Temporary keys send `X-Security-Token`; an expired or
 ///   revoked one is refused with `InvalidSecretToken`.
