@@ -37,6 +37,7 @@ COPY Tests/CoreTests ./Tests/CoreTests
 COPY Tests/TencentCloudTests ./Tests/TencentCloudTests
 COPY Tests/YeastarTests ./Tests/YeastarTests
 COPY Tests/AlibabaCloudTests ./Tests/AlibabaCloudTests
+COPY Tests/VolcengineTests ./Tests/VolcengineTests
 COPY Tests/HuaweiCloudTests ./Tests/HuaweiCloudTests
 COPY Tests/SimulatorsTests ./Tests/SimulatorsTests
 COPY Tests/BalanceExporterTests ./Tests/BalanceExporterTests

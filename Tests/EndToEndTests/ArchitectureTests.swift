@@ -46,7 +46,7 @@ final class ArchitectureTests: XCTestCase {
         ["BalanceExporter"],
         ["balance_exporter", "BalanceTestSupport"],
     ]
-    static let providerTargets = ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud", "BalanceHuaweiCloud"]
+    static let providerTargets = ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud", "BalanceVolcengine", "BalanceHuaweiCloud"]
 
     func testEveryArrowPointsDown() throws {
         let targets = try manifestTargets()

@@ -16,6 +16,7 @@ enum FuzzTarget: String, CaseIterable {
     case tencent_balance, yeastar_token, yeastar_balance, exposition
     case alibaba_balance, alibaba_credentials
     case huawei_balance, huawei_credentials
+    case volcengine_balance, volcengine_sts
 
     func run(_ bytes: [UInt8]) -> CInt {
         switch self {
@@ -34,6 +35,8 @@ enum FuzzTarget: String, CaseIterable {
         case .alibaba_credentials: return fuzzAlibabaCredentials(bytes)
         case .huawei_balance: return fuzzHuaweiBalance(bytes)
         case .huawei_credentials: return fuzzHuaweiCredentials(bytes)
+        case .volcengine_balance: return fuzzVolcengineBalance(bytes)
+        case .volcengine_sts: return fuzzVolcengineSTS(bytes)
         }
     }
 

@@ -73,7 +73,7 @@ dict_for() {
     case "$1" in
         http_request|http_response) echo http ;;
         accept|accept_encoding) echo negotiation ;;
-        json|config|tencent_balance|yeastar_token|yeastar_balance|alibaba_balance|alibaba_credentials) echo json ;;
+        json|config|tencent_balance|yeastar_token|yeastar_balance|alibaba_balance|alibaba_credentials|volcengine_balance|volcengine_sts) echo json ;;
         duration) echo duration ;;
         huawei_balance|huawei_credentials) echo huawei ;;
         *) echo "" ;;

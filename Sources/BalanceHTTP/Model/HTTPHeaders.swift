@@ -79,6 +79,14 @@ package struct HTTPHeaders: Sendable, Equatable, RandomAccessCollection, Mutable
         fields.removeAll(where: { Self.sameName($0.name, name) })
     }
 
+    /// Gives the first field named `name` the value `value` (the others go),
+    /// or appends it.
+    package mutating func replace(_ name: String, with value: String) {
+        guard let first = fields.firstIndex(where: { Self.sameName($0.name, name) }) else { return append(name, value) }
+        fields[first].value = value
+        fields = fields.enumerated().filter { $0.offset == first || !Self.sameName($0.element.name, name) }.map(\.element)
+    }
+
     /// `lhs`'s fields followed by `rhs`'s.
     package static func + (lhs: HTTPHeaders, rhs: HTTPHeaders) -> HTTPHeaders {
         HTTPHeaders(lhs.fields + rhs.fields)
