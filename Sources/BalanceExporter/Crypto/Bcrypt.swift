@@ -22,6 +22,8 @@ package struct BcryptHash: Sendable, Equatable {
     package let version: String
     /// log2 of the key-expansion rounds.
     package let cost: Int
+    /// The hash as written.
+    package let text: String
     private let salt: [UInt8]
     /// The 31 characters of the encoded digest, as written.
     private let digest: [UInt8]
@@ -49,6 +51,7 @@ package struct BcryptHash: Sendable, Equatable {
         }
         version = String(decoding: bytes[1..<3], as: UTF8.self)
         self.cost = cost
+        self.text = text
         self.salt = salt
         digest = Array(bytes[29...])
     }
@@ -63,6 +66,7 @@ package struct BcryptHash: Sendable, Equatable {
     private init(cost: Int) {
         version = "2y"
         self.cost = cost
+        text = ""
         salt = Array(repeating: 0, count: 16)
         digest = [] // never equal to 31 characters
     }
