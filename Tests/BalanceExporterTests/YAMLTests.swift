@@ -244,6 +244,8 @@ final class YAMLTests: XCTestCase {
         // Half a megabyte on one line, and many lines: read in one pass.
         let wide = "[" + Array(repeating: "abc", count: 100_000).joined(separator: ",") + "]"
         XCTAssertEqual(json(wide)?.text.count, wide.count + 2 * 100_000)
+        let manyCollections = "[" + Array(repeating: "[{}]", count: 50_000).joined(separator: ",") + "]"
+        XCTAssertEqual(json(manyCollections)?.text, manyCollections)
         let tall = (0..<50_000).map { "key\($0): \"value \($0)\"" }.joined(separator: "\n")
         XCTAssertEqual(json(tall)?.object?.count, 50_000)
         let longBlock = "a: |\n" + String(repeating: "  line\n", count: 100_000)

@@ -345,6 +345,7 @@ struct YAMLParser {
     private mutating func blockMapping(column: Int, firstKey: YAMLScalar, at start: Int) throws(Problem) -> YAMLNode {
         try enter()
         defer { depth -= 1 }
+        let position = (line: firstKey.line, column: firstKey.column)
         var members: [YAMLMember] = []
         var seen: Set<String> = []
         var key = firstKey
@@ -373,8 +374,7 @@ struct YAMLParser {
             keyOffset = index
             key = try implicitKey()
         }
-        let (line, column) = position(start)
-        return YAMLNode(.mapping(members), line: line, column: column)
+        return YAMLNode(.mapping(members), line: position.line, column: position.column)
     }
 
     private func checkKey(_ key: YAMLScalar, seen: inout Set<String>, at offset: Int) throws(Problem) {
@@ -455,7 +455,7 @@ struct YAMLParser {
     private mutating func blockSequence(column: Int) throws(Problem) -> YAMLNode {
         try enter()
         defer { depth -= 1 }
-        let start = index
+        let position = locate(index)
         var entries: [YAMLNode] = []
         while true {
             index += 1 // the '-'
@@ -477,8 +477,7 @@ struct YAMLParser {
                 break
             }
         }
-        let (line, column) = position(start)
-        return YAMLNode(.sequence(entries), line: line, column: column)
+        return YAMLNode(.sequence(entries), line: position.line, column: position.column)
     }
 
     /// After `-`: a node on the same line (a compact mapping or sequence
@@ -788,6 +787,7 @@ struct YAMLParser {
         try enter()
         defer { depth -= 1 }
         let start = index
+        let position = locate(start)
         let isMapping = peek() == Byte.openBrace
         let closer = isMapping ? Byte.closeBrace : Byte.closeBracket
         let name = isMapping ? "'}'" : "']'"
@@ -843,8 +843,7 @@ struct YAMLParser {
             index += 1
             break
         }
-        let (line, column) = position(start)
-        return YAMLNode(isMapping ? .mapping(members) : .sequence(entries), line: line, column: column)
+        return YAMLNode(isMapping ? .mapping(members) : .sequence(entries), line: position.line, column: position.column)
     }
 
     /// After a flow key: `: value`, `:` alone, or nothing (each of the last two is null).
