@@ -73,7 +73,7 @@ final class BcryptTests: XCTestCase {
         XCTAssertFalse(verifies(Array(long.dropLast()), hash))
     }
 
-    func testMalformedHashesAreRefused() {
+    func testMalformedHashesAreRefused() throws {
         let cases: [(String, String)] = [
             ("", "not a bcrypt hash: a bcrypt hash has 60 characters, this one 0"),
             ("$2a$10$fooo", "not a bcrypt hash: a bcrypt hash has 60 characters, this one 11"),
@@ -89,6 +89,10 @@ final class BcryptTests: XCTestCase {
             XCTAssertThrowsError(try BcryptHash(text), text) { XCTAssertEqual("\($0)", message) }
         }
         XCTAssertEqual(try BcryptHash("$2y$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm").cost, 4)
+        // Neither a description nor a configuration holding the hash shows more than version and cost.
+        let hash = try BcryptHash("$2y$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm")
+        XCTAssertEqual("\(hash)", "$2y$04$ (bcrypt hash)")
+        XCTAssertFalse("\(WebConfig(users: ["u": hash]))".contains("cVWp4XaNU8"), "\(WebConfig(users: ["u": hash]))")
     }
 
     /// A decoy (for unknown users) matches no password, not even the empty one.

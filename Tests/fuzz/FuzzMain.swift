@@ -17,6 +17,7 @@ import Glibc
 enum FuzzTarget: String, CaseIterable {
     case http_request, http_response, accept, accept_encoding, json, config, duration
     case tencent_balance, yeastar_token, yeastar_balance, exposition
+    case yaml, web_config, basic_auth
 
     func run(_ bytes: [UInt8]) -> CInt {
         switch self {
@@ -31,6 +32,9 @@ enum FuzzTarget: String, CaseIterable {
         case .yeastar_token: return fuzzYeastarToken(bytes)
         case .yeastar_balance: return fuzzYeastarBalance(bytes)
         case .exposition: return fuzzExposition(bytes)
+        case .yaml: return fuzzYAML(bytes)
+        case .web_config: return fuzzWebConfig(bytes)
+        case .basic_auth: return fuzzBasicAuth(bytes)
         }
     }
 

@@ -27,7 +27,7 @@ if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/Sources/BalanceExporter" "$FUZZ_DIR" -
     # module, so internal decoders are reachable); Swift 6 mode like the package.
     # shellcheck disable=SC2086
     # CZlib, COpenSSL: the system zlib and OpenSSL through the package's module maps.
-    if ! "$SWIFTC" -swift-version 6 -sanitize=fuzzer,address -parse-as-library -module-name BalanceExporter -O \
+    if ! "$SWIFTC" -swift-version 6 -sanitize=fuzzer,address -parse-as-library -package-name balance_exporter -module-name BalanceExporter -O \
             -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/COpenSSL" -lz -lssl -lcrypto $sources -o "$BIN.tmp" \
             >"$BUILD_DIR/build.log" 2>&1; then
         grep -v "Cannot export local symbol" "$BUILD_DIR/build.log" | tail -40
@@ -53,6 +53,7 @@ dict_for() {
         accept|accept_encoding) echo negotiation ;;
         json|config|tencent_balance|yeastar_token|yeastar_balance) echo json ;;
         duration) echo duration ;;
+        yaml|web_config) echo yaml ;;
         *) echo "" ;;
     esac
 }

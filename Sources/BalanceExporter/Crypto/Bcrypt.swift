@@ -17,7 +17,7 @@
 /// 72nd do not count (OpenBSD's `$2b$` rule; OpenBSD's historical `$2a$`
 /// length wrap-around at 255 bytes is not reproduced, nor is `$2x$`, which
 /// names crypt_blowfish's sign-extension bug and is refused).
-package struct BcryptHash: Sendable, Equatable {
+package struct BcryptHash: Sendable, Equatable, CustomStringConvertible {
     /// `2a`, `2b` or `2y`.
     package let version: String
     /// log2 of the key-expansion rounds.
@@ -70,6 +70,9 @@ package struct BcryptHash: Sendable, Equatable {
         salt = Array(repeating: 0, count: 16)
         digest = [] // never equal to 31 characters
     }
+
+    /// Version and cost only: a hash lets anyone who reads it guess offline.
+    package var description: String { "$\(version)$\(cost < 10 ? "0" : "")\(cost)$ (bcrypt hash)" }
 
     /// Whether `password` is the one this hash was made from. The time
     /// taken depends on the cost only, and the final comparison is in
