@@ -61,7 +61,8 @@ package final class BasicAuthVerifier: Sendable {
     }
 
     package static let defaultCacheCapacity = 1024
-    /// One check per core of the two most small hosts have leaves the others for scrapes.
+    /// Two checks at once: a small host's two cores at most, while cached
+    /// credentials keep being served.
     package static let defaultMaxConcurrentChecks = 2
 
     /// The bcrypt check; tests put one in that they can hold.

@@ -145,7 +145,7 @@ private struct WebConfigReader {
     var config = WebConfig()
 
     /// The toolkit's header allow-list and the values it allows (empty: any),
-    /// from its web/handler.go.
+    /// from https://github.com/prometheus/exporter-toolkit/blob/master/web/handler.go.
     static let headers: [(name: String, values: [String])] = [
         ("Strict-Transport-Security", []), ("X-Content-Type-Options", ["nosniff"]),
         ("X-Frame-Options", ["deny", "sameorigin"]), ("X-XSS-Protection", []), ("Content-Security-Policy", []),

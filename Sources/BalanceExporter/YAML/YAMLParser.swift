@@ -138,7 +138,7 @@ struct YAMLParser {
         return YAMLScalar(text, style: style, line: line, column: column)
     }
 
-    private mutating func node(_ scalar: YAMLScalar) -> YAMLNode {
+    private func node(_ scalar: YAMLScalar) -> YAMLNode {
         YAMLNode(.scalar(scalar), line: scalar.line, column: scalar.column)
     }
 
