@@ -10,8 +10,8 @@ import PackageDescription
 //     -> BalanceExporter (the app: wiring, routes, pages, flags, signals, demo)
 //          -> BalanceTencentCloud, BalanceYeastar   (one target per provider)
 //               -> BalanceCore (provider contract, config, refresh engine, metrics, exposition)
-//                    -> BalanceHTTP (one HTTP model; codec, server, client with TLS)
-//                         -> BalanceSockets (every libc socket call)
+//                    -> BalanceHTTP (one HTTP model; codec, server, client with TLS, web configuration)
+//                         -> BalanceSockets (every libc socket call), BalanceCrypto
 //                              -> BalanceSupport (logger, clock, JSON, text, files)
 //          -> BalanceSimulators (each provider's protocol, spoken independently: no provider, no core)
 //               -> BalanceHTTP, BalanceCrypto, BalanceSupport
@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "BalanceSupport", swiftSettings: swiftSettings),
         .target(name: "BalanceCrypto", swiftSettings: swiftSettings),
         .target(name: "BalanceSockets", dependencies: ["BalanceSupport"], swiftSettings: swiftSettings),
-        .target(name: "BalanceHTTP", dependencies: ["BalanceSockets", "BalanceSupport", "COpenSSL"],
+        .target(name: "BalanceHTTP", dependencies: ["BalanceSockets", "BalanceCrypto", "BalanceSupport", "COpenSSL"],
                 swiftSettings: swiftSettings),
         .target(name: "BalanceCore", dependencies: ["BalanceHTTP", "BalanceSupport", "CZlib"],
                 swiftSettings: swiftSettings),
@@ -74,7 +74,8 @@ let package = Package(
                 path: "Tests/BalanceTestSupport"),
         .testTarget(name: "SupportTests",
                     dependencies: ["BalanceTestSupport", "BalanceSupport", "BalanceCrypto", "BalanceSockets"]),
-        .testTarget(name: "HTTPTests", dependencies: ["BalanceTestSupport", "BalanceHTTP", "BalanceSockets", "BalanceSupport"]),
+        .testTarget(name: "HTTPTests",
+                    dependencies: ["BalanceTestSupport", "BalanceHTTP", "BalanceSockets", "BalanceCrypto", "BalanceSupport"]),
         .testTarget(name: "CoreTests", dependencies: ["BalanceTestSupport", "BalanceCore", "BalanceHTTP", "BalanceSupport"]),
         .testTarget(name: "TencentCloudTests",
                     dependencies: ["BalanceTestSupport", "BalanceTencentCloud", "BalanceSimulators", "BalanceCore", "BalanceHTTP",

@@ -1,5 +1,6 @@
 import BalanceCore
 import BalanceHTTP
+import BalanceSupport
 
 /// One request to Huawei Cloud, built (and signed) purely from its inputs:
 /// the credentials and the time come in as arguments.

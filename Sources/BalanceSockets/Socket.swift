@@ -1,3 +1,4 @@
+import BalanceSupport
 import Glibc
 
 /// A failed socket call, captured where it happened: the libc call, `errno`

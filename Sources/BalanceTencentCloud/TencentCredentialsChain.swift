@@ -1,5 +1,6 @@
 import BalanceCore
 import BalanceHTTP
+import BalanceSupport
 
 /// The default credential chain of the Tencent Cloud SDKs, for an account
 /// that configures no keys: environment, then profile file, then the CVM

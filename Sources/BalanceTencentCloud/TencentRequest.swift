@@ -1,4 +1,5 @@
 import BalanceHTTP
+import BalanceSupport
 
 /// Builds one signed API 3.0 request, pure: everything (credentials,
 /// timestamp) comes in as arguments.

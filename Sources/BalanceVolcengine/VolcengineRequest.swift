@@ -1,5 +1,6 @@
 import BalanceCore
 import BalanceHTTP
+import BalanceSupport
 
 /// One signed Volcengine API request, exactly as it is sent, built purely:
 /// the endpoint, credentials and timestamp come in as arguments.

@@ -146,3 +146,20 @@ final class TencentCloudMappingTests: XCTestCase {
         XCTAssertEqual(failure(String(repeating: "[", count: 100_000))?.reason, .bad_response)
     }
 }
+
+/// Found by the tencent_balance fuzz target: an error envelope whose `Code`
+/// is empty and whose `Message` is absent gave an error with an empty
+/// message and an empty code.
+final class TencentErrorEnvelopeRegressionTests: XCTestCase {
+    func testAnErrorWithoutCodeOrMessageIsStillNamedAndA429IsThrottling() {
+        let body = Array(#"{"Response": {"Error": {"Code": ""}, "RequestId": "x"}}"#.utf8)
+        for (status, reason) in [(200, FailureReason.upstream_error), (429, .throttled)] {
+            XCTAssertThrowsError(try TencentResponse.payload(status: status, body: body)) { error in
+                let failure = error as? ProviderError
+                XCTAssertEqual(failure?.reason, reason, "HTTP \(status)")
+                XCTAssertEqual(failure?.code, "Unknown")
+                XCTAssertEqual(failure?.message, "error Unknown")
+            }
+        }
+    }
+}

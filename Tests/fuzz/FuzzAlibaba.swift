@@ -1,5 +1,9 @@
 /// HTTP statuses an Alibaba Cloud answer is decoded with: the first input
 /// byte picks one, so success, gateway errors and proxy pages are reached.
+@testable import BalanceAlibabaCloud
+@testable import BalanceCore
+@testable import BalanceHTTP
+
 private let alibabaStatuses = [200, 200, 200, 200, 400, 403, 404, 500, 429, 502, 503, 204, 301, 0, 999, 200]
 
 /// What the parsers are told to scrub; seeds carry it in upstream texts.

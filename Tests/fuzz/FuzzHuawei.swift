@@ -2,6 +2,10 @@
 /// answer through its mapping, IAM's domains and the ECS metadata keys.
 
 /// HTTP statuses an answer arrives with: the first input byte picks one.
+@testable import BalanceCore
+@testable import BalanceHTTP
+@testable import BalanceHuaweiCloud
+
 private let huaweiStatuses = [200, 200, 200, 200, 201, 400, 401, 403, 404, 429, 500, 502, 504, 301, 0, 999]
 private let huaweiSecret = "fuzz-secret-key-0123456789"
 private let huaweiDomainId = "0123456789abcdef0123456789abcdef"

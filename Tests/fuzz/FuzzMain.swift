@@ -17,6 +17,7 @@ enum FuzzTarget: String, CaseIterable {
     case alibaba_balance, alibaba_credentials
     case huawei_balance, huawei_credentials
     case volcengine_balance, volcengine_sts
+    case yaml, web_config, basic_auth
 
     func run(_ bytes: [UInt8]) -> CInt {
         switch self {
@@ -37,6 +38,9 @@ enum FuzzTarget: String, CaseIterable {
         case .huawei_credentials: return fuzzHuaweiCredentials(bytes)
         case .volcengine_balance: return fuzzVolcengineBalance(bytes)
         case .volcengine_sts: return fuzzVolcengineSTS(bytes)
+        case .yaml: return fuzzYAML(bytes)
+        case .web_config: return fuzzWebConfig(bytes)
+        case .basic_auth: return fuzzBasicAuth(bytes)
         }
     }
 

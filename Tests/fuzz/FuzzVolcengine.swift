@@ -1,5 +1,9 @@
 /// The first input byte picks the HTTP status the Volcengine answer came
 /// with, so success, error envelopes and bare statuses are all reached.
+@testable import BalanceCore
+@testable import BalanceHTTP
+@testable import BalanceVolcengine
+
 private let volcengineStatuses = [200, 200, 200, 200, 400, 401, 403, 404, 429, 500, 502, 503, 204, 301, 0, 999]
 private let volcengineSecret = "fuzz-volcengine-secret-0123456789"
 

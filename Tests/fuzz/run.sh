@@ -21,7 +21,7 @@ BIN="$BUILD_DIR/balance-fuzz"
 mkdir -p "$BUILD_DIR"
 # The library modules the targets test, in dependency order (Package.swift), and
 # each one's C module maps; the simulators and the app are not fuzzed.
-modules="BalanceSupport BalanceCrypto BalanceSockets BalanceHTTP BalanceCore BalanceTencentCloud BalanceYeastar BalanceAlibabaCloud BalanceHuaweiCloud"
+modules="BalanceSupport BalanceCrypto BalanceSockets BalanceHTTP BalanceCore BalanceTencentCloud BalanceYeastar BalanceAlibabaCloud BalanceHuaweiCloud BalanceVolcengine"
 module_sources() { find "$ROOT/Sources/$1" -name '*.swift' | sort; }
 if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/Sources" "$FUZZ_DIR" -name "*.swift" -newer "$BIN" | head -1)" ]; then
     echo "fuzz: building $BIN"
@@ -76,6 +76,7 @@ dict_for() {
         json|config|tencent_balance|yeastar_token|yeastar_balance|alibaba_balance|alibaba_credentials|volcengine_balance|volcengine_sts) echo json ;;
         duration) echo duration ;;
         huawei_balance|huawei_credentials) echo huawei ;;
+        yaml|web_config) echo yaml ;;
         *) echo "" ;;
     esac
 }

@@ -1,4 +1,5 @@
 import BalanceHTTP
+import BalanceSupport
 
 /// What every provider does to an upstream's failure before anyone sees it:
 /// bound and scrub the texts an upstream controls, name the upstream of a

@@ -1,6 +1,7 @@
 import BalanceCore
 import BalanceHTTP
 import BalanceSimulators
+import BalanceSupport
 import BalanceYeastar
 
 /// What the exporter serves, path by path: the one place that decides

@@ -1,3 +1,5 @@
+import BalanceSupport
+
 package enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No complete answer within the request's timeout.
     case timeout

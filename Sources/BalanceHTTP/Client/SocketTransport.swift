@@ -1,4 +1,5 @@
 import BalanceSockets
+import BalanceSupport
 import Synchronization
 
 /// The production transport: HTTP/1.1 over POSIX sockets, TLS through the

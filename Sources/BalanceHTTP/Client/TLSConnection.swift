@@ -1,4 +1,5 @@
 import BalanceSockets
+import BalanceSupport
 import COpenSSL
 import Glibc
 

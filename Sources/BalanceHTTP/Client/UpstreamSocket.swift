@@ -1,4 +1,5 @@
 import BalanceSockets
+import BalanceSupport
 import Dispatch
 import Glibc
 

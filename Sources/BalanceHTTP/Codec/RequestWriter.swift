@@ -1,3 +1,5 @@
+import BalanceSupport
+
 /// The wire form of one upstream request (RFC 9112 §3), pure.
 ///
 /// `Host` first unless the caller sends its own (Tencent Cloud signs the Host

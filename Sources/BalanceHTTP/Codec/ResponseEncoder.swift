@@ -1,3 +1,5 @@
+import BalanceSupport
+
 /// Encodes a response as one contiguous buffer (status line, headers,
 /// framing, body) so the server writes it with a single `send` in the common
 /// case. Pure: bytes out, no socket.

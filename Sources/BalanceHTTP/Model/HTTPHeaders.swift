@@ -40,9 +40,14 @@ package struct HTTPHeaders: Sendable, Equatable, RandomAccessCollection, Mutable
         set { fields[position] = newValue }
     }
 
-    /// The first value of the field `name`, if any.
+    /// The first value of the field `name`, if any. Setting it replaces
+    /// every field of that name with one (`replace`); nil removes them.
     package subscript(name: String) -> String? {
-        fields.first(where: { Self.sameName($0.name, name) })?.value
+        get { fields.first(where: { Self.sameName($0.name, name) })?.value }
+        set {
+            guard let newValue else { return remove(name) }
+            replace(name, with: newValue)
+        }
     }
 
     /// Every value of the field `name`, in order.

@@ -1,3 +1,5 @@
+import BalanceSupport
+
 /// The one HTTP/1.1 message model of both directions: what the server
 /// parses and the router answers, and what the client sends upstream and
 /// reads back. Plain values: no socket.

@@ -1,4 +1,5 @@
 import BalanceSockets
+import BalanceSupport
 import Glibc
 
 /// A bound, listening, non-blocking socket and the address it really
