@@ -12,10 +12,10 @@ enum TencentResponse {
     static func payload(status: Int, body: [UInt8]) throws(ProviderError) -> [String: JSONValue] {
         let json = JSONValue.parse(body)
         if let response = json?["Response"], case .object(let error)? = response["Error"] {
-            let code = error["Code"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "Unknown"
-            let message = error["Message"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? "error \(code)"
+            let code = error["Code"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            let message = error["Message"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? code.map { "error \($0)" } ?? "error without a code"
             // HTTP 429 is throttling whatever the envelope says (the rule every provider follows).
-            let reason = status == 429 ? .throttled : TencentErrorCode.reason(for: code)
+            let reason = status == 429 ? .throttled : TencentErrorCode.reason(for: code ?? "")
             throw ProviderError(reason, code: code, message: message, requestID: response["RequestId"]?.string)
         }
         guard (200..<300).contains(status) else {

@@ -42,7 +42,7 @@ final class ArchitectureTests: XCTestCase {
         ["BalanceSockets"],
         ["BalanceHTTP"],
         ["BalanceCore", "BalanceSimulators"],
-        ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud", "BalanceHuaweiCloud"],
+        ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud", "BalanceHuaweiCloud", "BalanceVolcengine"],
         ["BalanceExporter"],
         ["balance_exporter", "BalanceTestSupport"],
     ]
