@@ -35,7 +35,7 @@ package enum Catalog {
         help: "Failed balance fetches of the account, by reason.")
     package static let accountInfo = MetricDescriptor(
         name: "balance_account_info", type: .info,
-        help: "Configured account: its name and currency (empty if not configured). Value 1.")
+        help: "Configured account: its name and currency (as configured, else as the upstream reports it, else empty). Value 1.")
 
     // MARK: Exporter families
 
