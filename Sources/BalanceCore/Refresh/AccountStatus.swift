@@ -35,10 +35,6 @@ package struct AccountStatus: Sendable, Equatable {
         return notBefore
     }
 
-    package func isDue(now: Double, refreshInterval: Double) -> Bool {
-        now >= dueTime(refreshInterval: refreshInterval)
-    }
-
     /// Whether the last good values may still be exported at `now`.
     package func isFresh(now: Double, maxStale: Double) -> Bool {
         guard let lastSuccess else { return false }

@@ -277,7 +277,7 @@ package final class RefreshEngine: Sendable {
                 return (record(&s, name: name, result: result, started: started, finished: finished), nil)
             }
             // Changed while the old call ran, which it waited for: its own call starts now.
-            guard entry.status.isDue(now: finished, refreshInterval: entry.config.refreshInterval) else { return ([], nil) }
+            guard finished >= entry.status.dueTime(refreshInterval: entry.config.refreshInterval) else { return ([], nil) }
             s.inFlight.insert(name)
             return ([], (entry, s.gates[entry.config.provider]))
         }
