@@ -20,11 +20,13 @@ enum StatusStylesheet {
     nav a { margin-right: 1rem; }
     .muted { color: var(--muted); }
     .summary { font-weight: 600; }
+    main { overflow-x: auto; }
     table { border-collapse: collapse; width: 100%; margin-top: .5rem; }
-    th, td { text-align: left; vertical-align: top; padding: .35rem .6rem; border-bottom: 1px solid var(--line); }
-    th { background: var(--head); font-weight: 600; white-space: nowrap; }
-    td.number { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-    td.uin, td.problem { overflow-wrap: anywhere; }
+    th, td { text-align: left; vertical-align: top; padding: .35rem .6rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
+    th { background: var(--head); font-weight: 600; }
+    td.number { text-align: right; font-variant-numeric: tabular-nums; }
+    td.problem { white-space: normal; overflow-wrap: anywhere; min-width: 18rem; }
+    .reason { font-weight: 600; }
     code { font-family: ui-monospace, monospace; font-size: .9em; }
     .state { font-weight: 600; text-transform: uppercase; font-size: .8rem; letter-spacing: .04em; }
     tr.up .state { color: var(--up); }
@@ -38,7 +40,7 @@ enum StatusStylesheet {
       thead { display: none; }
       table, tbody, tr, td { display: block; width: 100%; }
       tr { border: 1px solid var(--line); border-radius: 6px; margin-bottom: .75rem; padding: .25rem 0; }
-      td { border: 0; padding: .15rem .6rem; }
+      td, td.problem { border: 0; padding: .15rem .6rem; white-space: normal; overflow-wrap: anywhere; min-width: 0; }
       td.number { text-align: left; }
       td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
       td:empty { display: none; }
