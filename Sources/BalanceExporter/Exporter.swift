@@ -202,6 +202,8 @@ package final class Exporter: ExporterEndpoints {
 
     package var isReady: Bool { state.withLock { $0.config != nil && $0.server != nil } }
 
+    package func statusSnapshot() -> EngineSnapshot { engine.snapshot() }
+
     package var boundPorts: [Int] { state.withLock { $0.server?.boundPorts ?? [] } }
 
     package func metrics(_ request: HTTPRequest) -> HTTPResponse {

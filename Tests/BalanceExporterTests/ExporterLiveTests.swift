@@ -142,6 +142,48 @@ final class ExporterLiveTests: XCTestCase {
         XCTAssertTrue(response.text.contains("# TYPE balance_account info\n"))
     }
 
+    func testTheStatusPageShowsTheCacheWithTheRedactedErrorAndCallsNoUpstream() throws {
+        let (_, port) = try startExporter()
+        let before = try RawHTTPClient.get(port: port, path: "/")
+        XCTAssertEqual(before.status, 200)
+        XCTAssertTrue(before.text.contains(#"<p class="summary">2 accounts: 2 waiting</p>"#), before.text)
+        XCTAssertEqual(tencent.requestCount, 0, "opening the page calls no upstream")
+
+        // The upstream quotes the secret key and markup in its message.
+        tencent.enqueueFaults([.error(code: "AuthFailure.SignatureFailure", message: "signature of live-secret-key is <b>wrong</b>")])
+        XCTAssertEqual(try RawHTTPClient.get(port: port, path: "/metrics").status, 200)
+        let page = try RawHTTPClient.get(port: port, path: "/")
+        let text = page.text
+        XCTAssertTrue(text.contains(#"<p class="summary">2 accounts: 1 up, 1 waiting</p>"#), text)
+        XCTAssertTrue(text.contains(#"<td class="uin" data-label="uin">4242</td>"#), "the uin Yeastar reported, as the label has it")
+        XCTAssertTrue(text.contains(#"data-label="Available">675.24</td>"#), text)
+        XCTAssertTrue(text.contains("<code>AuthFailure.SignatureFailure</code> signature of &lt;redacted&gt; is &lt;b&gt;wrong&lt;/b&gt;"), text)
+        XCTAssertLessThan(text.range(of: ">prod-intl<")?.lowerBound ?? text.endIndex, text.range(of: ">partner<")?.lowerBound ?? text.startIndex,
+                          "the waiting account before the one that is up")
+        let api = try RawHTTPClient.get(port: port, path: "/api/v1/accounts")
+        XCTAssertEqual(api.headers["Content-Type"], "application/json")
+        let accounts = try JSONValue.decode(api.body)["accounts"]
+        guard case .array(let rows)? = accounts else { return XCTFail(api.text) }
+        XCTAssertEqual(rows.compactMap { $0["state"]?.string }, ["waiting", "up"])
+        XCTAssertEqual(rows.first?["error"]?["reason"]?.string, "auth")
+        for body in [text, api.text] {
+            XCTAssertFalse(body.contains("live-secret-key") || body.contains("yeastar-client-secret") || body.contains("AKIDlive"), body)
+        }
+
+        // HEAD: the GET answer's head, no body.
+        let connection = try RawHTTPConnection(port: port, timeout: 5)
+        defer { connection.close() }
+        try connection.send(RawHTTPClient.wire(method: "HEAD", path: "/", headers: [("Host", "x"), ("Connection", "close")]))
+        let head = try connection.readResponse(method: "HEAD")
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.headers["Content-Type"], "text/html; charset=utf-8")
+        XCTAssertEqual(head.headers["Content-Length"], String(page.body.count))
+        XCTAssertTrue(head.body.isEmpty)
+        let css = try RawHTTPClient.get(port: port, path: "/static/status.css")
+        XCTAssertEqual(css.headers["Content-Type"], "text/css; charset=utf-8")
+        XCTAssertTrue(css.text.contains("@media (max-width: 48rem)"))
+    }
+
     func testReloadRejectsABadFileAndKeepsTheCacheOfUnchangedAccounts() throws {
         let (exporter, port) = try startExporter()
         _ = try RawHTTPClient.get(port: port, path: "/metrics")
