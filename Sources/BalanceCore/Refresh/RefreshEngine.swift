@@ -245,10 +245,11 @@ package final class RefreshEngine: Sendable {
         let provider = entry.provider
         Task {
             let result: Result<BalanceReading, ProviderError>
-            var started = clock.now()
+            // The duration on the monotonic clock: a wall clock set meanwhile must not make it jump.
+            var started = clock.uptime()
             do {
                 try await gate?.acquire()
-                started = clock.now()
+                started = clock.uptime()
                 result = .success(try await provider.fetchBalance())
             } catch let error as ProviderError {
                 result = .failure(error)
@@ -256,7 +257,8 @@ package final class RefreshEngine: Sendable {
                 result = .failure(ProviderError(.network, message: "refresh cancelled"))
             }
             await gate?.release()
-            finish(config, epoch: epoch, result: result, started: started, finished: clock.now())
+            let duration = max(0, clock.uptime() - started), finished = clock.now()
+            finish(config, epoch: epoch, result: result, started: finished - duration, finished: finished)
         }
     }
 

@@ -74,9 +74,9 @@ final class RenderCache: Sendable {
 
     /// Runs `work` and keeps its duration as a cost sample.
     private func measured<T>(_ work: () -> T) -> T {
-        let started = clock.now()
+        let started = clock.uptime()
         let result = work()
-        let cost = max(0, clock.now() - started)
+        let cost = max(0, clock.uptime() - started)
         costs.withLock { costs in
             costs.append(cost)
             if costs.count > Self.costSamples { costs.removeFirst(costs.count - Self.costSamples) }
