@@ -5,7 +5,7 @@ import BalanceCore
 /// major currency units.
 package enum TencentMetrics {
     static func gauge(_ field: String, _ help: String) -> MetricDescriptor {
-        MetricDescriptor(name: "balance_tencentcloud_\(field)", type: .gauge, help: "\(help) \(Catalog.cached)")
+        Catalog.providerGauge("tencentcloud", field, help)
     }
     package static let balance = gauge("balance", "Tencent Cloud Balance (same as RealBalance, kept by Tencent for compatibility), major currency units.")
     package static let realBalance = gauge("real_balance", "Tencent Cloud RealBalance: available balance, major currency units.")

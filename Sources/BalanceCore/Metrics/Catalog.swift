@@ -10,6 +10,12 @@ import BalanceSupport
 package enum Catalog {
     package static let cached = "Cached: refreshed at most once per refresh interval."
 
+    /// A provider's own gauge of one upstream field, `balance_<provider>_<field>`,
+    /// with the cache sentence every balance HELP ends with.
+    package static func providerGauge(_ provider: String, _ field: String, _ help: String) -> MetricDescriptor {
+        MetricDescriptor(name: "balance_\(provider)_\(field)", type: .gauge, help: "\(help) \(cached)")
+    }
+
     // MARK: Engine families (every provider)
 
     package static let available = MetricDescriptor(
