@@ -69,4 +69,19 @@ final class AlibabaSettingsTests: XCTestCase {
         XCTAssertEqual(schema.environmentAccount?.required.map(\.name), ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"])
         XCTAssertEqual(schema.environmentAccount?.optional.map(\.name), ["ALIBABA_CLOUD_SECURITY_TOKEN"])
     }
+
+    func testZeroConfigFromTheSDKsEnvironmentVariables() throws {
+        let loaded = try ConfigLoader(schemas: [AlibabaCloud.schema], environment: [
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIenv", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "env-secret",
+            "ALIBABA_CLOUD_SECURITY_TOKEN": "env-token",
+        ]).fromEnvironment().checked()
+        let account = try XCTUnwrap(loaded.config.accounts.first)
+        XCTAssertEqual(loaded.config.accounts.count, 1)
+        XCTAssertEqual(account.provider, "alibabacloud")
+        XCTAssertEqual(account.endpoint, "https://business.aliyuncs.com")
+        XCTAssertEqual(account.string("access_key_id"), "LTAIenv")
+        XCTAssertEqual(account.string("security_token"), "env-token")
+        XCTAssertEqual(loaded.config.providerLimits["alibabacloud"], ProviderLimits(requestsPerSecond: 5, maxConcurrency: 4))
+        XCTAssertEqual(try AlibabaCloudSettings(account: account, defaultTimeout: 10).keys?.securityToken, "env-token")
+    }
 }
