@@ -98,7 +98,7 @@ let package = Package(
                                    "BalanceHTTP", "BalanceCrypto", "BalanceSupport"]),
         .testTarget(name: "BalanceExporterTests",
                     dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceTencentCloud", "BalanceYeastar",
-                                   "BalanceSimulators", "BalanceCore", "BalanceHTTP", "BalanceSockets", "BalanceSupport"]),
+                                   "BalanceAlibabaCloud", "BalanceSimulators", "BalanceCore", "BalanceHTTP", "BalanceSockets", "BalanceSupport"]),
         .testTarget(name: "EndToEndTests",
                     dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceTencentCloud", "BalanceSimulators", "BalanceCore",
                                    "BalanceSupport"]),

@@ -6,7 +6,8 @@ import BalanceSupport
 /// `"1,234.56"` is exactly the literal 1234.56), `balance_available` from
 /// `AvailableAmount`, and the `uin` the caller learned from
 /// `GetCallerIdentity` (nil until then: the engine then uses the configured
-/// `uin` or the account name).
+/// `uin` or the account name), and the answer's `Currency` for
+/// `balance_account_info{currency}` when the account configures none.
 package enum AlibabaBalanceMapping {
     package static func reading(_ balance: AlibabaBalance, uin: String?) -> BalanceReading {
         var fields: [FieldSample] = []
@@ -14,6 +15,6 @@ package enum AlibabaBalanceMapping {
             guard let amount = balance.amounts[key] else { continue }
             fields.append(FieldSample(descriptor, amount.double))
         }
-        return BalanceReading(uin: uin, available: balance.available.double, fields: fields)
+        return BalanceReading(uin: uin, available: balance.available.double, fields: fields, currency: balance.currency)
     }
 }

@@ -1,3 +1,6 @@
+import BalanceCore
+import BalanceSupport
+
 /// The Alibaba Cloud provider: the prepaid balance from BssOpenApi
 /// `QueryAccountBalance` (API version 2017-12-14), signed with
 /// ACS3-HMAC-SHA256 (signature V3). This file holds the facts the client,
@@ -67,6 +70,55 @@
 package enum AlibabaCloud {
     /// The value of an account's `"provider"` key.
     package static let providerName = "alibabacloud"
+
+    /// The limit is counted per main account (ParentUid); until limits per
+    /// identity exist, `defaultRequestsPerSecond` holds provider-wide.
+    package static let schema = ProviderSchema(
+        name: providerName,
+        defaultEndpoint: defaultEndpoint,
+        keys: [
+            ConfigKeySpec("access_key_id", .string, secret: true),
+            ConfigKeySpec("access_key_secret", .string, secret: true),
+            ConfigKeySpec("security_token", .string, secret: true),
+            ConfigKeySpec("role_arn", .string),
+            ConfigKeySpec("role_session_name", .string),
+            ConfigKeySpec("role_duration", .duration),
+            ConfigKeySpec("sts_endpoint", .string),
+            ConfigKeySpec("sts_region", .string),
+            ConfigKeySpec("metadata_endpoint", .string),
+            ConfigKeySpec("request_timeout", .duration),
+        ],
+        defaultRequestsPerSecond: defaultRequestsPerSecond,
+        defaultMaxConcurrency: 4,
+        // Without access_key_id, the credential chain (environment, file, ECS role): the same for every such account.
+        identityKeys: ["access_key_id", "role_arn"],
+        // The variables the official SDKs' default credential chain reads.
+        environmentAccount: EnvironmentAccount(
+            required: [.init(AlibabaCredentialSources.accessKeyIdVariable, key: "access_key_id"),
+                       .init(AlibabaCredentialSources.accessKeySecretVariable, key: "access_key_secret")],
+            optional: [.init(AlibabaCredentialSources.securityTokenVariable, key: "security_token")]),
+        make: { account, context throws(ConfigProblems) in try makeClient(account: account, context: context) })
+
+    /// Builds a client; `readFile` reads the credentials file (injected for tests).
+    package static func makeClient(account: AccountConfig, context: ProviderContext,
+                                   readFile: @escaping @Sendable (String) -> String? = readTextFile) throws(ConfigProblems) -> AlibabaCloudClient {
+        let settings = try AlibabaCloudSettings(account: account, defaultTimeout: context.requestTimeout)
+        let caller = AlibabaCaller(transport: context.transport, clock: context.clock, timeout: settings.requestTimeout,
+                                   userAgent: context.userAgent)
+        let base: any AlibabaCredentialProvider = settings.keys.map { AlibabaStaticCredentials(value: $0) }
+            ?? AlibabaCredentialsChain(environment: context.environment, readFile: readFile, settings: settings, caller: caller)
+        var credentials = base
+        if let role = settings.role {
+            credentials = AlibabaAssumeRoleCredentials(role: role, stsEndpoint: settings.stsEndpoint, base: base, caller: caller)
+        }
+        return AlibabaCloudClient(account: account.name, settings: settings, credentials: credentials, caller: caller,
+                                  logger: context.logger)
+    }
+
+    @Sendable static func readTextFile(_ path: String) -> String? {
+        guard let bytes = try? SecretFile.read(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     package static let chinaEndpoint = "https://business.aliyuncs.com"
     package static let internationalEndpoint = "https://business.ap-southeast-1.aliyuncs.com"

@@ -1,3 +1,5 @@
+import BalanceCore
+
 /// One set of Alibaba Cloud credentials: an AccessKey pair, or temporary
 /// STS credentials with their security token.
 package struct AlibabaCredentials: Sendable, Equatable, CustomStringConvertible {
@@ -41,5 +43,13 @@ package struct AlibabaRole: Sendable, Equatable {
         self.arn = arn
         self.sessionName = sessionName
         self.durationSeconds = durationSeconds
+    }
+}
+
+extension AlibabaCredentials: ExpiringCredential {
+    /// Temporary credentials count as stale `AlibabaCloud.credentialsRefreshMargin`
+    /// (15 minutes) before their `Expiration`, as the credentials SDKs treat them.
+    package var lifetime: CredentialLifetime {
+        CredentialLifetime(expiresAt: expiresAt, margin: AlibabaCloud.credentialsRefreshMargin)
     }
 }

@@ -27,6 +27,11 @@ enum AlibabaErrorCode {
     /// The credentials are valid but the RAM user or role lacks the permission.
     static let permissionCodes: Set<String> = ["NoPermission", "Forbidden.RAM", "NotAuthorized"]
 
+    /// The upstream refused the security token of temporary credentials.
+    static func isSecurityTokenRejection(_ error: ProviderError) -> Bool {
+        error.code?.hasPrefix(securityTokenPrefix) == true
+    }
+
     static func reason(for code: String) -> FailureReason {
         if authCodes.contains(code) || code.hasPrefix(securityTokenPrefix) { return .auth }
         if permissionCodes.contains(code) { return .permission }

@@ -1,3 +1,4 @@
+import BalanceAlibabaCloud
 import BalanceCore
 import BalanceHTTP
 import BalanceSimulators
@@ -49,7 +50,7 @@ package enum ExporterError: Error, Sendable, CustomStringConvertible {
 /// Wires configuration, providers, the refresh engine, the router and the
 /// HTTP server, and owns reloads.
 package final class Exporter: ExporterEndpoints {
-    package static let providerSchemas = [TencentCloud.schema, Yeastar.schema]
+    package static let providerSchemas = [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema]
 
     struct State: Sendable {
         var config: ExporterConfig?

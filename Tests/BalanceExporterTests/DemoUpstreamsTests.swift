@@ -2,6 +2,7 @@ import BalanceTestSupport
 import Foundation
 import Synchronization
 import XCTest
+@testable import BalanceAlibabaCloud
 @testable import BalanceCore
 @testable import BalanceExporter
 @testable import BalanceHTTP
@@ -26,7 +27,7 @@ final class DemoUpstreamsTests: XCTestCase {
                                       environment: [:], userAgent: "test")
         var providers: [String: any BalanceProvider] = [:]
         for account in demo.config.accounts {
-            let schema = try XCTUnwrap([TencentCloud.schema, Yeastar.schema].first { $0.name == account.provider },
+            let schema = try XCTUnwrap(Exporter.providerSchemas.first { $0.name == account.provider },
                                        "unknown provider \(account.provider)")
             providers[account.name] = try schema.make(account, context)
         }
@@ -57,6 +58,7 @@ final class DemoUpstreamsTests: XCTestCase {
         let providers = try providers(demo, clock: clock)
         XCTAssertGreaterThanOrEqual(accountNames(provider: "tencentcloud", in: demo).count, 5)
         XCTAssertGreaterThanOrEqual(accountNames(provider: "yeastar", in: demo).count, 1)
+        XCTAssertEqual(accountNames(provider: "alibabacloud", in: demo), ["demo-alibaba-cn", "demo-alibaba-arrears"])
 
         for account in demo.config.accounts where account.name != DemoTencentAccounts.flaky.name {
             let reading = try await fetch(providers[account.name], account.name)
@@ -95,6 +97,33 @@ final class DemoUpstreamsTests: XCTestCase {
         XCTAssertGreaterThan(owed, 0)
         XCTAssertLessThanOrEqual(try XCTUnwrap(reading.available), 0)
         XCTAssertEqual(values(reading, TencentMetrics.isAllowArrears), [1])
+    }
+
+    func testAlibabaAccountsReportEveryFieldTheirCurrencyAndTheirUIDAndOneIsInArrears() async throws {
+        let clock = TestClock()
+        let demo = try startDemo(clock: clock)
+        let providers = try providers(demo, clock: clock)
+        let healthy = try await fetch(providers[DemoAlibabaAccounts.healthy.name], DemoAlibabaAccounts.healthy.name)
+        XCTAssertEqual(healthy.currency, "CNY")
+        XCTAssertEqual(healthy.uin, DemoAlibabaAccounts.healthy.uid)
+        XCTAssertEqual(healthy.available, 58_432.10, "sent as \"58,432.10\"")
+        XCTAssertEqual(Set(healthy.fields.map(\.descriptor.name)), Set(AlibabaMetrics.fields.map(\.descriptor.name)))
+        let arrears = try await fetch(providers[DemoAlibabaAccounts.arrears.name], DemoAlibabaAccounts.arrears.name)
+        XCTAssertEqual(arrears.available, -86.45)
+        XCTAssertEqual(arrears.uin, DemoAlibabaAccounts.arrears.uid)
+    }
+
+    /// Recharged at 20,000.00 CNY while spending 864.00 a day: never under
+    /// the BalanceLow threshold, always over 17 days of spending left.
+    func testTheHealthyAlibabaAccountNeverAlerts() {
+        let perDay = 0.01 * Self.day
+        for elapsed in stride(from: 0.0, through: 90 * Self.day, by: 3_600) {
+            let text = DemoAlibabaAccounts.healthy.state(elapsed).availableAmount ?? ""
+            let available = Double(text.replacingOccurrences(of: ",", with: "")) ?? 0
+            XCTAssertGreaterThan(available / perDay, 17, "\(elapsed): \(text)")
+        }
+        XCTAssertEqual(DemoAlibabaCloud.amount(cents: -123_456_789), "-1,234,567.89")
+        XCTAssertEqual(DemoAlibabaCloud.amount(cents: 5), "0.05")
     }
 
     func testLowBalanceAccountIsUnderTheAlertThresholdButPositive() async throws {
@@ -172,7 +201,7 @@ final class DemoUpstreamsTests: XCTestCase {
         let demo = try startDemo(clock: TestClock())
         let config = demo.config
         XCTAssertEqual(config.maxStale, 600)
-        for schema in [TencentCloud.schema, Yeastar.schema] {
+        for schema in [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema] {
             XCTAssertEqual(config.providerLimits[schema.name],
                            ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
                                           maxConcurrency: schema.defaultMaxConcurrency))
@@ -184,7 +213,8 @@ final class DemoUpstreamsTests: XCTestCase {
             XCTAssertEqual(url.host, "127.0.0.1", account.name)
             XCTAssertEqual(account.endpoint, demo.endpoints[account.provider])
             XCTAssertTrue((5...15).contains(account.refreshInterval), "\(account.name): \(account.refreshInterval)")
-            XCTAssertNotNil(account.currency, account.name)
+            // Alibaba Cloud reports its currency: the demo shows it filling balance_account_info{currency}.
+            XCTAssertEqual(account.currency == nil, account.provider == AlibabaCloud.providerName, account.name)
         }
         let currencies = Set(config.accounts.compactMap(\.currency))
         XCTAssertTrue(currencies.isSuperset(of: ["USD", "CNY"]), "\(currencies)")

@@ -52,8 +52,8 @@ address in place of README_WEBHOOK_BASE, and
     severity to its receiver, one notification per account and receiver;
  D. every delivered alert carries its rule's labels (severity, provider, uin, job, instance) and
     its summary names the account as `provider/uin (name, currency)`;
- E. the README's inhibit rule holds for the exhausted account only: Alertmanager holds
-    demo-arrears' BalanceLow as inhibited by demo-arrears' BalanceExhausted, and once its group's
+ E. the README's inhibit rule holds for the exhausted accounts only: Alertmanager holds
+    demo-arrears' and demo-alibaba-arrears' BalanceLow as inhibited by their BalanceExhausted, and once its group's
     group_wait has passed it has still not been delivered, while demo-cn-staging's BalanceLow and
     BalancePredictedExhaustion were (step C).
 Prints `demo_e2e: N passed, N failed` last; exits 0 when nothing failed, 1 otherwise.
@@ -86,9 +86,9 @@ DASHBOARD = REPO / "dashboards" / "balance-exporter.json"
 README = REPO / "README.md"
 DEFAULT_BINARY = REPO / ".build" / "debug" / "balance_exporter"
 
-# Sources/BalanceExporter/Demo: DemoTencentAccounts.all and DemoYeastarAccounts.all.
+# Sources/BalanceExporter/Demo: DemoTencentAccounts.all, DemoYeastarAccounts.all and DemoAlibabaAccounts.all.
 DEMO_ACCOUNTS = ["demo-intl-prod", "demo-cn-staging", "demo-credit", "demo-arrears", "demo-flaky",
-                 "demo-yeastar-eu", "demo-yeastar-us"]
+                 "demo-yeastar-eu", "demo-yeastar-us", "demo-alibaba-cn", "demo-alibaba-arrears"]
 FLAKY_ACCOUNT = "demo-flaky"
 
 # The synthesized past: each account's balance fell for HISTORY_HOURS to its current value at the
@@ -100,9 +100,9 @@ RATE_SPAN = 15
 # Which demo accounts each alert must name (pending or firing), and no other: README.md's demo
 # paragraph, which names them.
 EXPECTED_ALERT_ACCOUNTS = {
-    "BalanceLow": {"demo-cn-staging", "demo-arrears"},  # under the default threshold of 100
-    "BalanceExhausted": {"demo-arrears"},               # balance negative
-    "BalanceOwed": {"demo-arrears"},                    # OweAmount > 0
+    "BalanceLow": {"demo-cn-staging", "demo-arrears", "demo-alibaba-arrears"},  # under the default threshold of 100
+    "BalanceExhausted": {"demo-arrears", "demo-alibaba-arrears"},               # balance negative
+    "BalanceOwed": {"demo-arrears", "demo-alibaba-arrears"},  # OweAmount > 0; a negative AvailableAmount
     "BalanceTempCreditEnding": {"demo-credit"},         # one temporary credit ends within 3 days
     # Under 7 days of spending left at its own pace; never demo-arrears (<= 0).
     "BalancePredictedExhaustion": {"demo-cn-staging"},
@@ -122,18 +122,19 @@ RECEIVERS = {"critical": "balance-critical", "warning": "balance-warning", "info
 SUMMARIES = {
     "BalanceLow": "Low balance on {account}",
     "BalanceExhausted": "Balance exhausted on {account}",
-    "BalanceOwed": "Tencent Cloud account {uin} ({name}, {currency}) is in arrears",
+    "BalanceOwed": "Arrears on {account}",
     "BalanceTempCreditEnding": "Temporary credit {credit} of {account} ends within 7 days",
     "BalancePredictedExhaustion": "Balance of {account} predicted to run out within 7 days",
 }
 # README.md's inhibit rule: while BalanceExhausted fires for an account, its BalanceLow and
-# BalancePredictedExhaustion are not delivered. Of the alerts above, it silences this one only.
-INHIBITED = ("BalanceLow", "demo-arrears")
+# BalancePredictedExhaustion are not delivered. Of the alerts above, it silences these only.
+INHIBITED = {("BalanceLow", "demo-arrears"), ("BalanceLow", "demo-alibaba-arrears")}
 INHIBITOR = "BalanceExhausted"
 
 # Families that hold the account's balance: they fall with it in the synthesized past.
 DRAINING_FAMILIES = {"balance_available", "balance_tencentcloud_balance", "balance_tencentcloud_real_balance",
-                     "balance_tencentcloud_cash_account_balance", "balance_yeastar_account_balance"}
+                     "balance_tencentcloud_cash_account_balance", "balance_yeastar_account_balance",
+                     "balance_alibabacloud_available_amount", "balance_alibabacloud_available_cash_amount"}
 # Times of the last refresh: in the past they were as recent as they are now.
 MOVING_TIMESTAMP_FAMILIES = {"balance_last_refresh_timestamp_seconds", "balance_last_success_timestamp_seconds"}
 # The exporter process's own series: that process did not exist then.
@@ -291,7 +292,7 @@ def expected_deliveries() -> dict[str, set[tuple[str, str]]]:
     expected: dict[str, set[tuple[str, str]]] = {}
     for alert, accounts in EXPECTED_ALERT_ACCOUNTS.items():
         for account in accounts:
-            if (alert, account) != INHIBITED:
+            if (alert, account) not in INHIBITED:
                 expected.setdefault(RECEIVERS[SEVERITY[alert]], set()).add((alert, account))
     return expected
 
@@ -571,42 +572,52 @@ def check_delivered_alerts(report: Report, webhook: WebhookReceiver, infos: dict
 
 def check_inhibition(report: Report, webhook: WebhookReceiver, am_base: str, names: dict[tuple[str, str], str],
                      group_wait: float) -> None:
-    """Step E."""
-    target_name, account = INHIBITED
-    title = f"{target_name} of {account} inhibited by its {INHIBITOR}, no other alert suppressed"
+    """Step E, for every INHIBITED (alert, account) in one check."""
+    pairs = sorted(INHIBITED)
+    title = (f"{' and '.join(f'{alert} of {account}' for alert, account in pairs)} inhibited by their {INHIBITOR}, "
+             f"no other alert suppressed")
     try:
         held = alertmanager_alerts(am_base)
     except TRANSIENT_ERRORS as error:
         report.check(title, False, f"Alertmanager's alerts: {error}")
         return
 
-    def held_alert(alertname: str) -> dict | None:
+    def held_alert(alertname: str, account: str) -> dict | None:
         return next((alert for alert in held if (alert.get("labels") or {}).get("alertname") == alertname
                      and alert_account(alert, names) == account), None)
-    target, source = held_alert(target_name), held_alert(INHIBITOR)
-    if target is None or source is None:
-        report.check(title, False, f"Alertmanager holds no {target_name if target is None else INHIBITOR} "
-                                   f"of {account}: {len(held)} alerts")
-        return
-    # Alertmanager first flushes the target's group group_wait after the alert arrived, an
+    found = []
+    for target_name, account in pairs:
+        target, source = held_alert(target_name, account), held_alert(INHIBITOR, account)
+        if target is None or source is None:
+            report.check(title, False, f"Alertmanager holds no {target_name if target is None else INHIBITOR} "
+                                       f"of {account}: {len(held)} alerts")
+            return
+        found.append((target_name, account, target, source))
+    # Alertmanager first flushes a target's group group_wait after the alert arrived, an
     # evaluation or two after it started firing: only after that does "not delivered" mean inhibited.
     # A real process's timer: there is no clock of ours to advance.
     try:
-        flushed_by = rfc3339_seconds(target.get("startsAt", "")) + group_wait + 5
+        flushed_by = max(rfc3339_seconds(target.get("startsAt", "")) for _, _, target, _ in found) + group_wait + 5
     except ValueError as error:
         report.check(title, False, f"its startsAt: {error}")
         return
     time.sleep(max(0.0, flushed_by - time.time()))
-    delivered = (target_name, account) in deliveries(webhook.received(), names).get(RECEIVERS[SEVERITY[target_name]], set())
-    status = target.get("status") or {}
+    received = deliveries(webhook.received(), names)
+    targets = [target for _, _, target, _ in found]
+    details, ok = [], True
+    for target_name, account, target, source in found:
+        delivered = (target_name, account) in received.get(RECEIVERS[SEVERITY[target_name]], set())
+        status = target.get("status") or {}
+        ok = ok and status.get("state") == "suppressed" and status.get("inhibitedBy") == [source.get("fingerprint")] \
+            and not delivered
+        details.append(f"{account}: {status.get('state')}, inhibited by {status.get('inhibitedBy')} ({INHIBITOR} is "
+                       f"{source.get('fingerprint')}), {'delivered' if delivered else 'not delivered'} "
+                       f"{group_wait:g}s after it fired")
     others = sorted(f"{(alert.get('labels') or {}).get('alertname')} ({alert_account(alert, names)}): "
                     f"{(alert.get('status') or {}).get('state')}"
-                    for alert in held if alert is not target and (alert.get("status") or {}).get("state") != "active")
-    report.check(title, status.get("state") == "suppressed" and status.get("inhibitedBy") == [source.get("fingerprint")]
-                 and not delivered and not others,
-                 f"{status.get('state')}, inhibited by {status.get('inhibitedBy')} ({INHIBITOR} is "
-                 f"{source.get('fingerprint')}), {'delivered' if delivered else 'not delivered'} "
-                 f"{group_wait:g}s after it fired; not active besides: {', '.join(others) or 'none'}")
+                    for alert in held if all(alert is not target for target in targets)
+                    and (alert.get("status") or {}).get("state") != "active")
+    report.check(title, ok and not others, "; ".join(details) + f"; not active besides: {', '.join(others) or 'none'}")
 
 
 def run(report: Report, binary: Path, work: Path) -> None:
