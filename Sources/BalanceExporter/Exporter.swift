@@ -1,5 +1,6 @@
 import BalanceCore
 import BalanceHTTP
+import BalanceHuaweiCloud
 import BalanceSimulators
 import BalanceSockets
 import BalanceSupport
@@ -49,7 +50,7 @@ package enum ExporterError: Error, Sendable, CustomStringConvertible {
 /// Wires configuration, providers, the refresh engine, the router and the
 /// HTTP server, and owns reloads.
 package final class Exporter: ExporterEndpoints {
-    package static let providerSchemas = [TencentCloud.schema, Yeastar.schema]
+    package static let providerSchemas = [TencentCloud.schema, Yeastar.schema, HuaweiCloud.schema]
 
     struct State: Sendable {
         var config: ExporterConfig?
