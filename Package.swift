@@ -97,7 +97,7 @@ let package = Package(
                                    "BalanceAlibabaCloud", "BalanceCore",
                                    "BalanceHTTP", "BalanceCrypto", "BalanceSupport"]),
         .testTarget(name: "BalanceExporterTests",
-                    dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceTencentCloud", "BalanceYeastar",
+                    dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceTencentCloud", "BalanceYeastar", "BalanceHuaweiCloud",
                                    "BalanceSimulators", "BalanceCore", "BalanceHTTP", "BalanceSockets", "BalanceSupport"]),
         .testTarget(name: "EndToEndTests",
                     dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceTencentCloud", "BalanceSimulators", "BalanceCore",

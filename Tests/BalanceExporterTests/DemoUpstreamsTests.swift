@@ -5,6 +5,7 @@ import XCTest
 @testable import BalanceCore
 @testable import BalanceExporter
 @testable import BalanceHTTP
+@testable import BalanceHuaweiCloud
 @testable import BalanceSupport
 @testable import BalanceTencentCloud
 @testable import BalanceYeastar
@@ -26,7 +27,7 @@ final class DemoUpstreamsTests: XCTestCase {
                                       environment: [:], userAgent: "test")
         var providers: [String: any BalanceProvider] = [:]
         for account in demo.config.accounts {
-            let schema = try XCTUnwrap([TencentCloud.schema, Yeastar.schema].first { $0.name == account.provider },
+            let schema = try XCTUnwrap([TencentCloud.schema, Yeastar.schema, HuaweiCloud.schema].first { $0.name == account.provider },
                                        "unknown provider \(account.provider)")
             providers[account.name] = try schema.make(account, context)
         }
@@ -57,6 +58,7 @@ final class DemoUpstreamsTests: XCTestCase {
         let providers = try providers(demo, clock: clock)
         XCTAssertGreaterThanOrEqual(accountNames(provider: "tencentcloud", in: demo).count, 5)
         XCTAssertGreaterThanOrEqual(accountNames(provider: "yeastar", in: demo).count, 1)
+        XCTAssertEqual(accountNames(provider: "huaweicloud", in: demo), ["demo-huawei-cn", "demo-huawei-credit"])
 
         for account in demo.config.accounts where account.name != DemoTencentAccounts.flaky.name {
             let reading = try await fetch(providers[account.name], account.name)
@@ -95,6 +97,28 @@ final class DemoUpstreamsTests: XCTestCase {
         XCTAssertGreaterThan(owed, 0)
         XCTAssertLessThanOrEqual(try XCTUnwrap(reading.available), 0)
         XCTAssertEqual(values(reading, TencentMetrics.isAllowArrears), [1])
+    }
+
+    func testHuaweiAccountsReportTheirCurrencyAndTheCreditOneOwesAGrowingDebt() async throws {
+        let clock = TestClock()
+        let demo = try startDemo(clock: clock)
+        let providers = try providers(demo, clock: clock)
+        let healthy = try await fetch(providers["demo-huawei-cn"], "demo-huawei-cn")
+        XCTAssertEqual(healthy.currency, "CNY")
+        XCTAssertEqual(healthy.uin, DemoHuaweiAccounts.healthy.domainId)
+        XCTAssertEqual(values(healthy, HuaweiMetrics.debtAmount), [0])
+        XCTAssertEqual(values(healthy, HuaweiMetrics.accountAmount).count, 3, "balance, bonus and deposit")
+
+        let credit = try await fetch(providers["demo-huawei-credit"], "demo-huawei-credit")
+        XCTAssertEqual(credit.currency, "USD")
+        XCTAssertEqual(credit.uin, DemoHuaweiAccounts.credit.domainId, "the domain id from the simulated IAM")
+        XCTAssertEqual(values(credit, HuaweiMetrics.accountCreditAmount), [5000])
+        let debt = try XCTUnwrap(values(credit, HuaweiMetrics.debtAmount).first)
+        XCTAssertGreaterThan(debt, 0, "BalanceOwed must fire")
+        XCTAssertGreaterThan(credit.available, 0)
+        clock.advance(by: 100)
+        let later = try await fetch(providers["demo-huawei-credit"], "demo-huawei-credit")
+        XCTAssertEqual(try XCTUnwrap(values(later, HuaweiMetrics.debtAmount).first), debt + 0.2, accuracy: 1e-9)
     }
 
     func testLowBalanceAccountIsUnderTheAlertThresholdButPositive() async throws {
@@ -172,7 +196,7 @@ final class DemoUpstreamsTests: XCTestCase {
         let demo = try startDemo(clock: TestClock())
         let config = demo.config
         XCTAssertEqual(config.maxStale, 600)
-        for schema in [TencentCloud.schema, Yeastar.schema] {
+        for schema in [TencentCloud.schema, Yeastar.schema, HuaweiCloud.schema] {
             XCTAssertEqual(config.providerLimits[schema.name],
                            ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
                                           maxConcurrency: schema.defaultMaxConcurrency))
@@ -184,7 +208,8 @@ final class DemoUpstreamsTests: XCTestCase {
             XCTAssertEqual(url.host, "127.0.0.1", account.name)
             XCTAssertEqual(account.endpoint, demo.endpoints[account.provider])
             XCTAssertTrue((5...15).contains(account.refreshInterval), "\(account.name): \(account.refreshInterval)")
-            XCTAssertNotNil(account.currency, account.name)
+            // Huawei Cloud reports its accounts' currency: the demo configures none for them.
+            XCTAssertEqual(account.currency == nil, account.provider == HuaweiCloud.providerName, account.name)
         }
         let currencies = Set(config.accounts.compactMap(\.currency))
         XCTAssertTrue(currencies.isSuperset(of: ["USD", "CNY"]), "\(currencies)")
