@@ -86,9 +86,9 @@ DASHBOARD = REPO / "dashboards" / "balance-exporter.json"
 README = REPO / "README.md"
 DEFAULT_BINARY = REPO / ".build" / "debug" / "balance_exporter"
 
-# Sources/BalanceExporter/Demo: DemoTencentAccounts.all and DemoYeastarAccounts.all.
+# Sources/BalanceExporter/Demo: DemoTencentAccounts.all, DemoYeastarAccounts.all and DemoHuaweiAccounts.all.
 DEMO_ACCOUNTS = ["demo-intl-prod", "demo-cn-staging", "demo-credit", "demo-arrears", "demo-flaky",
-                 "demo-yeastar-eu", "demo-yeastar-us"]
+                 "demo-yeastar-eu", "demo-yeastar-us", "demo-huawei-cn", "demo-huawei-credit"]
 FLAKY_ACCOUNT = "demo-flaky"
 
 # The synthesized past: each account's balance fell for HISTORY_HOURS to its current value at the
@@ -102,7 +102,7 @@ RATE_SPAN = 15
 EXPECTED_ALERT_ACCOUNTS = {
     "BalanceLow": {"demo-cn-staging", "demo-arrears"},  # under the default threshold of 100
     "BalanceExhausted": {"demo-arrears"},               # balance negative
-    "BalanceOwed": {"demo-arrears"},                    # OweAmount > 0
+    "BalanceOwed": {"demo-arrears", "demo-huawei-credit"},  # OweAmount, debt_amount > 0
     "BalanceTempCreditEnding": {"demo-credit"},         # one temporary credit ends within 3 days
     # Under 7 days of spending left at its own pace; never demo-arrears (<= 0).
     "BalancePredictedExhaustion": {"demo-cn-staging"},
@@ -122,7 +122,7 @@ RECEIVERS = {"critical": "balance-critical", "warning": "balance-warning", "info
 SUMMARIES = {
     "BalanceLow": "Low balance on {account}",
     "BalanceExhausted": "Balance exhausted on {account}",
-    "BalanceOwed": "Tencent Cloud account {uin} ({name}, {currency}) is in arrears",
+    "BalanceOwed": "Arrears on {account}",
     "BalanceTempCreditEnding": "Temporary credit {credit} of {account} ends within 7 days",
     "BalancePredictedExhaustion": "Balance of {account} predicted to run out within 7 days",
 }
