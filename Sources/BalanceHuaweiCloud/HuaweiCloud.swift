@@ -81,7 +81,7 @@ package enum HuaweiCloud {
         let settings = try HuaweiCloudSettings(account: account, defaultTimeout: context.requestTimeout)
         let credentials: any HuaweiCredentialProvider
         if let keys = settings.keys {
-            credentials = HuaweiStaticCredentials(profile: HuaweiProfile(credentials: keys, domainId: nil, iamEndpoint: nil))
+            credentials = HuaweiStaticCredentials(value: HuaweiProfile(credentials: keys, domainId: nil, iamEndpoint: nil))
         } else {
             let metadata = HuaweiAgencyCredentials(metadataEndpoint: settings.metadataEndpoint, transport: context.transport,
                                                    clock: context.clock, timeout: settings.requestTimeout)

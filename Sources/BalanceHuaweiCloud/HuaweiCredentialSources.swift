@@ -30,7 +30,6 @@ protocol HuaweiCredentialProvider: Sendable {
 /// The account's own keys.
 struct HuaweiStaticCredentials: HuaweiCredentialProvider {
     let value: HuaweiProfile
-    init(profile: HuaweiProfile) { value = profile }
     func profile() async throws(ProviderError) -> HuaweiProfile { value }
     func invalidate(_ rejected: HuaweiCredentials) async {}
 }
