@@ -1,6 +1,7 @@
 import BalanceAlibabaCloud
 import BalanceCore
 import BalanceHTTP
+import BalanceHuaweiCloud
 import BalanceSimulators
 import BalanceSockets
 import BalanceSupport
@@ -50,7 +51,7 @@ package enum ExporterError: Error, Sendable, CustomStringConvertible {
 /// Wires configuration, providers, the refresh engine, the router and the
 /// HTTP server, and owns reloads.
 package final class Exporter: ExporterEndpoints {
-    package static let providerSchemas = [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema]
+    package static let providerSchemas = [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema, HuaweiCloud.schema]
 
     struct State: Sendable {
         var config: ExporterConfig?

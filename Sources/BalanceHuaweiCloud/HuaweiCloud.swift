@@ -1,3 +1,6 @@
+import BalanceCore
+import BalanceSupport
+
 /// The Huawei Cloud provider: the prepaid balances of BSS
 /// `ShowCustomerAccountBalances`
 /// (https://support.huaweicloud.com/intl/en-us/api-oce/mac_00001.html), signed
@@ -37,6 +40,61 @@
 package enum HuaweiCloud {
     /// The `provider` value in the configuration and the `provider` label.
     package static let providerName = "huaweicloud"
+
+    /// The limit is counted per source IP, API and account (domain), not per
+    /// access key: every Huawei account one exporter reads shares its egress
+    /// IP, so the provider-wide default is half the documented limit.
+    package static let schema = makeSchema(keyFailures: HuaweiKeyFailures())
+
+    /// The schema with its own record of access-key failures, shared by every
+    /// account it builds (and kept across configuration reloads).
+    package static func makeSchema(keyFailures: HuaweiKeyFailures) -> ProviderSchema {
+        ProviderSchema(
+            name: providerName,
+            defaultEndpoint: defaultEndpoint,
+            keys: [
+                ConfigKeySpec("access_key", .string, secret: true),
+                ConfigKeySpec("secret_key", .string, secret: true),
+                ConfigKeySpec("security_token", .string, secret: true),
+                ConfigKeySpec("domain_id", .string),
+                ConfigKeySpec("iam_endpoint", .string),
+                ConfigKeySpec("metadata_endpoint", .string),
+                ConfigKeySpec("request_timeout", .duration),
+            ],
+            defaultRequestsPerSecond: defaultRequestsPerSecond,
+            defaultMaxConcurrency: 4,
+            // Without access_key, the credential chain (environment, credentials file, ECS agency): the same for every such account.
+            identityKeys: ["access_key"],
+            // The variables of the official SDK's environment provider.
+            environmentAccount: EnvironmentAccount(
+                required: [.init("HUAWEICLOUD_SDK_AK", key: "access_key"), .init("HUAWEICLOUD_SDK_SK", key: "secret_key")],
+                optional: [.init("HUAWEICLOUD_SDK_SECURITY_TOKEN", key: "security_token"),
+                           .init("HUAWEICLOUD_SDK_DOMAIN_ID", key: "domain_id")]),
+            make: { account, context throws(ConfigProblems) in
+                try makeClient(account: account, context: context, keyFailures: keyFailures)
+            })
+    }
+
+    /// Builds a client; `readFile` reads the SDK's credentials file (injected for tests).
+    package static func makeClient(account: AccountConfig, context: ProviderContext, keyFailures: HuaweiKeyFailures,
+                                   readFile: @escaping @Sendable (String) -> String? = readTextFile) throws(ConfigProblems) -> HuaweiCloudClient {
+        let settings = try HuaweiCloudSettings(account: account, defaultTimeout: context.requestTimeout)
+        let credentials: any HuaweiCredentialProvider
+        if let keys = settings.keys {
+            credentials = HuaweiStaticCredentials(value: HuaweiProfile(credentials: keys, domainId: nil, iamEndpoint: nil))
+        } else {
+            let metadata = HuaweiAgencyCredentials(metadataEndpoint: settings.metadataEndpoint, transport: context.transport,
+                                                   clock: context.clock, timeout: settings.requestTimeout)
+            credentials = HuaweiCredentialsChain(environment: context.environment, readFile: readFile, agency: metadata)
+        }
+        return HuaweiCloudClient(account: account, settings: settings, credentials: credentials, keyFailures: keyFailures,
+                                 context: context)
+    }
+
+    @Sendable static func readTextFile(_ path: String) -> String? {
+        guard let bytes = try? SecretFile.read(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     package static let chinaEndpoint = "https://bss.myhuaweicloud.com"
     package static let internationalEndpoint = "https://bss-intl.myhuaweicloud.com"

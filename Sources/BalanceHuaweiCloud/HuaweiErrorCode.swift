@@ -44,6 +44,11 @@ enum HuaweiErrorCode {
         message.lowercased().contains("signature expired")
     }
 
+    /// `token expires, expires_at: ...`: the temporary keys' security token has expired.
+    static func isTokenExpired(_ error: ProviderError) -> Bool {
+        error.reason == .auth && error.message.lowercased().contains("token expires")
+    }
+
     /// `AK access failed to reach the limit,forbidden`: the key is locked for five minutes.
     static func isLockedOut(_ message: String) -> Bool {
         message.lowercased().contains("failed to reach the limit")

@@ -6,6 +6,7 @@ import XCTest
 @testable import BalanceCore
 @testable import BalanceExporter
 @testable import BalanceHTTP
+@testable import BalanceHuaweiCloud
 @testable import BalanceSupport
 @testable import BalanceTencentCloud
 @testable import BalanceYeastar
@@ -59,6 +60,7 @@ final class DemoUpstreamsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(accountNames(provider: "tencentcloud", in: demo).count, 5)
         XCTAssertGreaterThanOrEqual(accountNames(provider: "yeastar", in: demo).count, 1)
         XCTAssertEqual(accountNames(provider: "alibabacloud", in: demo), ["demo-alibaba-cn", "demo-alibaba-arrears"])
+        XCTAssertEqual(accountNames(provider: "huaweicloud", in: demo), ["demo-huawei-cn", "demo-huawei-credit"])
 
         for account in demo.config.accounts where account.name != DemoTencentAccounts.flaky.name {
             let reading = try await fetch(providers[account.name], account.name)
@@ -124,6 +126,28 @@ final class DemoUpstreamsTests: XCTestCase {
         }
         XCTAssertEqual(DemoAlibabaCloud.amount(cents: -123_456_789), "-1,234,567.89")
         XCTAssertEqual(DemoAlibabaCloud.amount(cents: 5), "0.05")
+    }
+
+    func testHuaweiAccountsReportTheirCurrencyAndTheCreditOneOwesAGrowingDebt() async throws {
+        let clock = TestClock()
+        let demo = try startDemo(clock: clock)
+        let providers = try providers(demo, clock: clock)
+        let healthy = try await fetch(providers["demo-huawei-cn"], "demo-huawei-cn")
+        XCTAssertEqual(healthy.currency, "CNY")
+        XCTAssertEqual(healthy.uin, DemoHuaweiAccounts.healthy.domainId)
+        XCTAssertEqual(values(healthy, HuaweiMetrics.debtAmount), [0])
+        XCTAssertEqual(values(healthy, HuaweiMetrics.accountAmount).count, 3, "balance, bonus and deposit")
+
+        let credit = try await fetch(providers["demo-huawei-credit"], "demo-huawei-credit")
+        XCTAssertEqual(credit.currency, "USD")
+        XCTAssertEqual(credit.uin, DemoHuaweiAccounts.credit.domainId, "the domain id from the simulated IAM")
+        XCTAssertEqual(values(credit, HuaweiMetrics.accountCreditAmount), [5000])
+        let debt = try XCTUnwrap(values(credit, HuaweiMetrics.debtAmount).first)
+        XCTAssertGreaterThan(debt, 0, "BalanceOwed must fire")
+        XCTAssertGreaterThan(credit.available, 0)
+        clock.advance(by: 100)
+        let later = try await fetch(providers["demo-huawei-credit"], "demo-huawei-credit")
+        XCTAssertEqual(try XCTUnwrap(values(later, HuaweiMetrics.debtAmount).first), debt + 0.2, accuracy: 1e-9)
     }
 
     func testLowBalanceAccountIsUnderTheAlertThresholdButPositive() async throws {
@@ -201,7 +225,7 @@ final class DemoUpstreamsTests: XCTestCase {
         let demo = try startDemo(clock: TestClock())
         let config = demo.config
         XCTAssertEqual(config.maxStale, 600)
-        for schema in [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema] {
+        for schema in [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema, HuaweiCloud.schema] {
             XCTAssertEqual(config.providerLimits[schema.name],
                            ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
                                           maxConcurrency: schema.defaultMaxConcurrency))
@@ -213,8 +237,8 @@ final class DemoUpstreamsTests: XCTestCase {
             XCTAssertEqual(url.host, "127.0.0.1", account.name)
             XCTAssertEqual(account.endpoint, demo.endpoints[account.provider])
             XCTAssertTrue((5...15).contains(account.refreshInterval), "\(account.name): \(account.refreshInterval)")
-            // Alibaba Cloud reports its currency: the demo shows it filling balance_account_info{currency}.
-            XCTAssertEqual(account.currency == nil, account.provider == AlibabaCloud.providerName, account.name)
+            // Alibaba Cloud and Huawei Cloud report the currency: the demo shows it filling balance_account_info{currency}.
+            XCTAssertEqual(account.currency == nil, [AlibabaCloud.providerName, HuaweiCloud.providerName].contains(account.provider), account.name)
         }
         let currencies = Set(config.accounts.compactMap(\.currency))
         XCTAssertTrue(currencies.isSuperset(of: ["USD", "CNY"]), "\(currencies)")

@@ -86,9 +86,10 @@ DASHBOARD = REPO / "dashboards" / "balance-exporter.json"
 README = REPO / "README.md"
 DEFAULT_BINARY = REPO / ".build" / "debug" / "balance_exporter"
 
-# Sources/BalanceExporter/Demo: DemoTencentAccounts.all, DemoYeastarAccounts.all and DemoAlibabaAccounts.all.
+# Sources/BalanceExporter/Demo: the accounts of each provider's Demo*.swift (DemoUpstreams.upstreams).
 DEMO_ACCOUNTS = ["demo-intl-prod", "demo-cn-staging", "demo-credit", "demo-arrears", "demo-flaky",
-                 "demo-yeastar-eu", "demo-yeastar-us", "demo-alibaba-cn", "demo-alibaba-arrears"]
+                 "demo-yeastar-eu", "demo-yeastar-us", "demo-alibaba-cn", "demo-alibaba-arrears",
+                 "demo-huawei-cn", "demo-huawei-credit"]
 FLAKY_ACCOUNT = "demo-flaky"
 
 # The synthesized past: each account's balance fell for HISTORY_HOURS to its current value at the
@@ -102,7 +103,7 @@ RATE_SPAN = 15
 EXPECTED_ALERT_ACCOUNTS = {
     "BalanceLow": {"demo-cn-staging", "demo-arrears", "demo-alibaba-arrears"},  # under the default threshold of 100
     "BalanceExhausted": {"demo-arrears", "demo-alibaba-arrears"},               # balance negative
-    "BalanceOwed": {"demo-arrears", "demo-alibaba-arrears"},  # OweAmount > 0; a negative AvailableAmount
+    "BalanceOwed": {"demo-arrears", "demo-alibaba-arrears", "demo-huawei-credit"},  # OweAmount, debt_amount > 0; a negative AvailableAmount
     "BalanceTempCreditEnding": {"demo-credit"},         # one temporary credit ends within 3 days
     # Under 7 days of spending left at its own pace; never demo-arrears (<= 0).
     "BalancePredictedExhaustion": {"demo-cn-staging"},

@@ -226,7 +226,8 @@ class NotificationTests(unittest.TestCase):
         expected = demo_e2e.expected_deliveries()
         self.assertEqual(expected["balance-critical"], {("BalanceExhausted", "demo-arrears"), ("BalanceOwed", "demo-arrears"),
                                                         ("BalanceExhausted", "demo-alibaba-arrears"),
-                                                        ("BalanceOwed", "demo-alibaba-arrears")})
+                                                        ("BalanceOwed", "demo-alibaba-arrears"),
+                                                        ("BalanceOwed", "demo-huawei-credit")})
         self.assertEqual(expected["balance-warning"], {("BalanceLow", "demo-cn-staging"),
                                                        ("BalancePredictedExhaustion", "demo-cn-staging")})
         self.assertEqual(expected["balance-info"], {("BalanceTempCreditEnding", "demo-credit")})

@@ -28,6 +28,7 @@ package final class DemoUpstreams: Sendable {
             DemoTencentBilling.upstream(clock: clock, start: start),
             DemoYeastar.upstream(clock: clock, start: start),
             DemoAlibabaCloud.upstream(clock: clock, start: start),
+            DemoHuaweiCloud.upstream(clock: clock, start: start),
         ]
     }
 
