@@ -7,6 +7,7 @@ import XCTest
 @testable import BalanceHTTP
 @testable import BalanceSupport
 @testable import BalanceTencentCloud
+@testable import BalanceVolcengine
 @testable import BalanceYeastar
 
 /// `--demo` end to end: the demo's config read by the real provider clients
@@ -26,7 +27,7 @@ final class DemoUpstreamsTests: XCTestCase {
                                       environment: [:], userAgent: "test")
         var providers: [String: any BalanceProvider] = [:]
         for account in demo.config.accounts {
-            let schema = try XCTUnwrap([TencentCloud.schema, Yeastar.schema].first { $0.name == account.provider },
+            let schema = try XCTUnwrap([TencentCloud.schema, Yeastar.schema, Volcengine.schema].first { $0.name == account.provider },
                                        "unknown provider \(account.provider)")
             providers[account.name] = try schema.make(account, context)
         }
@@ -57,6 +58,7 @@ final class DemoUpstreamsTests: XCTestCase {
         let providers = try providers(demo, clock: clock)
         XCTAssertGreaterThanOrEqual(accountNames(provider: "tencentcloud", in: demo).count, 5)
         XCTAssertGreaterThanOrEqual(accountNames(provider: "yeastar", in: demo).count, 1)
+        XCTAssertEqual(accountNames(provider: "volcengine", in: demo), ["demo-volc-prod", "demo-volc-arrears"])
 
         for account in demo.config.accounts where account.name != DemoTencentAccounts.flaky.name {
             let reading = try await fetch(providers[account.name], account.name)
@@ -95,6 +97,27 @@ final class DemoUpstreamsTests: XCTestCase {
         XCTAssertGreaterThan(owed, 0)
         XCTAssertLessThanOrEqual(try XCTUnwrap(reading.available), 0)
         XCTAssertEqual(values(reading, TencentMetrics.isAllowArrears), [1])
+    }
+
+    func testVolcengineAccountsSendEveryFieldAndTheArrearsOneOwes() async throws {
+        let clock = TestClock()
+        let demo = try startDemo(clock: clock)
+        let providers = try providers(demo, clock: clock)
+        let healthy = try await fetch(providers[DemoVolcengineAccounts.healthy.name], DemoVolcengineAccounts.healthy.name)
+        let arrears = try await fetch(providers[DemoVolcengineAccounts.arrears.name], DemoVolcengineAccounts.arrears.name)
+
+        let volcengine = [VolcengineMetrics.availableBalance, VolcengineMetrics.cashBalance, VolcengineMetrics.creditLimit,
+                          VolcengineMetrics.arrearsBalance, VolcengineMetrics.freezeAmount]
+        for reading in [healthy, arrears] {
+            XCTAssertEqual(reading.fields.map(\.descriptor.name), volcengine.map(\.name))
+            XCTAssertEqual(reading.currency, "CNY")
+        }
+        XCTAssertEqual(healthy.uin, "2100000101")
+        XCTAssertEqual(values(healthy, VolcengineMetrics.arrearsBalance), [0])
+        XCTAssertGreaterThan(healthy.available, 100)
+        XCTAssertEqual(arrears.uin, "4200000000007")
+        XCTAssertEqual(values(arrears, VolcengineMetrics.arrearsBalance), [-arrears.available])
+        XCTAssertLessThan(arrears.available, 0)
     }
 
     func testLowBalanceAccountIsUnderTheAlertThresholdButPositive() async throws {
@@ -172,7 +195,7 @@ final class DemoUpstreamsTests: XCTestCase {
         let demo = try startDemo(clock: TestClock())
         let config = demo.config
         XCTAssertEqual(config.maxStale, 600)
-        for schema in [TencentCloud.schema, Yeastar.schema] {
+        for schema in [TencentCloud.schema, Yeastar.schema, Volcengine.schema] {
             XCTAssertEqual(config.providerLimits[schema.name],
                            ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
                                           maxConcurrency: schema.defaultMaxConcurrency))

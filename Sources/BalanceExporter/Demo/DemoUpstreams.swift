@@ -27,6 +27,7 @@ package final class DemoUpstreams: Sendable {
         [
             DemoTencentBilling.upstream(clock: clock, start: start),
             DemoYeastar.upstream(clock: clock, start: start),
+            DemoVolcengine.upstream(clock: clock, start: start),
         ]
     }
 
