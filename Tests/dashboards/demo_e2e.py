@@ -52,8 +52,9 @@ address in place of README_WEBHOOK_BASE, and
     severity to its receiver, one notification per account and receiver;
  D. every delivered alert carries its rule's labels (severity, provider, uin, job, instance) and
     its summary names the account as `provider/uin (name, currency)`;
- E. the README's inhibit rule holds for the exhausted account only: Alertmanager holds
-    demo-arrears' BalanceLow as inhibited by demo-arrears' BalanceExhausted, and once its group's
+ E. the README's inhibit rule holds for the exhausted accounts only: Alertmanager holds
+    demo-arrears' BalanceLow as inhibited by demo-arrears' BalanceExhausted (and demo-volc-arrears'
+    by its own), and once its group's
     group_wait has passed it has still not been delivered, while demo-cn-staging's BalanceLow and
     BalancePredictedExhaustion were (step C).
 Prints `demo_e2e: N passed, N failed` last; exits 0 when nothing failed, 1 otherwise.
@@ -86,9 +87,10 @@ DASHBOARD = REPO / "dashboards" / "balance-exporter.json"
 README = REPO / "README.md"
 DEFAULT_BINARY = REPO / ".build" / "debug" / "balance_exporter"
 
-# Sources/BalanceExporter/Demo: DemoTencentAccounts.all and DemoYeastarAccounts.all.
+# Sources/BalanceExporter/Demo: DemoTencentAccounts.all, DemoYeastarAccounts.all, DemoVolcengineAccounts.all.
 DEMO_ACCOUNTS = ["demo-intl-prod", "demo-cn-staging", "demo-credit", "demo-arrears", "demo-flaky",
-                 "demo-yeastar-eu", "demo-yeastar-us"]
+                 "demo-yeastar-eu", "demo-yeastar-us",
+                 "demo-volc-prod", "demo-volc-arrears"]
 FLAKY_ACCOUNT = "demo-flaky"
 
 # The synthesized past: each account's balance fell for HISTORY_HOURS to its current value at the
@@ -100,9 +102,12 @@ RATE_SPAN = 15
 # Which demo accounts each alert must name (pending or firing), and no other: README.md's demo
 # paragraph, which names them.
 EXPECTED_ALERT_ACCOUNTS = {
-    "BalanceLow": {"demo-cn-staging", "demo-arrears"},  # under the default threshold of 100
-    "BalanceExhausted": {"demo-arrears"},               # balance negative
-    "BalanceOwed": {"demo-arrears"},                    # OweAmount > 0
+    "BalanceLow": {"demo-cn-staging", "demo-arrears",   # under the default threshold of 100
+                   "demo-volc-arrears"},
+    "BalanceExhausted": {"demo-arrears",                # balance negative
+                         "demo-volc-arrears"},
+    "BalanceOwed": {"demo-arrears",                     # OweAmount > 0
+                    "demo-volc-arrears"},               # ArrearsBalance > 0
     "BalanceTempCreditEnding": {"demo-credit"},         # one temporary credit ends within 3 days
     # Under 7 days of spending left at its own pace; never demo-arrears (<= 0).
     "BalancePredictedExhaustion": {"demo-cn-staging"},
@@ -122,18 +127,19 @@ RECEIVERS = {"critical": "balance-critical", "warning": "balance-warning", "info
 SUMMARIES = {
     "BalanceLow": "Low balance on {account}",
     "BalanceExhausted": "Balance exhausted on {account}",
-    "BalanceOwed": "Tencent Cloud account {uin} ({name}, {currency}) is in arrears",
+    "BalanceOwed": "Arrears on {account}",
     "BalanceTempCreditEnding": "Temporary credit {credit} of {account} ends within 7 days",
     "BalancePredictedExhaustion": "Balance of {account} predicted to run out within 7 days",
 }
 # README.md's inhibit rule: while BalanceExhausted fires for an account, its BalanceLow and
-# BalancePredictedExhaustion are not delivered. Of the alerts above, it silences this one only.
-INHIBITED = ("BalanceLow", "demo-arrears")
+# BalancePredictedExhaustion are not delivered. Of the alerts above, it silences these only.
+INHIBITED = {("BalanceLow", "demo-arrears"), ("BalanceLow", "demo-volc-arrears")}
 INHIBITOR = "BalanceExhausted"
 
 # Families that hold the account's balance: they fall with it in the synthesized past.
 DRAINING_FAMILIES = {"balance_available", "balance_tencentcloud_balance", "balance_tencentcloud_real_balance",
-                     "balance_tencentcloud_cash_account_balance", "balance_yeastar_account_balance"}
+                     "balance_tencentcloud_cash_account_balance", "balance_yeastar_account_balance",
+                     "balance_volcengine_available_balance", "balance_volcengine_cash_balance"}
 # Times of the last refresh: in the past they were as recent as they are now.
 MOVING_TIMESTAMP_FAMILIES = {"balance_last_refresh_timestamp_seconds", "balance_last_success_timestamp_seconds"}
 # The exporter process's own series: that process did not exist then.
@@ -291,7 +297,7 @@ def expected_deliveries() -> dict[str, set[tuple[str, str]]]:
     expected: dict[str, set[tuple[str, str]]] = {}
     for alert, accounts in EXPECTED_ALERT_ACCOUNTS.items():
         for account in accounts:
-            if (alert, account) != INHIBITED:
+            if (alert, account) not in INHIBITED:
                 expected.setdefault(RECEIVERS[SEVERITY[alert]], set()).add((alert, account))
     return expected
 
@@ -571,8 +577,13 @@ def check_delivered_alerts(report: Report, webhook: WebhookReceiver, infos: dict
 
 def check_inhibition(report: Report, webhook: WebhookReceiver, am_base: str, names: dict[tuple[str, str], str],
                      group_wait: float) -> None:
-    """Step E."""
-    target_name, account = INHIBITED
+    """Step E, for each inhibited alert."""
+    for target_name, account in sorted(INHIBITED):
+        check_inhibited(report, webhook, am_base, names, group_wait, target_name, account)
+
+
+def check_inhibited(report: Report, webhook: WebhookReceiver, am_base: str, names: dict[tuple[str, str], str],
+                    group_wait: float, target_name: str, account: str) -> None:
     title = f"{target_name} of {account} inhibited by its {INHIBITOR}, no other alert suppressed"
     try:
         held = alertmanager_alerts(am_base)
@@ -601,7 +612,8 @@ def check_inhibition(report: Report, webhook: WebhookReceiver, am_base: str, nam
     status = target.get("status") or {}
     others = sorted(f"{(alert.get('labels') or {}).get('alertname')} ({alert_account(alert, names)}): "
                     f"{(alert.get('status') or {}).get('state')}"
-                    for alert in held if alert is not target and (alert.get("status") or {}).get("state") != "active")
+                    for alert in held if ((alert.get("labels") or {}).get("alertname"), alert_account(alert, names)) not in INHIBITED
+                    and (alert.get("status") or {}).get("state") != "active")
     report.check(title, status.get("state") == "suppressed" and status.get("inhibitedBy") == [source.get("fingerprint")]
                  and not delivered and not others,
                  f"{status.get('state')}, inhibited by {status.get('inhibitedBy')} ({INHIBITOR} is "

@@ -224,7 +224,9 @@ def notification(receiver: str, *alerts: dict) -> tuple[str, object]:
 class NotificationTests(unittest.TestCase):
     def test_expected_deliveries_route_by_severity_and_leave_out_the_inhibited_alert(self) -> None:
         expected = demo_e2e.expected_deliveries()
-        self.assertEqual(expected["balance-critical"], {("BalanceExhausted", "demo-arrears"), ("BalanceOwed", "demo-arrears")})
+        self.assertEqual(expected["balance-critical"], {("BalanceExhausted", "demo-arrears"), ("BalanceOwed", "demo-arrears"),
+                                                        ("BalanceExhausted", "demo-volc-arrears"),
+                                                        ("BalanceOwed", "demo-volc-arrears")})
         self.assertEqual(expected["balance-warning"], {("BalanceLow", "demo-cn-staging"),
                                                        ("BalancePredictedExhaustion", "demo-cn-staging")})
         self.assertEqual(expected["balance-info"], {("BalanceTempCreditEnding", "demo-credit")})
