@@ -75,7 +75,8 @@ package enum Volcengine {
         }
         var credentials = base
         if let role = settings.role {
-            credentials = VolcengineAssumeRoleCredentials(role: role, stsEndpoint: settings.stsEndpoint, region: settings.region, base: base, transport: context.transport, clock: context.clock,
+            credentials = VolcengineAssumeRoleCredentials(role: role, stsEndpoint: settings.stsEndpoint, region: settings.region,
+                                                          base: base, transport: context.transport, clock: context.clock,
                                                           timeout: settings.requestTimeout, userAgent: context.userAgent)
         }
         return VolcengineClient(settings: settings, credentials: credentials, transport: context.transport,

@@ -5,7 +5,7 @@ import BalanceSupport
 /// temporary credentials (STS, instance role) a session token and expiry.
 package struct VolcengineCredentials: ExpiringCredential, CustomStringConvertible {
     /// The official SDK renews STS credentials 60 s before `ExpiredTime`
-    /// (volcengine-python-sdk `volcenginesdkcore/auth/providers/sts_provider.py`);
+    /// (https://github.com/volcengine/volcengine-python-sdk, `auth/providers/sts_provider.py`);
     /// 300 s, as for its ECS role credentials, leaves room for a clock that is off.
     package static let refreshMargin = 300.0
 
