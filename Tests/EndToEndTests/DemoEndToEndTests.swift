@@ -18,6 +18,6 @@ final class DemoEndToEndTests: XCTestCase {
                                    environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: 300)
         XCTAssertEqual(result.status, 0, result.output)
         let summary = result.output.split(separator: "\n").last { $0.hasPrefix("demo_e2e: ") && $0.contains("passed") }
-        XCTAssertEqual(summary, "demo_e2e: 15 passed, 0 failed", result.output)
+        XCTAssertEqual(summary, "demo_e2e: 16 passed, 0 failed", result.output)
     }
 }
