@@ -8,7 +8,7 @@ import PackageDescription
 //
 //   balance_exporter (main.swift)
 //     -> BalanceExporter (the app: wiring, routes, pages, flags, signals, demo)
-//          -> BalanceTencentCloud, BalanceYeastar   (one target per provider)
+//          -> BalanceTencentCloud, BalanceYeastar, BalanceVolcengine, ...   (one target per provider)
 //               -> BalanceCore (provider contract, config, refresh engine, metrics, exposition)
 //                    -> BalanceHTTP (one HTTP model; codec, server, client with TLS, web configuration)
 //                         -> BalanceSockets (every libc socket call), BalanceCrypto
@@ -58,8 +58,8 @@ let package = Package(
         .target(name: "BalanceSimulators", dependencies: ["BalanceHTTP", "BalanceCrypto", "BalanceSupport"],
                 swiftSettings: swiftSettings),
         .target(name: "BalanceExporter",
-                dependencies: ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud", "BalanceHuaweiCloud", "BalanceSimulators",
-                               "BalanceCore", "BalanceHTTP", "BalanceSockets", "BalanceCrypto", "BalanceSupport"],
+                dependencies: ["BalanceTencentCloud", "BalanceYeastar", "BalanceAlibabaCloud", "BalanceHuaweiCloud", "BalanceVolcengine",
+                               "BalanceSimulators", "BalanceCore", "BalanceHTTP", "BalanceSockets", "BalanceCrypto", "BalanceSupport"],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "balance_exporter",
                           dependencies: ["BalanceExporter", "BalanceCore", "BalanceHTTP", "BalanceSockets", "BalanceSupport", "CMalloc"],
@@ -98,8 +98,8 @@ let package = Package(
                                    "BalanceHTTP", "BalanceCrypto", "BalanceSupport"]),
         .testTarget(name: "BalanceExporterTests",
                     dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceTencentCloud", "BalanceYeastar",
-                                   "BalanceAlibabaCloud", "BalanceHuaweiCloud", "BalanceSimulators", "BalanceCore", "BalanceHTTP",
-                                   "BalanceSockets", "BalanceSupport"]),
+                                   "BalanceAlibabaCloud", "BalanceHuaweiCloud", "BalanceVolcengine", "BalanceSimulators", "BalanceCore",
+                                   "BalanceHTTP", "BalanceSockets", "BalanceSupport"]),
         .testTarget(name: "EndToEndTests",
                     dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceTencentCloud", "BalanceSimulators", "BalanceCore",
                                    "BalanceSupport"]),

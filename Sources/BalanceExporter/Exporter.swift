@@ -6,6 +6,7 @@ import BalanceSimulators
 import BalanceSockets
 import BalanceSupport
 import BalanceTencentCloud
+import BalanceVolcengine
 import BalanceYeastar
 import Synchronization
 
@@ -51,7 +52,8 @@ package enum ExporterError: Error, Sendable, CustomStringConvertible {
 /// Wires configuration, providers, the refresh engine, the router and the
 /// HTTP server, and owns reloads.
 package final class Exporter: ExporterEndpoints {
-    package static let providerSchemas = [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema, HuaweiCloud.schema]
+    package static let providerSchemas = [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema, HuaweiCloud.schema,
+                                          Volcengine.schema]
 
     struct State: Sendable {
         var config: ExporterConfig?

@@ -1,3 +1,5 @@
+import BalanceCore
+
 /// The Volcengine provider (and BytePlus, Volcengine's international brand,
 /// which serves the same API): the account balance from the billing API's
 /// `QueryBalanceAcct` (version 2022-01-01), signed with Volcengine's
@@ -19,7 +21,8 @@
 ///   (https://www.volcengine.com/docs/6269/1165275) allows the bill APIs 5
 ///   requests/s per account ("单账号 5 QPS"), counted on the account (the main
 ///   account, whichever of its keys or roles calls), and refuses more
-///   (`FlowLimitExceeded`, HTTP 429). Default: 1 request/s, provider-wide.
+///   (`FlowLimitExceeded`, HTTP 429). Default: 1 request/s, provider-wide
+///   (well under half of 5/s, as the action itself documents no limit).
 /// - Credentials, in order: the account's configured keys (`access_key`,
 ///   `secret_key`, optional `session_token`); else the official SDKs'
 ///   environment (`VolcengineCredentials.fromEnvironment`). With `role_trn`,
@@ -36,6 +39,50 @@
 ///   `BillingCenterReadOnlyAccess`, https://www.volcengine.com/docs/6269/1186807);
 ///   without it `AccessDenied`, HTTP 403.
 package enum Volcengine {
+    package static let schema = ProviderSchema(
+        name: providerName,
+        defaultEndpoint: defaultEndpoint,
+        keys: [
+            ConfigKeySpec("access_key", .string, secret: true),
+            ConfigKeySpec("secret_key", .string, secret: true),
+            ConfigKeySpec("session_token", .string, secret: true),
+            ConfigKeySpec("region", .string),
+            ConfigKeySpec("role_trn", .string),
+            ConfigKeySpec("role_session_name", .string),
+            ConfigKeySpec("role_duration", .duration),
+            ConfigKeySpec("sts_endpoint", .string),
+            ConfigKeySpec("request_timeout", .duration),
+        ],
+        defaultRequestsPerSecond: defaultRequestsPerSecond,
+        defaultMaxConcurrency: 2,
+        // Without access_key, the SDKs' environment: the same for every such account.
+        identityKeys: ["access_key", "role_trn"],
+        // The variables of the current official SDKs (the older SDK's VOLC_* pair is read by the chain).
+        environmentAccount: EnvironmentAccount(
+            required: [.init("VOLCENGINE_ACCESS_KEY", key: "access_key"), .init("VOLCENGINE_SECRET_KEY", key: "secret_key")],
+            optional: [.init("VOLCENGINE_SESSION_TOKEN", key: "session_token")]),
+        make: { account, context throws(ConfigProblems) in try makeClient(account: account, context: context) })
+
+    /// Builds a client: the account's keys or the environment's, with
+    /// `role_trn` the role's temporary keys on top of them.
+    package static func makeClient(account: AccountConfig, context: ProviderContext) throws(ConfigProblems) -> VolcengineClient {
+        let settings = try VolcengineSettings(account: account, defaultTimeout: context.requestTimeout)
+        let base: any VolcengineCredentialProvider
+        if let keys = settings.keys {
+            base = VolcengineStaticCredentials(value: keys)
+        } else {
+            base = VolcengineEnvironmentCredentials(environment: context.environment)
+        }
+        var credentials = base
+        if let role = settings.role {
+            credentials = VolcengineAssumeRoleCredentials(role: role, stsEndpoint: settings.stsEndpoint, region: settings.region,
+                                                          base: base, transport: context.transport, clock: context.clock,
+                                                          timeout: settings.requestTimeout, userAgent: context.userAgent)
+        }
+        return VolcengineClient(settings: settings, credentials: credentials, transport: context.transport,
+                                clock: context.clock, logger: context.logger, userAgent: context.userAgent)
+    }
+
     /// The `provider` value in the configuration and the `provider` label.
     package static let providerName = "volcengine"
     package static let defaultEndpoint = "https://open.volcengineapi.com"

@@ -45,12 +45,13 @@ package enum VolcengineBalanceMapping {
                                  currency: result["Currency"].flatMap(currency), requestID: success.requestID)
     }
 
-    /// The samples; `uin` is the answer's `AccountID` (the engine prefers a configured `uin`).
+    /// The samples; `uin` is the answer's `AccountID` and `currency` its
+    /// `Currency` (the engine prefers the account's configured ones).
     package static func reading(_ balance: VolcengineBalance) -> BalanceReading {
         let fields = amountFields.compactMap { key, descriptor in
             balance.amounts[key].map { FieldSample(descriptor, $0.double) }
         }
-        return BalanceReading(uin: balance.accountID, available: balance.available.double, fields: fields)
+        return BalanceReading(uin: balance.accountID, available: balance.available.double, fields: fields, currency: balance.currency)
     }
 
     /// A decimal string (`"1,234.56"`, `"-0.01"`) or a JSON number.

@@ -1,8 +1,14 @@
+import BalanceCore
 import BalanceSupport
 
 /// One set of Volcengine API credentials: an access key pair, and for
 /// temporary credentials (STS, instance role) a session token and expiry.
-package struct VolcengineCredentials: Sendable, Equatable, CustomStringConvertible {
+package struct VolcengineCredentials: ExpiringCredential, CustomStringConvertible {
+    /// The official SDK renews STS credentials 60 s before `ExpiredTime`
+    /// (https://github.com/volcengine/volcengine-python-sdk, `auth/providers/sts_provider.py`);
+    /// 300 s, as for its ECS role credentials, leaves room for a clock that is off.
+    package static let refreshMargin = 300.0
+
     package var accessKeyId: String
     package var secretAccessKey: String
     /// Sent and signed as `X-Security-Token`.
@@ -20,6 +26,8 @@ package struct VolcengineCredentials: Sendable, Equatable, CustomStringConvertib
         self.expiresAt = expiresAt
         self.source = source
     }
+
+    package var lifetime: CredentialLifetime { CredentialLifetime(expiresAt: expiresAt, margin: Self.refreshMargin) }
 
     /// Never prints the secret or the token.
     package var description: String { "VolcengineCredentials(accessKeyId: \(accessKeyId), source: \(source))" }

@@ -70,6 +70,12 @@ final class DemoMotionTests: XCTestCase {
         for account in DemoYeastarAccounts.all {
             balances[account.name] = { DemoMotion.majorUnits(cents: account.balanceCents($0)) }
         }
+        for account in DemoVolcengineAccounts.all where account.name != DemoVolcengineAccounts.arrears.name {
+            balances[account.name] = { elapsed in
+                guard case .string(let text)? = account.state(elapsed).availableBalance else { return 0 }
+                return Double(text) ?? 0
+            }
+        }
         let hour = 3_600.0
         for (name, balance) in balances.sorted(by: { $0.key < $1.key }) {
             var fewest = Double.infinity, most = 0.0
@@ -91,5 +97,13 @@ final class DemoMotionTests: XCTestCase {
                 XCTAssertGreaterThan(fewest, 7, "\(name): down to \(fewest) days left")
             }
         }
+    }
+
+    func testVolcengineAmountsAreWrittenAsDecimalStringsInMajorUnits() {
+        XCTAssertEqual(DemoVolcengineAccounts.amount(860_000), .string("8600.00"))
+        XCTAssertEqual(DemoVolcengineAccounts.amount(-8_640), .string("-86.40"))
+        XCTAssertEqual(DemoVolcengineAccounts.amount(5), .string("0.05"))
+        XCTAssertEqual(DemoVolcengineAccounts.amount(-5), .string("-0.05"))
+        XCTAssertEqual(DemoVolcengineAccounts.amount(0), .string("0.00"))
     }
 }

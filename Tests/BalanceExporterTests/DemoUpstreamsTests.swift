@@ -9,6 +9,7 @@ import XCTest
 @testable import BalanceHuaweiCloud
 @testable import BalanceSupport
 @testable import BalanceTencentCloud
+@testable import BalanceVolcengine
 @testable import BalanceYeastar
 
 /// `--demo` end to end: the demo's config read by the real provider clients
@@ -61,6 +62,7 @@ final class DemoUpstreamsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(accountNames(provider: "yeastar", in: demo).count, 1)
         XCTAssertEqual(accountNames(provider: "alibabacloud", in: demo), ["demo-alibaba-cn", "demo-alibaba-arrears"])
         XCTAssertEqual(accountNames(provider: "huaweicloud", in: demo), ["demo-huawei-cn", "demo-huawei-credit"])
+        XCTAssertEqual(accountNames(provider: "volcengine", in: demo), ["demo-volc-prod", "demo-volc-arrears"])
 
         for account in demo.config.accounts where account.name != DemoTencentAccounts.flaky.name {
             let reading = try await fetch(providers[account.name], account.name)
@@ -150,6 +152,27 @@ final class DemoUpstreamsTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(values(later, HuaweiMetrics.debtAmount).first), debt + 0.2, accuracy: 1e-9)
     }
 
+    func testVolcengineAccountsSendEveryFieldAndTheArrearsOneOwes() async throws {
+        let clock = TestClock()
+        let demo = try startDemo(clock: clock)
+        let providers = try providers(demo, clock: clock)
+        let healthy = try await fetch(providers[DemoVolcengineAccounts.healthy.name], DemoVolcengineAccounts.healthy.name)
+        let arrears = try await fetch(providers[DemoVolcengineAccounts.arrears.name], DemoVolcengineAccounts.arrears.name)
+
+        let volcengine = [VolcengineMetrics.availableBalance, VolcengineMetrics.cashBalance, VolcengineMetrics.creditLimit,
+                          VolcengineMetrics.arrearsBalance, VolcengineMetrics.freezeAmount]
+        for reading in [healthy, arrears] {
+            XCTAssertEqual(reading.fields.map(\.descriptor.name), volcengine.map(\.name))
+            XCTAssertEqual(reading.currency, "CNY")
+        }
+        XCTAssertEqual(healthy.uin, "2100000101")
+        XCTAssertEqual(values(healthy, VolcengineMetrics.arrearsBalance), [0])
+        XCTAssertGreaterThan(healthy.available, 100)
+        XCTAssertEqual(arrears.uin, "4200000000007")
+        XCTAssertEqual(values(arrears, VolcengineMetrics.arrearsBalance), [-arrears.available])
+        XCTAssertLessThan(arrears.available, 0)
+    }
+
     func testLowBalanceAccountIsUnderTheAlertThresholdButPositive() async throws {
         let clock = TestClock()
         let demo = try startDemo(clock: clock)
@@ -225,7 +248,7 @@ final class DemoUpstreamsTests: XCTestCase {
         let demo = try startDemo(clock: TestClock())
         let config = demo.config
         XCTAssertEqual(config.maxStale, 600)
-        for schema in [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema, HuaweiCloud.schema] {
+        for schema in [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema, HuaweiCloud.schema, Volcengine.schema] {
             XCTAssertEqual(config.providerLimits[schema.name],
                            ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
                                           maxConcurrency: schema.defaultMaxConcurrency))

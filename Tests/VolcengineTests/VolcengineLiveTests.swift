@@ -43,7 +43,7 @@ final class VolcengineLiveTests: XCTestCase {
             FieldSample(VolcengineMetrics.availableBalance, 1234567.89), FieldSample(VolcengineMetrics.cashBalance, 1234568),
             FieldSample(VolcengineMetrics.creditLimit, 10000), FieldSample(VolcengineMetrics.arrearsBalance, 0),
             FieldSample(VolcengineMetrics.freezeAmount, 0.11),
-        ]))
+        ], currency: "CNY"))
         let received = try XCTUnwrap(simulator.requests.last)
         XCTAssertEqual(received.headers.filter { $0.name.lowercased() == "host" }.map(\.value), ["127.0.0.1:\(endpoint.port ?? 0)"])
         XCTAssertEqual(received.target, "/?Action=QueryBalanceAcct&Version=2022-01-01")

@@ -115,7 +115,7 @@ final class VolcengineSimulatorTests: XCTestCase {
             FieldSample(VolcengineMetrics.availableBalance, 77.01), FieldSample(VolcengineMetrics.cashBalance, 83.01),
             FieldSample(VolcengineMetrics.creditLimit, 0.01), FieldSample(VolcengineMetrics.arrearsBalance, 1.01),
             FieldSample(VolcengineMetrics.freezeAmount, 5.01),
-        ]))
+        ], currency: "CNY"))
         XCTAssertEqual(simulator.requests, [request])
     }
 

@@ -53,7 +53,7 @@ address in place of README_WEBHOOK_BASE, and
  D. every delivered alert carries its rule's labels (severity, provider, uin, job, instance) and
     its summary names the account as `provider/uin (name, currency)`;
  E. the README's inhibit rule holds for the exhausted accounts only: Alertmanager holds
-    demo-arrears' and demo-alibaba-arrears' BalanceLow as inhibited by their BalanceExhausted, and once its group's
+    demo-arrears', demo-alibaba-arrears' and demo-volc-arrears' BalanceLow as inhibited by their BalanceExhausted, and once its group's
     group_wait has passed it has still not been delivered, while demo-cn-staging's BalanceLow and
     BalancePredictedExhaustion were (step C).
 Prints `demo_e2e: N passed, N failed` last; exits 0 when nothing failed, 1 otherwise.
@@ -89,7 +89,7 @@ DEFAULT_BINARY = REPO / ".build" / "debug" / "balance_exporter"
 # Sources/BalanceExporter/Demo: the accounts of each provider's Demo*.swift (DemoUpstreams.upstreams).
 DEMO_ACCOUNTS = ["demo-intl-prod", "demo-cn-staging", "demo-credit", "demo-arrears", "demo-flaky",
                  "demo-yeastar-eu", "demo-yeastar-us", "demo-alibaba-cn", "demo-alibaba-arrears",
-                 "demo-huawei-cn", "demo-huawei-credit"]
+                 "demo-huawei-cn", "demo-huawei-credit", "demo-volc-prod", "demo-volc-arrears"]
 FLAKY_ACCOUNT = "demo-flaky"
 
 # The synthesized past: each account's balance fell for HISTORY_HOURS to its current value at the
@@ -101,9 +101,12 @@ RATE_SPAN = 15
 # Which demo accounts each alert must name (pending or firing), and no other: README.md's demo
 # paragraph, which names them.
 EXPECTED_ALERT_ACCOUNTS = {
-    "BalanceLow": {"demo-cn-staging", "demo-arrears", "demo-alibaba-arrears"},  # under the default threshold of 100
-    "BalanceExhausted": {"demo-arrears", "demo-alibaba-arrears"},               # balance negative
-    "BalanceOwed": {"demo-arrears", "demo-alibaba-arrears", "demo-huawei-credit"},  # OweAmount, debt_amount > 0; a negative AvailableAmount
+    "BalanceLow": {"demo-cn-staging", "demo-arrears",   # under the default threshold of 100
+                   "demo-alibaba-arrears", "demo-volc-arrears"},
+    "BalanceExhausted": {"demo-arrears",                # balance negative
+                         "demo-alibaba-arrears", "demo-volc-arrears"},
+    # OweAmount, debt_amount, ArrearsBalance > 0; a negative AvailableAmount
+    "BalanceOwed": {"demo-arrears", "demo-alibaba-arrears", "demo-huawei-credit", "demo-volc-arrears"},
     "BalanceTempCreditEnding": {"demo-credit"},         # one temporary credit ends within 3 days
     # Under 7 days of spending left at its own pace; never demo-arrears (<= 0).
     "BalancePredictedExhaustion": {"demo-cn-staging"},
@@ -129,13 +132,14 @@ SUMMARIES = {
 }
 # README.md's inhibit rule: while BalanceExhausted fires for an account, its BalanceLow and
 # BalancePredictedExhaustion are not delivered. Of the alerts above, it silences these only.
-INHIBITED = {("BalanceLow", "demo-arrears"), ("BalanceLow", "demo-alibaba-arrears")}
+INHIBITED = {("BalanceLow", "demo-arrears"), ("BalanceLow", "demo-alibaba-arrears"), ("BalanceLow", "demo-volc-arrears")}
 INHIBITOR = "BalanceExhausted"
 
 # Families that hold the account's balance: they fall with it in the synthesized past.
 DRAINING_FAMILIES = {"balance_available", "balance_tencentcloud_balance", "balance_tencentcloud_real_balance",
                      "balance_tencentcloud_cash_account_balance", "balance_yeastar_account_balance",
-                     "balance_alibabacloud_available_amount", "balance_alibabacloud_available_cash_amount"}
+                     "balance_alibabacloud_available_amount", "balance_alibabacloud_available_cash_amount",
+                     "balance_volcengine_available_balance", "balance_volcengine_cash_balance"}
 # Times of the last refresh: in the past they were as recent as they are now.
 MOVING_TIMESTAMP_FAMILIES = {"balance_last_refresh_timestamp_seconds", "balance_last_success_timestamp_seconds"}
 # The exporter process's own series: that process did not exist then.

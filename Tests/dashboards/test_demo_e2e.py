@@ -227,7 +227,9 @@ class NotificationTests(unittest.TestCase):
         self.assertEqual(expected["balance-critical"], {("BalanceExhausted", "demo-arrears"), ("BalanceOwed", "demo-arrears"),
                                                         ("BalanceExhausted", "demo-alibaba-arrears"),
                                                         ("BalanceOwed", "demo-alibaba-arrears"),
-                                                        ("BalanceOwed", "demo-huawei-credit")})
+                                                        ("BalanceOwed", "demo-huawei-credit"),
+                                                        ("BalanceExhausted", "demo-volc-arrears"),
+                                                        ("BalanceOwed", "demo-volc-arrears")})
         self.assertEqual(expected["balance-warning"], {("BalanceLow", "demo-cn-staging"),
                                                        ("BalancePredictedExhaustion", "demo-cn-staging")})
         self.assertEqual(expected["balance-info"], {("BalanceTempCreditEnding", "demo-credit")})

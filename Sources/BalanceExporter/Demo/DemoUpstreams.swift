@@ -29,6 +29,7 @@ package final class DemoUpstreams: Sendable {
             DemoYeastar.upstream(clock: clock, start: start),
             DemoAlibabaCloud.upstream(clock: clock, start: start),
             DemoHuaweiCloud.upstream(clock: clock, start: start),
+            DemoVolcengine.upstream(clock: clock, start: start),
         ]
     }
 
