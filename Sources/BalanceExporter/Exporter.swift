@@ -22,6 +22,8 @@ package struct ExporterOptions: Sendable {
     package static let defaultPort = 9788
     package var listenAddresses: [String] = [":\(ExporterOptions.defaultPort)"]
     package var telemetryPath = "/metrics"
+    /// `--web.config.file`: TLS, basic auth and headers (exporter-toolkit's format).
+    package var webConfigFile: String?
     package var serverLimits = ServerLimits()
     /// `--web.enable-lifecycle`: `POST`/`PUT /-/reload` reloads (else 403, as Prometheus).
     package var enableLifecycle = false
@@ -37,11 +39,13 @@ package struct ExporterOptions: Sendable {
 package enum ExporterError: Error, Sendable, CustomStringConvertible {
     case config(ConfigProblems)
     case listen(String)
+    case webConfig(String)
 
     package var description: String {
         switch self {
         case .config(let problems): return "invalid configuration:\n\(problems.description)"
         case .listen(let text): return text
+        case .webConfig(let text): return "invalid web configuration: \(text)"
         }
     }
 }
@@ -150,9 +154,19 @@ package final class Exporter: ExporterEndpoints {
                 throw .listen(error.description)
             }
         }
+        var webConfig: WebConfigFile?
+        if let path = options.webConfigFile {
+            do {
+                webConfig = try WebConfigFile(path: path, logger: logger)
+            } catch {
+                throw .webConfig(error.description)
+            }
+        }
         install(prepared)
-        let server = HTTPServer(addresses: addresses, limits: options.serverLimits, logger: logger,
-                                handler: Router(self, enableLifecycle: options.enableLifecycle))
+        let router = Router(self, enableLifecycle: options.enableLifecycle)
+        let tls: (@Sendable () -> ServerTLSContext?)? = webConfig.flatMap { file in file.tlsEnabled ? file.tlsContext : nil }
+        let server = HTTPServer(addresses: addresses, limits: options.serverLimits, logger: logger, tls: tls,
+                                handler: webConfig.map { WebConfigHandler($0, inner: router) } ?? router)
         do {
             try server.start()
         } catch {

@@ -71,10 +71,10 @@ package final class SocketTransport: HTTPTransport {
             }
             var reader = HTTPResponseReader(maxBodyBytes: maxBodyBytes, bodyExpected: request.method != "HEAD")
             guard let context else {
-                return .success(try converse(over: socket, sending: wire, into: &reader, until: deadline))
+                return .success(try Self.converse(over: socket, sending: wire, into: &reader, until: deadline))
             }
             let connection = try TLSConnection(over: socket, context: context, host: url.host, until: deadline)
-            let response = try converse(over: connection, sending: wire, into: &reader, until: deadline)
+            let response = try Self.converse(over: connection, sending: wire, into: &reader, until: deadline)
             connection.closeNotify()
             return .success(response)
         } catch {
@@ -104,7 +104,7 @@ package final class SocketTransport: HTTPTransport {
 
     /// Writes the request in one send loop, then reads until the response is
     /// complete or the stream ends.
-    private func converse(over stream: some UpstreamStream, sending wire: [UInt8], into reader: inout HTTPResponseReader,
+    static func converse(over stream: some UpstreamStream, sending wire: [UInt8], into reader: inout HTTPResponseReader,
                           until deadline: Deadline) throws(TransportError) -> HTTPResponse {
         try stream.send(wire, until: deadline)
         var received: [UInt8] = []
