@@ -158,6 +158,13 @@ package struct ProxyEnvironment: Sendable {
     private let httpsProxy: ProxyURL?
     private let noProxy: [NoProxyEntry]
 
+    /// No proxy variables at all.
+    package init() {
+        httpProxy = nil
+        httpsProxy = nil
+        noProxy = []
+    }
+
     /// An unreadable proxy variable is an error naming it (Go silently
     /// connects directly instead; we would rather say so at start-up).
     package init(_ environment: [String: String]) throws(ProxyError) {
