@@ -79,8 +79,8 @@ package struct Flags: Sendable, Equatable {
             case "web.listen-address":
                 flags.listenAddresses.append(text)
             case "web.telemetry-path":
-                guard isAbsolutePath(text), text != "/", !["/-/healthy", "/-/ready", "/-/reload"].contains(text) else {
-                    return .failure(Problem(message: "--web.telemetry-path must be an absolute path of URL path characters (RFC 3986: letters, digits, -._~!$&'()*+,;=:@/ and %XX) other than /, /-/healthy, /-/ready and /-/reload, got \"\(text)\""))
+                guard isAbsolutePath(text), !Router.fixedPaths.contains(text) else {
+                    return .failure(Problem(message: "--web.telemetry-path must be an absolute path of URL path characters (RFC 3986: letters, digits, -._~!$&'()*+,;=:@/ and %XX) other than \(Router.fixedPaths.joined(separator: ", ")), got \"\(text)\""))
                 }
                 flags.telemetryPath = text
             case "web.max-connections":
@@ -151,6 +151,6 @@ package struct Flags: Sendable, Equatable {
       --version                    Print the version and exit.
       --help, -h                   Print this help and exit.
 
-    Endpoints: /metrics, / (landing page), /-/healthy, /-/ready, POST /-/reload (with --web.enable-lifecycle).
+    Endpoints: /metrics, / (status page), /api/v1/accounts, /-/healthy, /-/ready, POST /-/reload (with --web.enable-lifecycle).
     """
 }

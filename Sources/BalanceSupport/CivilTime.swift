@@ -3,7 +3,7 @@
 /// UTC log timestamps and Tencent Cloud's dates need no zone database.
 package enum CivilTime {
     /// RFC 3339 UTC with milliseconds, as in logs: `2026-11-23T15:09:33.100Z`.
-    static func rfc3339UTC(milliseconds: Int) -> String {
+    package static func rfc3339UTC(milliseconds: Int) -> String {
         let days = floorDiv(milliseconds, 86_400_000)
         let ms = milliseconds - days * 86_400_000
         return "\(date(fromDays: days))T\(time(secondOfDay: ms / 1000)).\(pad(ms % 1000, 3))Z"

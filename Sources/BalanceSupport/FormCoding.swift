@@ -46,7 +46,7 @@ package enum FormCoding {
             if byte == UInt8(ascii: "+") {
                 out.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"), i + 2 < bytes.endIndex,
-                      let high = hexValue(bytes[i + 1]), let low = hexValue(bytes[i + 2]) {
+                      let high = ASCIIText.hexValue(bytes[i + 1]), let low = ASCIIText.hexValue(bytes[i + 2]) {
                 out.append(high << 4 | low)
                 i += 2
             } else {
@@ -57,12 +57,4 @@ package enum FormCoding {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
 }

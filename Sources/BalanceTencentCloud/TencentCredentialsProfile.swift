@@ -3,8 +3,8 @@ import BalanceHTTP
 import BalanceSupport
 
 /// The Tencent Cloud SDKs' credentials file: an INI file, section
-/// `[default]`, keys `secret_id` and `secret_key` (UPSTREAMS.md §1
-/// "Credentials, as the official SDKs find them").
+/// `[default]`, keys `secret_id` and `secret_key` (as the official SDKs' `ProfileCredential` reads it, e.g.
+/// https://github.com/TencentCloud/tencentcloud-sdk-nodejs-common/blob/master/src/common/credential.ts).
 enum TencentCredentialsProfile {
     /// Where the SDKs look, in order: `TENCENTCLOUD_CREDENTIALS_FILE`, then
     /// `$HOME/.tencentcloud/credentials`, then `/etc/tencentcloud/credentials`.

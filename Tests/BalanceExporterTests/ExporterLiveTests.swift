@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 @testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceTencentCloud
 @testable import BalanceSimulators
 @testable import BalanceSupport
 
@@ -117,10 +118,10 @@ final class ExporterLiveTests: XCTestCase {
         let (_, port) = try startExporter()
         let body = try RawHTTPClient.get(port: port, path: "/metrics").text
         let tencentFamilies = [
-            Catalog.tencentBalance, Catalog.tencentRealBalance, Catalog.tencentCashAccountBalance, Catalog.tencentIncomeIntoAccountBalance,
-            Catalog.tencentPresentAccountBalance, Catalog.tencentFreezeAmount, Catalog.tencentOweAmount, Catalog.tencentCreditAmount,
-            Catalog.tencentCreditBalance, Catalog.tencentRealCreditBalance, Catalog.tencentTempCredit, Catalog.tencentIsAllowArrears,
-            Catalog.tencentIsCreditLimited, Catalog.tencentTempCreditAmount, Catalog.tencentTempCreditStart, Catalog.tencentTempCreditEnd,
+            TencentMetrics.balance, TencentMetrics.realBalance, TencentMetrics.cashAccountBalance, TencentMetrics.incomeIntoAccountBalance,
+            TencentMetrics.presentAccountBalance, TencentMetrics.freezeAmount, TencentMetrics.oweAmount, TencentMetrics.creditAmount,
+            TencentMetrics.creditBalance, TencentMetrics.realCreditBalance, TencentMetrics.tempCredit, TencentMetrics.isAllowArrears,
+            TencentMetrics.isCreditLimited, TencentMetrics.tempCreditAmount, TencentMetrics.tempCreditStart, TencentMetrics.tempCreditEnd,
         ]
         for (index, family) in tencentFamilies.enumerated() {
             XCTAssertTrue(body.contains("\n\(family.name){provider=\"tencentcloud\",uin=\"600000561284\""), "missing \(family.name) (\(index))")
@@ -139,6 +140,51 @@ final class ExporterLiveTests: XCTestCase {
         XCTAssertTrue(response.text.hasSuffix("# EOF\n"))
         XCTAssertTrue(response.text.contains("# TYPE balance_upstream_requests counter\n"))
         XCTAssertTrue(response.text.contains("# TYPE balance_account info\n"))
+    }
+
+    func testTheStatusPageShowsTheCacheWithTheRedactedErrorAndCallsNoUpstream() throws {
+        let (_, port) = try startExporter()
+        let before = try RawHTTPClient.get(port: port, path: "/")
+        XCTAssertEqual(before.status, 200)
+        XCTAssertTrue(before.text.contains(#"<p class="summary">2 accounts: 2 waiting</p>"#), before.text)
+        XCTAssertEqual(tencent.requestCount, 0, "opening the page calls no upstream")
+
+        // The upstream quotes the secret key and markup in its message.
+        tencent.enqueueFaults([.error(code: "AuthFailure.SignatureFailure", message: "signature of live-secret-key is <b>wrong</b>")])
+        XCTAssertEqual(try RawHTTPClient.get(port: port, path: "/metrics").status, 200)
+        let page = try RawHTTPClient.get(port: port, path: "/")
+        let text = page.text
+        XCTAssertTrue(text.contains(#"<p class="summary">2 accounts: 1 up, 1 waiting</p>"#), text)
+        XCTAssertTrue(text.contains(#"<td class="uin" data-label="uin">4242</td>"#), "the uin Yeastar reported, as the label has it")
+        XCTAssertTrue(text.contains(#"data-label="Available">675.24</td>"#), text)
+        XCTAssertTrue(text.contains("<code>AuthFailure.SignatureFailure</code> signature of &lt;redacted&gt; is &lt;b&gt;wrong&lt;/b&gt;"), text)
+        XCTAssertLessThan(text.range(of: ">prod-intl<")?.lowerBound ?? text.endIndex, text.range(of: ">partner<")?.lowerBound ?? text.startIndex,
+                          "the waiting account before the one that is up")
+        let api = try RawHTTPClient.get(port: port, path: "/api/v1/accounts")
+        XCTAssertEqual(api.headers["Content-Type"], "application/json")
+        let accounts = try JSONValue.decode(api.body)["accounts"]
+        guard case .array(let rows)? = accounts else { return XCTFail(api.text) }
+        XCTAssertEqual(rows.compactMap { $0["state"]?.string }, ["waiting", "up"])
+        XCTAssertEqual(rows.first?["error"]?["reason"]?.string, "auth")
+        for body in [text, api.text] {
+            XCTAssertFalse(body.contains("live-secret-key") || body.contains("yeastar-client-secret") || body.contains("AKIDlive"), body)
+        }
+
+        // HEAD: the GET answer's head, no body.
+        let connection = try RawHTTPConnection(port: port, timeout: 5)
+        defer { connection.close() }
+        try connection.send(RawHTTPClient.wire(method: "HEAD", path: "/", headers: [("Host", "x"), ("Connection", "close")]))
+        let head = try connection.readResponse(method: "HEAD")
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.headers["Content-Type"], "text/html; charset=utf-8")
+        // The page shows ages by the real clock, which moves between the two requests:
+        // the length of the GET answer up to a digit or two (HEAD on fixed bodies is tested in HTTPTests).
+        let length = Int(head.headers["Content-Length"] ?? "") ?? -1
+        XCTAssertLessThanOrEqual(abs(length - page.body.count), 4, "HEAD announces the GET answer's length")
+        XCTAssertTrue(head.body.isEmpty)
+        let css = try RawHTTPClient.get(port: port, path: "/static/status.css")
+        XCTAssertEqual(css.headers["Content-Type"], "text/css; charset=utf-8")
+        XCTAssertTrue(css.text.contains("@media (max-width: 48rem)"))
     }
 
     func testReloadRejectsABadFileAndKeepsTheCacheOfUnchangedAccounts() throws {

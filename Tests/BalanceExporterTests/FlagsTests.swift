@@ -31,6 +31,17 @@ final class FlagsTests: XCTestCase {
         XCTAssertNotNil(message(["--web.telemetry-path=/-/healthy"]))
     }
 
+    func testTheTelemetryPathCannotTakeThePathOfThePageTheAPIOrTheStylesheet() {
+        for path in ["/", "/api/v1/accounts", "/static/status.css", "/-/ready", "/-/reload"] {
+            guard case .failure(let problem) = Flags.parse(["--web.telemetry-path=\(path)"]) else {
+                return XCTFail("\(path) accepted as the telemetry path")
+            }
+            XCTAssertTrue(problem.message.contains("other than /, /-/healthy, /-/ready, /-/reload, /api/v1/accounts, /static/status.css"),
+                          problem.message)
+        }
+        XCTAssertEqual(try Flags.parse(["--web.telemetry-path=/api/v1/metrics"]).get().telemetryPath, "/api/v1/metrics")
+    }
+
     func testConnectionLimitsAndLifecycle() throws {
         let defaults = try Flags.parse([]).get()
         XCTAssertEqual(defaults.maxConnections, ServerLimits().maxConnections)

@@ -12,6 +12,7 @@ final class RouterTests: XCTestCase {
         let reloads = Mutex(0)
         init(reload outcome: ReloadOutcome = .reloaded) { self.outcome = outcome }
         var isReady: Bool { true }
+        func statusSnapshot() -> EngineSnapshot { EngineSnapshot(accounts: [], now: 1_800_000_000, maxStale: 600, generation: 0) }
         func metrics(_ request: HTTPRequest) -> HTTPResponse { .text(200, "metrics") }
         func reloadUnlessRunning() -> ReloadOutcome {
             reloads.withLock { $0 += 1 }
@@ -69,6 +70,25 @@ final class RouterTests: XCTestCase {
         let page = String(decoding: status("GET", "/").body, as: UTF8.self)
         XCTAssertTrue(page.contains(#"<a href="/metrics">"#))
         XCTAssertTrue(page.contains(BuildInfo.version))
-        XCTAssertTrue(LandingPage.html(telemetryPath: "/<x>").contains("/&lt;x&gt;"))
+        let snapshot = Endpoints().statusSnapshot()
+        XCTAssertTrue(String(decoding: StatusPage.html(snapshot, telemetryPath: "/<x>"), as: UTF8.self).contains(#"href="/&lt;x&gt;""#))
+    }
+
+    func testThePageTheAccountsAPIAndTheStylesheetAnswerGETAndHEADOnly() {
+        for (path, type) in [("/", "text/html; charset=utf-8"), ("/api/v1/accounts", "application/json"),
+                             ("/static/status.css", "text/css; charset=utf-8")] {
+            for method in ["GET", "HEAD"] {
+                let response = status(method, path)
+                XCTAssertEqual(response.status, 200, "\(method) \(path)")
+                XCTAssertEqual(response.headers["Content-Type"], type, path)
+                XCTAssertEqual(response.headers["X-Content-Type-Options"], "nosniff", path)
+            }
+            let post = status("POST", path)
+            XCTAssertEqual(post.status, 405, path)
+            XCTAssertEqual(post.headers["Allow"], "GET, HEAD", path)
+        }
+        // Even a missed escape could run no script and load nothing but the stylesheet.
+        XCTAssertEqual(status("GET", "/").headers["Content-Security-Policy"], "default-src 'none'; style-src 'self'")
+        XCTAssertEqual(status("GET", "/api/v1/accounts").headers["Cache-Control"], "no-cache")
     }
 }

@@ -31,9 +31,9 @@ package final class FakeProvider: BalanceProvider {
     package func succeed(available: Double, fields: [FieldSample] = [], uin: String? = nil, dropped: Int = 0) {
         state.withLock { $0.result = .success(BalanceReading(uin: uin, available: available, fields: fields, dropped: dropped)) }
     }
-    package func fail(_ reason: FailureReason, code: String? = nil, retryAfter: Double? = nil) {
+    package func fail(_ reason: FailureReason, code: String? = nil, message: String? = nil, retryAfter: Double? = nil) {
         state.withLock {
-            $0.result = .failure(ProviderError(reason, code: code, message: "scripted \(reason.rawValue)", retryAfter: retryAfter))
+            $0.result = .failure(ProviderError(reason, code: code, message: message ?? "scripted \(reason.rawValue)", retryAfter: retryAfter))
         }
     }
     /// Calls from now on wait until `release()`.

@@ -2,11 +2,7 @@ import BalanceCore
 import BalanceHTTP
 import BalanceSockets
 import BalanceSupport
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
 import Foundation
 import Synchronization

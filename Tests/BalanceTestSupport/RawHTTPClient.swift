@@ -1,10 +1,6 @@
 import BalanceHTTP
 import BalanceSockets
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
 import Foundation
 

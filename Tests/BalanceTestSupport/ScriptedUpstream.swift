@@ -1,9 +1,5 @@
 import BalanceSockets
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import Synchronization
 import XCTest

@@ -5,10 +5,10 @@ import XCTest
 final class HTTPRequestParserTests: XCTestCase {
     /// Feeds `wire` at once and collects results up to the first
     /// `.needMoreData` or `.error` (included).
-    private func parse(_ wire: [UInt8], limits: ServerLimits = ServerLimits()) -> [RequestParser.Result] {
+    private func parse(_ wire: [UInt8], limits: ServerLimits = ServerLimits()) -> [RequestParser.Outcome] {
         var parser = RequestParser(limits: limits)
         parser.append(wire)
-        var results: [RequestParser.Result] = []
+        var results: [RequestParser.Outcome] = []
         while true {
             let result = parser.next()
             results.append(result)
@@ -17,7 +17,7 @@ final class HTTPRequestParserTests: XCTestCase {
         }
     }
 
-    private func parse(_ wire: String, limits: ServerLimits = ServerLimits()) -> [RequestParser.Result] {
+    private func parse(_ wire: String, limits: ServerLimits = ServerLimits()) -> [RequestParser.Outcome] {
         parse(Array(wire.utf8), limits: limits)
     }
 

@@ -1,10 +1,6 @@
 import BalanceTestSupport
 @testable import BalanceHTTP
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import Synchronization
 import XCTest

@@ -8,6 +8,19 @@ import XCTest
 /// The simulator checks signatures on its own code path: requests signed the way the
 /// official SDK signs them (content-type;host only) pass, tampered ones fail.
 final class TencentCloudSimulatorTests: XCTestCase {
+    /// One plausible account readable with `AKIDdemo` / `demo-secret-key`.
+    private func simulatorWithOneAccount() -> TencentCloudSimulator {
+        let simulator = TencentCloudSimulator(clock: TestClock())
+        simulator.setAccount("demo", SimulatedTencentAccount(
+            uin: .number(100000000001), balance: 1234567, realBalance: 1234567, cashAccountBalance: 1234567,
+            incomeIntoAccountBalance: 0, presentAccountBalance: 0, freezeAmount: 2500, oweAmount: 0,
+            isAllowArrears: false, isCreditLimited: false, creditAmount: 0, creditBalance: 0, realCreditBalance: 0,
+            tempCredit: 50000, tempAmounts: [.init(uin: "100000000001", amountCents: 50000,
+                                                    startTime: "2026-11-16 00:00:00", endTime: "2026-12-16 23:59:59")]))
+        simulator.addCredential(secretId: "AKIDdemo", secretKey: "demo-secret-key", account: "demo")
+        return simulator
+    }
+
     private func signedRequest(body: String = "{}", key: String = "demo-secret-key", timestamp: Int = 1_800_000_000,
                                action: String = "DescribeAccountBalance") -> HTTPRequest {
         let signature = TC3Signer.sign(secretId: "AKIDdemo", secretKey: key, service: "billing", host: "127.0.0.1:8080",
@@ -23,7 +36,7 @@ final class TencentCloudSimulatorTests: XCTestCase {
     }
 
     func testDemoAccountAnswersASignedRequest() throws {
-        let simulator = TencentCloudSimulator.demo(clock: TestClock())
+        let simulator = simulatorWithOneAccount()
         let response = simulator.handle(signedRequest(body: #"{"TempCredit":true}"#))
         XCTAssertEqual(response.status, 200)
         XCTAssertNil(code(response))
@@ -33,7 +46,7 @@ final class TencentCloudSimulatorTests: XCTestCase {
     }
 
     func testTamperedBodyWrongKeyStaleTimestampAndWrongActionAreRejected() {
-        let simulator = TencentCloudSimulator.demo(clock: TestClock())
+        let simulator = simulatorWithOneAccount()
         var tampered = signedRequest()
         tampered.body = Array(#"{"TempCredit":true}"#.utf8)
         XCTAssertEqual(code(simulator.handle(tampered)), "AuthFailure.SignatureFailure")
@@ -45,7 +58,7 @@ final class TencentCloudSimulatorTests: XCTestCase {
     }
 
     func testRawAndNullFieldsAreSentVerbatim() throws {
-        let simulator = TencentCloudSimulator.demo(clock: TestClock())
+        let simulator = simulatorWithOneAccount()
         simulator.updateAccount("demo") { account in
             account.rawFields = ["Balance": "12345.5", "Uin": "\"42\""]
             account.nullFields = ["RealBalance"]

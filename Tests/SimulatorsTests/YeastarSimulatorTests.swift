@@ -87,10 +87,10 @@ final class YeastarSimulatorTests: XCTestCase {
     }
 
     func testDemoClientDrainsOnEveryCall() async throws {
-        let demo = YeastarSimulator.demo(clock: clock, balance: 100)
+        let demo = YeastarSimulator(clock: clock)
+        demo.addClient(id: "drain-client", secret: "drain-secret", userID: 100_042, balance: 100, drainPerCall: 0.37)
         var account = AccountConfig(name: "demo", provider: "yeastar", endpoint: "http://127.0.0.1:1", refreshInterval: 60)
-        account.values = ["client_id": .string(YeastarSimulator.demoClientID),
-                          "client_secret": .string(YeastarSimulator.demoClientSecret)]
+        account.values = ["client_id": .string("drain-client"), "client_secret": .string("drain-secret")]
         let context = ProviderContext(transport: HandlerTransport(handler: demo), clock: clock, logger: .discard,
                                       environment: [:], userAgent: YeastarFixture.userAgent)
         let client = try Yeastar.schema.make(account, context)
@@ -98,7 +98,7 @@ final class YeastarSimulatorTests: XCTestCase {
         let second = try await client.fetchBalance()
         XCTAssertEqual(first.available, 100)
         XCTAssertEqual(try XCTUnwrap(second.available), 99.63, accuracy: 1e-9)
-        XCTAssertEqual(first.uin, String(YeastarSimulator.demoUserID))
+        XCTAssertEqual(first.uin, String(100_042))
     }
 
     // MARK: Helpers

@@ -1,9 +1,7 @@
 import BalanceTestSupport
 @testable import BalanceSockets
 @testable import BalanceSupport
-#if canImport(Glibc)
 import Glibc
-#endif
 import Foundation
 import Synchronization
 import XCTest

@@ -7,7 +7,7 @@ import XCTest
 final class TC3SignerTests: XCTestCase {
     private let docBody = Array(#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#.utf8)
 
-    // MARK: Vectors from the Tencent Cloud documentation (/work/shared/reference/UPSTREAMS.md)
+    // MARK: Vectors from the Tencent Cloud documentation (https://www.tencentcloud.com/document/api/1227/61798)
 
     func testOfficialDocumentationExampleWithActionHeader() {
         let s = TC3Signer.sign(secretId: "AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******", secretKey: "Gu5t9xGARNpq86cd98joQYCN3*******",

@@ -11,9 +11,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/bcrypt-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 hash=$(htpasswd -nbBC "$cost" bench "correct horse" | cut -d: -f2- | tr -d '\n')
 cat >"$work/main.swift" <<SWIFT
-#if canImport(Glibc)
 import Glibc
-#endif
 let hash = try BcryptHash("$hash")
 var times: [Double] = []
 for _ in 0..<$runs {

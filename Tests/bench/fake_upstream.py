@@ -7,7 +7,7 @@ With --tls it speaks HTTPS with that certificate chain and key (PEM):
 Tests/container/verify_image.sh uses it so for the TLS of the static binary.
 
 Every POST answers a successful DescribeAccountBalance (amounts in cents, per
-UPSTREAMS.md section 1) for the account named by the SecretId in the TC3
+https://www.tencentcloud.com/document/product/555/50284) for the account named by the SecretId in the TC3
 `Authorization` header (`Credential=AKIDbench<i>/...`): the exporter config
 written by bench.py gives account i the SecretId `AKIDbench<i>`, so each
 account gets its own `Uin` and values. The signature is not checked.

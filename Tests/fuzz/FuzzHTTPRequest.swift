@@ -38,7 +38,7 @@ func fuzzHTTPRequest(_ bytes: [UInt8]) -> CInt {
 }
 
 /// What the client sees of a result: the request, or the error status.
-private func outcome(_ result: RequestParser.Result) -> RequestParser.Result {
+private func outcome(_ result: RequestParser.Outcome) -> RequestParser.Outcome {
     guard case .error(let error) = result else { return result }
     return .error(HTTPParseError(status: error.status, detail: ""))
 }
@@ -46,9 +46,9 @@ private func outcome(_ result: RequestParser.Result) -> RequestParser.Result {
 /// Feeds `pieces` one by one, taking every complete request after each;
 /// stops at the first error (the connection is closed then). The buffer
 /// must stay bounded whatever arrives.
-private func decodeAll(_ pieces: [[UInt8]], limits: ServerLimits) -> (results: [RequestParser.Result], partial: Bool) {
+private func decodeAll(_ pieces: [[UInt8]], limits: ServerLimits) -> (results: [RequestParser.Outcome], partial: Bool) {
     var parser = RequestParser(limits: limits)
-    var results: [RequestParser.Result] = []
+    var results: [RequestParser.Outcome] = []
     for piece in pieces {
         parser.append(piece)
         while true {

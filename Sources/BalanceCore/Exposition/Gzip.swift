@@ -55,11 +55,6 @@ package enum Gzip {
         return bytes
     }
 
-    /// One gzip member of `data`.
-    static func compress(_ data: [UInt8]) -> [UInt8]? {
-        prefix(data).flatMap { finish($0, tail: []) }
-    }
-
     // MARK: zlib
 
     static func checksum(_ data: [UInt8]) -> UInt {

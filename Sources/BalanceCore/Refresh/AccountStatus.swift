@@ -35,14 +35,60 @@ package struct AccountStatus: Sendable, Equatable {
         return notBefore
     }
 
-    package func isDue(now: Double, refreshInterval: Double) -> Bool {
-        now >= dueTime(refreshInterval: refreshInterval)
+    /// The one staleness rule: until when (inclusive) the last good values
+    /// are exported: for ever while the account is up, `max_stale` after its
+    /// last success once it fails; nil before any success.
+    package func exportedUntil(maxStale: Double) -> Double? {
+        guard let lastSuccess else { return nil }
+        return up == true ? .infinity : lastSuccess + maxStale
     }
 
     /// Whether the last good values may still be exported at `now`.
     package func isFresh(now: Double, maxStale: Double) -> Bool {
-        guard let lastSuccess else { return false }
-        if up == true { return true }
-        return now - lastSuccess <= maxStale
+        guard let until = exportedUntil(maxStale: maxStale) else { return false }
+        return now <= until
+    }
+}
+
+// MARK: Transitions, pure: the old status, the result and the time in, the new status out.
+
+extension AccountStatus {
+    /// After a refresh attempt from `started` to `finished`, whatever its outcome.
+    private func attempted(started: Double, finished: Double) -> AccountStatus {
+        var status = self
+        status.requests += 1
+        status.lastAttempt = finished
+        status.lastDuration = max(0, finished - started)
+        return status
+    }
+
+    /// After a successful refresh: `reading` (already bounded) is exported from now on.
+    package func succeeded(_ reading: BalanceReading, started: Double, finished: Double) -> AccountStatus {
+        var status = attempted(started: started, finished: finished)
+        status.uin = reading.uin
+        status.duplicateOf = nil
+        status.reading = reading
+        status.lastSuccess = finished
+        status.up = true
+        status.consecutiveFailures = 0
+        status.notBefore = 0
+        status.lastError = nil
+        status.droppedValues += UInt64(reading.dropped)
+        status.lastDropped = reading.dropped
+        return status
+    }
+
+    /// After a failed refresh: counted by reason, the last good values kept
+    /// (`isFresh` says for how long), the next attempt `delay` seconds later
+    /// (the backoff for `consecutiveFailures`, see `BackoffPolicy`).
+    package func failed(_ error: ProviderError, started: Double, finished: Double,
+                        delay: (_ consecutiveFailures: Int) -> Double) -> AccountStatus {
+        var status = attempted(started: started, finished: finished)
+        status.up = false
+        status.errors[error.reason, default: 0] += 1
+        status.consecutiveFailures += 1
+        status.notBefore = finished + delay(status.consecutiveFailures)
+        status.lastError = error
+        return status
     }
 }

@@ -245,10 +245,11 @@ package final class RefreshEngine: Sendable {
         let provider = entry.provider
         Task {
             let result: Result<BalanceReading, ProviderError>
-            var started = clock.now()
+            // The duration on the monotonic clock: a wall clock set meanwhile must not make it jump.
+            var started = clock.uptime()
             do {
                 try await gate?.acquire()
-                started = clock.now()
+                started = clock.uptime()
                 result = .success(try await provider.fetchBalance())
             } catch let error as ProviderError {
                 result = .failure(error)
@@ -256,7 +257,8 @@ package final class RefreshEngine: Sendable {
                 result = .failure(ProviderError(.network, message: "refresh cancelled"))
             }
             await gate?.release()
-            finish(config, epoch: epoch, result: result, started: started, finished: clock.now())
+            let duration = max(0, clock.uptime() - started), finished = clock.now()
+            finish(config, epoch: epoch, result: result, started: finished - duration, finished: finished)
         }
     }
 
@@ -277,7 +279,7 @@ package final class RefreshEngine: Sendable {
                 return (record(&s, name: name, result: result, started: started, finished: finished), nil)
             }
             // Changed while the old call ran, which it waited for: its own call starts now.
-            guard entry.status.isDue(now: finished, refreshInterval: entry.config.refreshInterval) else { return ([], nil) }
+            guard finished >= entry.status.dueTime(refreshInterval: entry.config.refreshInterval) else { return ([], nil) }
             s.inFlight.insert(name)
             return ([], (entry, s.gates[entry.config.provider]))
         }
@@ -300,36 +302,29 @@ package final class RefreshEngine: Sendable {
                         started: Double, finished: Double) -> [LogEvent] {
         guard var entry = s.entries[name] else { return [] }
         let previous = entry.status
-        entry.status.requests += 1
-        entry.status.lastAttempt = finished
-        entry.status.lastDuration = max(0, finished - started)
+        let interval = entry.config.refreshInterval
         var events: [LogEvent] = []
         switch result {
         case .success(let unbounded):
             let reading = unbounded.bounded()
-            entry.status.uin = reading.uin
+            entry.status = previous.succeeded(reading, started: started, finished: finished)
             let uin = AccountFamilies.reportedUIN(entry.config, entry.status)
             let claim = s.owners.claim(uin, previous: AccountFamilies.reportedUIN(entry.config, previous),
                                        provider: entry.config.provider, by: name)
             if let owner = claim.earlierOwner, let uin {
+                // Not a success after all: the values are another account's.
+                var duplicate = previous.failed(Self.duplicate(of: owner, uin: uin), started: started, finished: finished,
+                                                delay: delay(interval, .duplicate, nil))
+                duplicate.uin = reading.uin
+                entry.status = duplicate
                 let event = markDuplicate(&entry, of: owner, uin: uin)
                 if previous.duplicateOf != owner { events.append(event) }
-                fail(&entry.status, Self.duplicate(of: owner, uin: uin), at: finished, refreshInterval: entry.config.refreshInterval)
                 break
             }
             if let displaced = claim.displaced, let uin, var later = s.entries[displaced] {
                 events.append(markDuplicate(&later, of: name, uin: uin))
                 s.entries[displaced] = later
             }
-            entry.status.duplicateOf = nil
-            entry.status.reading = reading
-            entry.status.lastSuccess = finished
-            entry.status.up = true
-            entry.status.consecutiveFailures = 0
-            entry.status.notBefore = 0
-            entry.status.lastError = nil
-            entry.status.droppedValues += UInt64(reading.dropped)
-            entry.status.lastDropped = reading.dropped
             if previous.up == false {
                 events.append(LogEvent(level: .info, message: "account refresh recovered",
                                        fields: ["account": .string(name), "provider": .string(entry.config.provider)]))
@@ -340,7 +335,9 @@ package final class RefreshEngine: Sendable {
                 ]))
             }
         case .failure(let error):
-            let delay = fail(&entry.status, error, at: finished, refreshInterval: entry.config.refreshInterval)
+            entry.status = previous.failed(error, started: started, finished: finished,
+                                           delay: delay(interval, error.reason, error.retryAfter))
+            let delay = entry.status.notBefore - finished
             let changed = previous.up != false || previous.lastError?.reason != error.reason || previous.lastError?.code != error.code
             if changed {
                 events.append(LogEvent(level: error.reason.isPersistent ? .error : .warn, message: "account refresh failed", fields: [
@@ -357,17 +354,13 @@ package final class RefreshEngine: Sendable {
         return events
     }
 
-    /// Counts a failed refresh and schedules the next attempt; returns the delay.
-    @discardableResult
-    private func fail(_ status: inout AccountStatus, _ error: ProviderError, at finished: Double, refreshInterval: Double) -> Double {
-        status.up = false
-        status.errors[error.reason, default: 0] += 1
-        status.consecutiveFailures += 1
-        let delay = backoff.delay(failures: status.consecutiveFailures, reason: error.reason, refreshInterval: refreshInterval,
-                                  jitter: jitter(), retryAfter: error.retryAfter)
-        status.notBefore = finished + delay
-        status.lastError = error
-        return delay
+    /// The backoff before the next attempt after `failures` consecutive
+    /// failures, with a fresh jitter draw.
+    private func delay(_ refreshInterval: Double, _ reason: FailureReason, _ retryAfter: Double?) -> (Int) -> Double {
+        { failures in
+            self.backoff.delay(failures: failures, reason: reason, refreshInterval: refreshInterval, jitter: self.jitter(),
+                               retryAfter: retryAfter)
+        }
     }
 
     /// Wakes the scrapes whose pending refreshes have all finished.

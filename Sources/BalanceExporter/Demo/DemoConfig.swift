@@ -1,39 +1,23 @@
 import BalanceCore
-import BalanceSupport
-import BalanceTencentCloud
-import BalanceYeastar
 
 /// The exporter configuration `--demo` runs on: the demo accounts pointed at
-/// the loopback simulators. Pure: endpoints in, configuration out.
+/// the loopback simulators. Pure: accounts in, configuration out.
 enum DemoConfig {
     /// How long a failing account's last values stay exported (the usual default, 10 m).
     static let maxStale = 600.0
 
-    static func make(tencentEndpoint: String, yeastarEndpoint: String,
-                     tencent: [DemoTencentAccount] = DemoTencentAccounts.all,
-                     yeastar: [DemoYeastarAccount] = DemoYeastarAccounts.all) -> ExporterConfig {
-        var accounts: [AccountConfig] = []
-        for account in tencent {
-            var values: [String: ConfigValue] = [
-                "secret_id": .string(account.secretId),
-                "secret_key": .string(account.secretKey),
-            ]
-            if account.tempCredit { values["temp_credit"] = .bool(true) }
-            accounts.append(AccountConfig(name: account.name, provider: TencentCloud.schema.name, endpoint: tencentEndpoint,
-                                          currency: account.currency, refreshInterval: account.refreshInterval, values: values))
-        }
-        for account in yeastar {
-            accounts.append(AccountConfig(name: account.name, provider: Yeastar.schema.name, endpoint: yeastarEndpoint,
-                                          currency: account.currency, refreshInterval: account.refreshInterval,
-                                          values: ["client_id": .string(account.clientID),
-                                                   "client_secret": .string(account.clientSecret)]))
-        }
+    static func make(accounts: [AccountConfig], schemas: [ProviderSchema]) -> ExporterConfig {
         var limits: [String: ProviderLimits] = [:]
-        for schema in [TencentCloud.schema, Yeastar.schema] {
+        for schema in schemas {
             limits[schema.name] = ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
                                                  maxConcurrency: schema.defaultMaxConcurrency)
         }
-        return ExporterConfig(refreshInterval: 10, maxStale: maxStale, providerLimits: limits, accounts: accounts,
+        let located = accounts.enumerated().map { index, account in
+            var account = account
+            account.location = AccountConfig.location(index: index, name: account.name)
+            return account
+        }
+        return ExporterConfig(refreshInterval: 10, maxStale: maxStale, providerLimits: limits, accounts: located,
                               source: "demo (simulated upstreams)")
     }
 }

@@ -22,7 +22,7 @@ struct DemoTencentAccount: Sendable {
 }
 
 /// The demo's Tencent accounts. Between them every documented
-/// `DescribeAccountBalance` field (UPSTREAMS.md §1) is sent, so every
+/// `DescribeAccountBalance` field (https://www.tencentcloud.com/document/product/555/50284) is sent, so every
 /// `Catalog.tencent*` series and dashboard panel has data.
 enum DemoTencentAccounts {
     static let all: [DemoTencentAccount] = [healthy, lowBalance, credit, arrears, flaky]
@@ -128,7 +128,7 @@ enum DemoTencentAccounts {
 /// 1-based number for that account.
 enum DemoFlakiness {
     /// Every `every`-th request fails, alternating between the two kinds of
-    /// transient failure Tencent documents (UPSTREAMS.md §1): an
+    /// transient failure Tencent documents (https://www.tencentcloud.com/document/product/555/50284): an
     /// `InternalError` envelope with HTTP 200, then a gateway's HTTP 503.
     static func fault(request number: Int, every: Int) -> SimulatedTencentFault? {
         guard every > 0, number > 0, number % every == 0 else { return nil }

@@ -1,6 +1,8 @@
+import BalanceCore
 import BalanceHTTP
 import BalanceSimulators
 import BalanceSupport
+import BalanceTencentCloud
 import Synchronization
 
 /// The demo's Tencent Cloud billing API: a `TencentCloudSimulator` (real TC3
@@ -45,6 +47,20 @@ final class DemoTencentBilling: HTTPHandler {
                 }
             }
             return simulator.handle(request)
+        }
+    }
+}
+
+extension DemoTencentBilling {
+    static func upstream(clock: any WallClock, start: Double) -> DemoUpstream {
+        let accounts = DemoTencentAccounts.all
+        return DemoUpstream(provider: TencentCloud.schema, handler: DemoTencentBilling(accounts: accounts, clock: clock, start: start)) { endpoint in
+            accounts.map { account in
+                var values: [String: ConfigValue] = ["secret_id": .string(account.secretId), "secret_key": .string(account.secretKey)]
+                if account.tempCredit { values["temp_credit"] = .bool(true) }
+                return AccountConfig(name: account.name, provider: TencentCloud.schema.name, endpoint: endpoint,
+                                     currency: account.currency, refreshInterval: account.refreshInterval, values: values)
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
+import BalanceCore
 import BalanceHTTP
 import BalanceSimulators
 import BalanceSupport
+import BalanceYeastar
 import Synchronization
 
 /// One simulated Yeastar Partner Portal client of `--demo`.
@@ -64,6 +66,19 @@ final class DemoYeastar: HTTPHandler {
                 simulator.setBalance(DemoMotion.majorUnits(cents: account.balanceCents(elapsed)), clientID: account.clientID)
             }
             return simulator.handle(request)
+        }
+    }
+}
+
+extension DemoYeastar {
+    static func upstream(clock: any WallClock, start: Double) -> DemoUpstream {
+        let accounts = DemoYeastarAccounts.all
+        return DemoUpstream(provider: Yeastar.schema, handler: DemoYeastar(accounts: accounts, clock: clock, start: start)) { endpoint in
+            accounts.map { account in
+                AccountConfig(name: account.name, provider: Yeastar.schema.name, endpoint: endpoint,
+                              currency: account.currency, refreshInterval: account.refreshInterval,
+                              values: ["client_id": .string(account.clientID), "client_secret": .string(account.clientSecret)])
+            }
         }
     }
 }

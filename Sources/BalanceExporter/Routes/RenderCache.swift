@@ -74,9 +74,9 @@ final class RenderCache: Sendable {
 
     /// Runs `work` and keeps its duration as a cost sample.
     private func measured<T>(_ work: () -> T) -> T {
-        let started = clock.now()
+        let started = clock.uptime()
         let result = work()
-        let cost = max(0, clock.now() - started)
+        let cost = max(0, clock.uptime() - started)
         costs.withLock { costs in
             costs.append(cost)
             if costs.count > Self.costSamples { costs.removeFirst(costs.count - Self.costSamples) }
@@ -205,12 +205,13 @@ final class RenderCache: Sendable {
     }
 
     /// The earliest time at which the snapshot's rendering changes by the
-    /// clock alone: when a failing account's last good values pass `max_stale`.
+    /// clock alone: when a failing account's last good values stop being
+    /// exported (`AccountStatus.exportedUntil`, the one staleness rule).
     static func validUntil(_ snapshot: EngineSnapshot) -> Double {
         var until = Double.infinity
-        for (_, status) in snapshot.accounts where status.up == false && status.reading != nil {
-            if let lastSuccess = status.lastSuccess, lastSuccess + snapshot.maxStale >= snapshot.now {
-                until = min(until, lastSuccess + snapshot.maxStale)
+        for (_, status) in snapshot.accounts where status.reading != nil {
+            if let exported = status.exportedUntil(maxStale: snapshot.maxStale), exported >= snapshot.now {
+                until = min(until, exported)
             }
         }
         return until

@@ -15,6 +15,9 @@ package protocol ExporterEndpoints: Sendable {
     /// `POST /-/reload`: reloads unless a reload runs already.
     func reloadUnlessRunning() -> ReloadOutcome
     var telemetryPath: String { get }
+    /// The accounts as the engine knows them now, for the status page and
+    /// `/api/v1/accounts`: the cache, never an upstream call.
+    func statusSnapshot() -> EngineSnapshot
 }
 
 /// What a reload request came to.
@@ -36,6 +39,16 @@ package struct Router: HTTPHandler {
         self.enableLifecycle = enableLifecycle
     }
 
+    /// The paths the exporter answers whatever the flags say:
+    /// `--web.telemetry-path` may not take one of them.
+    package static let fixedPaths = ["/", "/-/healthy", "/-/ready", "/-/reload", AccountsAPI.path, StatusPage.stylesheetPath]
+
+    /// The status page's answers: the page and its data change with every
+    /// refresh (no caching); the page may load its own stylesheet and nothing
+    /// else, even if an escape were missed.
+    private static let pageHeaders: HTTPHeaders = [("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff"),
+                                                   ("Content-Security-Policy", "default-src 'none'; style-src 'self'")]
+
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let readOnly = ["GET", "HEAD"]
         switch request.path {
@@ -45,8 +58,16 @@ package struct Router: HTTPHandler {
             return endpoints.metrics(request)
         case "/":
             guard readOnly.contains(request.method) else { return methodNotAllowed(readOnly) }
-            return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")],
-                                body: Array(LandingPage.html(telemetryPath: endpoints.telemetryPath).utf8))
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")] + Self.pageHeaders,
+                                body: StatusPage.html(endpoints.statusSnapshot(), telemetryPath: endpoints.telemetryPath))
+        case AccountsAPI.path:
+            guard readOnly.contains(request.method) else { return methodNotAllowed(readOnly) }
+            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")] + Self.pageHeaders,
+                                body: AccountsAPI.json(endpoints.statusSnapshot()))
+        case StatusPage.stylesheetPath:
+            guard readOnly.contains(request.method) else { return methodNotAllowed(readOnly) }
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/css; charset=utf-8"), ("X-Content-Type-Options", "nosniff")],
+                                body: Array(StatusStylesheet.css.utf8))
         case "/-/healthy":
             guard readOnly.contains(request.method) else { return methodNotAllowed(readOnly) }
             return .text(200, "Healthy.\n")
@@ -76,44 +97,5 @@ package struct Router: HTTPHandler {
 
     private func methodNotAllowed(_ methods: [String]) -> HTTPResponse {
         .text(405, "Method not allowed.\n", headers: [("Allow", methods.joined(separator: ", "))])
-    }
-}
-
-/// The HTML landing page at `/`.
-package enum LandingPage {
-    package static func html(telemetryPath: String) -> String {
-        let path = escape(telemetryPath)
-        return """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head><meta charset="utf-8"><title>balance_exporter</title></head>
-        <body>
-        <h1>balance_exporter</h1>
-        <p>Prometheus exporter for prepaid account balances (Tencent Cloud, Yeastar Partner Portal).</p>
-        <p>Version \(escape(BuildInfo.version)), revision \(escape(BuildInfo.revision)), Swift \(escape(BuildInfo.swiftVersion)).</p>
-        <ul>
-        <li><a href="\(path)">Metrics</a></li>
-        <li><a href="/-/healthy">Health</a></li>
-        <li><a href="/-/ready">Readiness</a></li>
-        </ul>
-        </body>
-        </html>
-
-        """
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

@@ -28,7 +28,7 @@ package struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertib
 /// appended. A request line is checked byte by byte as it arrives: a byte
 /// that no valid request line can hold is refused at once.
 package struct RequestParser: Sendable {
-    package enum Result: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         case request(HTTPRequest)
         case needMoreData
         case error(HTTPParseError)
@@ -81,7 +81,7 @@ package struct RequestParser: Sendable {
     /// Bytes held, consumed or not (tests check that this stays bounded).
     var bufferedByteCount: Int { buffer.count }
 
-    package mutating func next() -> Result {
+    package mutating func next() -> Outcome {
         if let failure { return .error(failure) }
         if pending == nil {
             do {

@@ -1,3 +1,5 @@
+import BalanceSupport
+
 /// An incremental parser of one HTTP/1.1 response (RFC 9112), pure: it owns
 /// no socket, so every framing rule is tested from wire bytes fed in pieces
 /// of any size. The transport feeds what each read returned and stops at the
@@ -241,12 +243,12 @@ struct HTTPResponseReader {
 
     /// `1*HEXDIG [BWS] [; extensions]` (RFC 9112 §7.1); extensions are ignored.
     static func chunkSize(_ line: ArraySlice<UInt8>) throws(TransportError) -> Int {
-        let digits = line.prefix(while: { hexValue($0) != nil })
+        let digits = line.prefix(while: { ASCIIText.hexValue($0) != nil })
         // 15 hex digits stay below Int.max: anything longer is no size we would accept anyway.
         guard !digits.isEmpty, digits.count <= 15 else { throw malformed }
         let rest = line[digits.endIndex...].drop(while: isSpace)
         guard rest.isEmpty || rest.first == 0x3B else { throw malformed }
-        return digits.reduce(0) { $0 * 16 + Int(hexValue($1) ?? 0) }
+        return digits.reduce(0) { $0 * 16 + Int(ASCIIText.hexValue($1) ?? 0) }
     }
 
     /// A non-negative decimal of at most 18 digits (no sign, no spaces).
@@ -269,12 +271,4 @@ struct HTTPResponseReader {
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == ASCII.space || byte == ASCII.tab }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: return byte - 0x30
-        case 0x41...0x46: return byte - 0x41 + 10
-        case 0x61...0x66: return byte - 0x61 + 10
-        default: return nil
-        }
-    }
 }

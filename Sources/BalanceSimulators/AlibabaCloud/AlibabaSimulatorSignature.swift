@@ -105,7 +105,7 @@ enum AlibabaSimulatorSignature {
             if byte == UInt8(ascii: "+") {
                 bytes.append(0x20)
             } else if byte == UInt8(ascii: "%"), input.count >= 2,
-                      let high = hexValue(input[input.startIndex]), let low = hexValue(input[input.startIndex + 1]) {
+                      let high = ASCIIText.hexValue(input[input.startIndex]), let low = ASCIIText.hexValue(input[input.startIndex + 1]) {
                 bytes.append(high << 4 | low)
                 input = input.dropFirst(2)
             } else {
@@ -129,14 +129,6 @@ enum AlibabaSimulatorSignature {
         return out
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        default: return nil
-        }
-    }
 
     /// Unix seconds of `yyyy-MM-ddTHH:mm:ssZ`; nil for any other text.
     static func date(_ text: String) -> Double? {

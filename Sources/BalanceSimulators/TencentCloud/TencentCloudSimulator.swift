@@ -150,23 +150,4 @@ package final class TencentCloudSimulator: HTTPHandler {
         members.append(("RequestId", JSONValue.string(requestID).text))
         return JSONValue.objectText([("Response", JSONValue.objectText(members))])
     }
-
-    // MARK: Demo
-
-    /// The demo's credential: `secret_id: AKIDdemo`, `secret_key: demo-secret-key`.
-    package static let demoSecretId = "AKIDdemo"
-    package static let demoSecretKey = "demo-secret-key"
-
-    /// A simulator with one plausible account readable with the demo credential.
-    package static func demo(clock: any WallClock) -> TencentCloudSimulator {
-        let simulator = TencentCloudSimulator(clock: clock)
-        simulator.setAccount("demo", SimulatedTencentAccount(
-            uin: .number(100000000001), balance: 1234567, realBalance: 1234567, cashAccountBalance: 1234567,
-            incomeIntoAccountBalance: 0, presentAccountBalance: 0, freezeAmount: 2500, oweAmount: 0,
-            isAllowArrears: false, isCreditLimited: false, creditAmount: 0, creditBalance: 0, realCreditBalance: 0,
-            tempCredit: 50000, tempAmounts: [.init(uin: "100000000001", amountCents: 50000,
-                                                    startTime: "2026-11-16 00:00:00", endTime: "2026-12-16 23:59:59")]))
-        simulator.addCredential(secretId: demoSecretId, secretKey: demoSecretKey, account: "demo")
-        return simulator
-    }
 }

@@ -2,7 +2,7 @@ import BalanceHTTP
 import BalanceSupport
 import Synchronization
 
-/// A simulated Yeastar Partner Portal OpenAPI (UPSTREAMS.md §2) for tests and
+/// A simulated Yeastar Partner Portal OpenAPI (https://help.yeastar.com/en/pp-ptr/developer-guide/request-access-token.html) for tests and
 /// the exporter's `--demo` mode: the token endpoint (`pp_credentials` grants,
 /// rotating refresh tokens) and the balance endpoint, with JWT access tokens
 /// carrying `exp` and an `X-MS-USER` claim.
@@ -83,10 +83,6 @@ package final class YeastarSimulator: HTTPHandler {
     static let tokenPath = "/auth/openapi/v1/oauth/token"
     static let balancePath = "/user/openapi/user/v1/client/account_balance"
 
-    package static let demoClientID = "demo-yeastar-client"
-    package static let demoClientSecret = "demo-yeastar-secret"
-    package static let demoUserID: Int64 = 100_042
-
     struct Client {
         var secret: String
         var userID: Int64
@@ -113,14 +109,6 @@ package final class YeastarSimulator: HTTPHandler {
     package init(clock: any WallClock, options: Options = Options()) {
         self.clock = clock
         self.state = Mutex(State(options: options))
-    }
-
-    /// A simulator with one client (`demoClientID` / `demoClientSecret`) whose
-    /// balance drains a little on every call, for `--demo`.
-    package static func demo(clock: any WallClock, balance: Double = 675.24) -> YeastarSimulator {
-        let simulator = YeastarSimulator(clock: clock)
-        simulator.addClient(id: demoClientID, secret: demoClientSecret, userID: demoUserID, balance: balance, drainPerCall: 0.37)
-        return simulator
     }
 
     // MARK: Test and demo controls

@@ -2,7 +2,7 @@ import BalanceHTTP
 import BalanceSupport
 
 /// How the simulated Partner Portal writes its answers: the JSON envelope
-/// and JWTs shaped like Yeastar's (UPSTREAMS.md §2). Pure, apart from the
+/// and JWTs shaped like Yeastar's (https://help.yeastar.com/en/pp-ptr/developer-guide/request-access-token.html). Pure, apart from the
 /// random signature bytes that make every token unique.
 extension YeastarSimulator {
     static func envelope(_ state: State, code: String, detail: String, status: Int, http: Int = 200,

@@ -267,7 +267,7 @@ struct JSONParser {
     private func hex4(at start: Int) throws(Problem) -> UInt32 {
         var value: UInt32 = 0
         for offset in start..<(start + 4) {
-            guard offset < bytes.count, let digit = Self.hexDigit(bytes[offset]) else {
+            guard offset < bytes.count, let digit = ASCIIText.hexValue(bytes[offset]).map(UInt32.init) else {
                 throw Problem(offset, (offset < bytes.count ? "" : "unexpected end of input: ") + "expected four hex digits after '\\u'")
             }
             value = value << 4 | digit
@@ -275,14 +275,6 @@ struct JSONParser {
         return value
     }
 
-    private static func hexDigit(_ byte: UInt8) -> UInt32? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(byte - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(byte - UInt8(ascii: "A") + 10)
-        default: return nil
-        }
-    }
 
     /// The length of the well-formed UTF-8 sequence at `index`, whose first
     /// byte is not ASCII (the Unicode Standard's Table 3-7: no overlong
