@@ -70,7 +70,9 @@ package final class Exporter: ExporterEndpoints {
     private let environment: [String: String]
     private let logger: Logger
     private let clock: any WallClock
-    private let transport: any HTTPTransport
+    /// One transport for every account (tests, the demo); nil: a
+    /// `SocketTransport` per account network (`proxy_url`, `ca_file`).
+    private let transport: (any HTTPTransport)?
     private let schemas: [ProviderSchema]
     private let engine: RefreshEngine
     private let renderCache: RenderCache
@@ -80,7 +82,7 @@ package final class Exporter: ExporterEndpoints {
 
     package init(source: ConfigSource, options: ExporterOptions = ExporterOptions(), environment: [String: String],
                 logger: Logger, clock: any WallClock = SystemClock(),
-                transport: any HTTPTransport = SocketTransport(), schemas: [ProviderSchema] = Exporter.providerSchemas) {
+                transport: (any HTTPTransport)? = nil, schemas: [ProviderSchema] = Exporter.providerSchemas) {
         self.source = source
         self.options = options
         self.environment = environment
@@ -111,14 +113,15 @@ package final class Exporter: ExporterEndpoints {
         case .environment: loaded = loader.fromEnvironment()
         case .fixed(let config): loaded = ConfigLoader.Loaded(config: config, warnings: [])
         }
-        let context = ProviderContext(transport: transport, clock: clock, logger: logger, environment: environment,
-                                      userAgent: BuildInfo.userAgent)
         var providers: [String: any BalanceProvider] = [:]
         var problems = loaded.problems
+        var transports = Transports(environment: environment, problems: &problems)
         for account in loaded.config.accounts {
             guard let schema = schemas.first(where: { $0.name == account.provider }) else {
                 preconditionFailure("the loader admits only registered providers, and the demo uses only those")
             }
+            let context = ProviderContext(transport: transport ?? transports.transport(for: account.network), clock: clock,
+                                          logger: logger, environment: environment, userAgent: BuildInfo.userAgent)
             do {
                 providers[account.name] = try schema.make(account, context)
             } catch {
@@ -257,5 +260,30 @@ package final class Exporter: ExporterEndpoints {
         }
         engine.stopWaiting()
         server?.shutdown(grace: grace)
+    }
+}
+
+/// The upstream transports of one configuration: one per distinct account
+/// network, so accounts that share a proxy and CA bundle share the loaded
+/// bundle too. The environment's proxy variables are read once, here: an
+/// unreadable one is a configuration problem naming the variable.
+struct Transports {
+    private let proxyEnvironment: ProxyEnvironment
+    private var made: [UpstreamNetwork: SocketTransport] = [:]
+
+    init(environment: [String: String], problems: inout [ConfigProblem]) {
+        do throws(ProxyError) {
+            proxyEnvironment = try ProxyEnvironment(environment)
+        } catch {
+            problems.append(ConfigProblem(location: "environment", key: nil, message: error.description))
+            proxyEnvironment = ProxyEnvironment()
+        }
+    }
+
+    mutating func transport(for network: UpstreamNetwork) -> SocketTransport {
+        if let existing = made[network] { return existing }
+        let fresh = SocketTransport(caFile: network.caFile, proxy: network.proxy, proxyEnvironment: proxyEnvironment)
+        made[network] = fresh
+        return fresh
     }
 }

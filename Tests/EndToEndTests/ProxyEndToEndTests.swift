@@ -143,6 +143,44 @@ final class ProxyEndToEndTests: XCTestCase {
         }
     }
 
+    func testTheConfigurationsProxyURLAndCAFileCarryEveryCallOfTheAccount() throws {
+        let made = try certificates()
+        let tencent = TencentCloudSimulator(clock: SystemClock())
+        tencent.setAccount("main", SimulatedTencentAccount(uin: .number(600000561284), balance: 12_345, realBalance: 12_345,
+                                                           oweAmount: 0, creditAmount: 0))
+        tencent.addCredential(secretId: "AKIDproxy", secretKey: "proxy-key", account: "main")
+        let upstream = try tlsUpstream(made.localhost, handler: tencent)
+        let proxy = try proxy(credentials: ("scraper", "pr0xy-s3cret"), connectPorts: [upstream])
+        let directory = try temporaryDirectory()
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let passwordFile = directory.appendingPathComponent("proxy_url")
+        try "http://scraper:pr0xy-s3cret@127.0.0.1:\(proxy.port)\n".write(to: passwordFile, atomically: true, encoding: .utf8)
+        chmod(passwordFile.path, 0o600)
+        let config = directory.appendingPathComponent("balance.yml")
+        try """
+        proxy_url: ""
+        accounts:
+          - name: proxied
+            provider: tencentcloud
+            endpoint: https://localhost:\(upstream)
+            secret_id: AKIDproxy
+            secret_key: proxy-key
+            proxy_url_file: \(passwordFile.path)
+            ca_file: \(made.caFile)
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let port = try freeLoopbackPort()
+        // The environment's proxy would not be used (the account's wins); it must not break anything either.
+        let exporter = try ExporterProcess(["--config.file=\(config.path)", "--web.listen-address=127.0.0.1:\(port)"],
+                                           environment: ["HTTPS_PROXY": "http://127.0.0.1:1"])
+        var metrics = ""
+        XCTAssertTrue(waitUntil {
+            metrics = (try? RawHTTPClient.get(port: port, path: "/metrics").text) ?? ""
+            return metrics.contains(#"balance_up{provider="tencentcloud",uin="600000561284"} 1"#)
+        }, metrics + exporter.output)
+        XCTAssertTrue(proxy.log.contains("CONNECT localhost:\(upstream)"), proxy.log)
+        XCTAssertFalse(exporter.output.contains("pr0xy-s3cret"), exporter.output)
+    }
+
     func testAnUnreachableProxyIsANetworkFailure() async throws {
         let port = try freeLoopbackPort()
         let transport = SocketTransport(proxy: .proxy(try ProxyURL.parse("http://user:pw@127.0.0.1:\(port)")))
