@@ -128,9 +128,9 @@ package struct Flags: Sendable, Equatable {
     Prometheus exporter for prepaid account balances (Tencent Cloud, Yeastar Partner Portal).
 
     Flags:
-      --config.file=PATH           Configuration file, strict JSON. Without it, accounts come
-                                   from TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY and
-                                   YEASTAR_CLIENT_ID/YEASTAR_CLIENT_SECRET.
+      --config.file=PATH           Configuration file: YAML for .yml/.yaml, else strict JSON. Without
+                                   it, accounts come from TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY
+                                   and YEASTAR_CLIENT_ID/YEASTAR_CLIENT_SECRET.
       --config.check               Validate the configuration, print the result and exit (0 valid, 1 not).
       --web.config.file=PATH       exporter-toolkit web configuration (YAML): TLS, client certificates,
                                    basic auth, response headers. Re-read when it or a file it names changes.
