@@ -37,15 +37,17 @@ package enum WebConfigFixture {
     }
 
     /// TLS with `certificate`, optionally basic auth and client certificates.
+    /// `protocols`: lines of `tls_server_config` for versions and suites (default `min_version: TLS12`).
     package static func tls(_ certificate: (String, String), user: User? = alice, clientAuth: String? = nil,
-                            clientCA: String? = nil, allowedSANs: [String] = []) -> String {
+                            clientCA: String? = nil, allowedSANs: [String] = [],
+                            protocols: [String] = ["min_version: TLS12"]) -> String {
         var text = """
         tls_server_config:
           cert_file: \(certificate.0)
           key_file: \(certificate.1)
-          min_version: TLS12
 
         """
+        for line in protocols { text += "  \(line)\n" }
         if let clientAuth { text += "  client_auth_type: \(clientAuth)\n" }
         if let clientCA { text += "  client_ca_file: \(clientCA)\n" }
         if !allowedSANs.isEmpty { text += "  client_allowed_sans: [\(allowedSANs.joined(separator: ", "))]\n" }
@@ -62,11 +64,17 @@ package enum WebConfigFixture {
             ("basic-auth-rotated", basicAuth(aliceRotated)),
             ("tls", tls(certificates.localhost)),
             ("tls-no-auth", tls(certificates.localhost, user: nil)),
-            ("tls-stranger", tls(certificates.stranger)),
             ("tls-client-certs", tls(certificates.localhost, user: nil, clientAuth: "RequireAndVerifyClientCert",
                                      clientCA: certificates.caFile)),
+            ("tls13-only", tls(certificates.localhost, user: nil, protocols: tls13Only)),
+            ("tls12-suites", tls(certificates.localhost, user: nil, protocols: tls12Suites)),
         ]
     }
+
+    package static let tls13Only = ["min_version: TLS13"]
+    /// One TLS 1.2 suite and one curve, as Go names them.
+    package static let tls12Suites = ["max_version: TLS12", "cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]",
+                                      "curve_preferences: [CurveP256]"]
 
     /// Writes `text` to `name`.yml in `directory` (atomically: a new file
     /// replaces the old, as editors and Kubernetes do); the path.

@@ -92,4 +92,23 @@ final class WebConfigEndToEndTests: XCTestCase {
         XCTAssertNotEqual(refused.status, 0, refused.output)
         XCTAssertFalse(refused.output.contains("Healthy"), refused.output)
     }
+
+    func testVersionsCipherSuitesAndCurvesAreHonoured() throws {
+        let made = try certificates()
+        try requireTools(executables: ["curl"])
+        func curl(_ port: Int, _ options: [String]) throws -> Int32 {
+            try runScript(["curl", "-sS", "--max-time", "5", "--cacert", made.caFile] + options + ["https://127.0.0.1:\(port)/-/healthy"],
+                          timeout: 30).status
+        }
+        let tls13 = try exporter(WebConfigFixture.tls(made.localhost, user: nil, protocols: WebConfigFixture.tls13Only),
+                                 in: made.directory, name: "tls13")
+        XCTAssertEqual(try curl(tls13, ["--tlsv1.3"]), 0)
+        XCTAssertNotEqual(try curl(tls13, ["--tls-max", "1.2"]), 0, "min_version TLS13 refuses TLS 1.2")
+        let suites = try exporter(WebConfigFixture.tls(made.localhost, user: nil, protocols: WebConfigFixture.tls12Suites),
+                                  in: made.directory, name: "suites")
+        XCTAssertEqual(try curl(suites, ["--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"]), 0)
+        XCTAssertNotEqual(try curl(suites, ["--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"]), 0, "a suite not listed is refused")
+        XCTAssertNotEqual(try curl(suites, ["--tlsv1.3"]), 0, "max_version TLS12 refuses TLS 1.3")
+        XCTAssertNotEqual(try curl(suites, ["--curves", "X25519"]), 0, "a curve not listed is refused")
+    }
 }
