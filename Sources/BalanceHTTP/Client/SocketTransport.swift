@@ -92,7 +92,7 @@ package final class SocketTransport: HTTPTransport {
             var reader = HTTPResponseReader(maxBodyBytes: maxBodyBytes, bodyExpected: request.method != "HEAD")
             guard let context else {
                 let response = try Self.converse(over: socket, sending: wire, into: &reader, until: deadline)
-                if proxy != nil, response.status == 407 { throw Self.proxyRefusal }
+                if proxy != nil, response.status == 407 { throw Self.proxyRefusal(407) }
                 return .success(response)
             }
             if let proxy { try Self.tunnel(over: socket, to: url, through: proxy, until: deadline) }
@@ -154,12 +154,14 @@ package final class SocketTransport: HTTPTransport {
         let answer = try proxyFailure { () throws(TransportError) in try converse(over: socket, sending: Array(head.utf8), into: &reader, until: deadline) }
         switch answer.status {
         case 200..<300: return
-        case 401, 407: throw proxyRefusal
+        case 401, 407: throw proxyRefusal(answer.status)
         default: throw .network("proxy answered CONNECT with HTTP \(answer.status)")
         }
     }
 
-    static let proxyRefusal = TransportError.proxy("the proxy refused the proxy credentials (HTTP 407 Proxy Authentication Required)")
+    static func proxyRefusal(_ status: Int) -> TransportError {
+        .proxy("the proxy refused the proxy credentials (HTTP \(status))")
+    }
 
     /// Failures on the way to the proxy, named as the proxy's.
     private static func proxyFailure<T>(_ body: () throws(TransportError) -> T) throws(TransportError) -> T {

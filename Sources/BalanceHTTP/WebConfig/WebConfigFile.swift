@@ -50,10 +50,10 @@ package final class WebConfigFile: Sendable {
     /// The current version, re-read first when a file changed.
     package func current() -> Loaded {
         let (loaded, stamps) = state.withLock { ($0.loaded, $0.stamps) }
-        let paths = [path] + loaded.config.files
-        guard paths.map(FileStamp.init) != stamps else { return loaded }
+        let now = ([path] + loaded.config.files).map(FileStamp.init)
+        guard now != stamps else { return loaded }
         // One reader at a time; the others go on with the version they have.
-        return reading.withLockIfAvailable { _ in reread(previous: loaded) } ?? loaded
+        return reading.withLockIfAvailable { _ in reread(previous: loaded, seen: now) } ?? loaded
     }
 
     /// Whether the port speaks TLS (fixed at start-up).
@@ -62,11 +62,11 @@ package final class WebConfigFile: Sendable {
     /// The TLS context for the next handshake (for `HTTPServer`'s `tls`).
     package func tlsContext() -> ServerTLSContext? { current().tls }
 
-    private func reread(previous: Loaded) -> Loaded {
+    /// A failure is logged once per change: `seen` becomes the stamps to compare with.
+    private func reread(previous: Loaded, seen: [FileStamp?]) -> Loaded {
         do throws(Problem) {
             let (loaded, stamps) = try Self.read(path)
             guard (loaded.tls != nil) == (previous.tls != nil) else {
-                state.withLock { $0.stamps = stamps }
                 throw Problem(description: "TLS cannot be turned \(loaded.tls == nil ? "off" : "on") without a restart")
             }
             verifier.update(users: loaded.config.users)
@@ -75,6 +75,7 @@ package final class WebConfigFile: Sendable {
             logger.info("web configuration reloaded", ["file": .string(path)])
             return loaded
         } catch {
+            state.withLock { $0.stamps = seen }
             logger.error("web configuration reload failed; keeping the previous one", ["file": .string(path), "err": .string(error.description)])
             return previous
         }
