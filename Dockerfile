@@ -107,7 +107,7 @@ LABEL org.opencontainers.image.title="balance_exporter" \
 # Configuration, by either:
 # - environment (zero-config): TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (and
 #   TENCENTCLOUD_TOKEN), YEASTAR_CLIENT_ID / YEASTAR_CLIENT_SECRET;
-# - a mounted file: run with --config.file=/etc/balance_exporter/config.json, secrets in it as
+# - a mounted file: run with --config.file=/etc/balance_exporter/config.yml (or .json), secrets in it as
 #   "<key>_file": "/run/secrets/<name>" (Docker/Kubernetes secrets) or "<key>_env": "VARIABLE".
 # Every flag has a default (listen on :9788, metrics on /metrics), so there is no CMD: arguments
 # after the image name go to the exporter.

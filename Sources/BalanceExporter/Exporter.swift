@@ -25,6 +25,8 @@ package struct ExporterOptions: Sendable {
     package static let defaultPort = 9788
     package var listenAddresses: [String] = [":\(ExporterOptions.defaultPort)"]
     package var telemetryPath = "/metrics"
+    /// `--web.config.file`: TLS, basic auth and headers (exporter-toolkit's format).
+    package var webConfigFile: String?
     package var serverLimits = ServerLimits()
     /// `--web.enable-lifecycle`: `POST`/`PUT /-/reload` reloads (else 403, as Prometheus).
     package var enableLifecycle = false
@@ -40,11 +42,13 @@ package struct ExporterOptions: Sendable {
 package enum ExporterError: Error, Sendable, CustomStringConvertible {
     case config(ConfigProblems)
     case listen(String)
+    case webConfig(String)
 
     package var description: String {
         switch self {
         case .config(let problems): return "invalid configuration:\n\(problems.description)"
         case .listen(let text): return text
+        case .webConfig(let text): return "invalid web configuration: \(text)"
         }
     }
 }
@@ -70,7 +74,9 @@ package final class Exporter: ExporterEndpoints {
     private let environment: [String: String]
     private let logger: Logger
     private let clock: any WallClock
-    private let transport: any HTTPTransport
+    /// One transport for every account (tests, the demo); nil: a
+    /// `SocketTransport` per account network (`proxy_url`, `ca_file`).
+    private let transport: (any HTTPTransport)?
     private let schemas: [ProviderSchema]
     private let engine: RefreshEngine
     private let renderCache: RenderCache
@@ -80,7 +86,7 @@ package final class Exporter: ExporterEndpoints {
 
     package init(source: ConfigSource, options: ExporterOptions = ExporterOptions(), environment: [String: String],
                 logger: Logger, clock: any WallClock = SystemClock(),
-                transport: any HTTPTransport = SocketTransport(), schemas: [ProviderSchema] = Exporter.providerSchemas) {
+                transport: (any HTTPTransport)? = nil, schemas: [ProviderSchema] = Exporter.providerSchemas) {
         self.source = source
         self.options = options
         self.environment = environment
@@ -111,14 +117,15 @@ package final class Exporter: ExporterEndpoints {
         case .environment: loaded = loader.fromEnvironment()
         case .fixed(let config): loaded = ConfigLoader.Loaded(config: config, warnings: [])
         }
-        let context = ProviderContext(transport: transport, clock: clock, logger: logger, environment: environment,
-                                      userAgent: BuildInfo.userAgent)
         var providers: [String: any BalanceProvider] = [:]
         var problems = loaded.problems
+        var transports = Transports(environment: environment, problems: &problems)
         for account in loaded.config.accounts {
             guard let schema = schemas.first(where: { $0.name == account.provider }) else {
                 preconditionFailure("the loader admits only registered providers, and the demo uses only those")
             }
+            let context = ProviderContext(transport: transport ?? transports.transport(for: account.network), clock: clock,
+                                          logger: logger, environment: environment, userAgent: BuildInfo.userAgent)
             do {
                 providers[account.name] = try schema.make(account, context)
             } catch {
@@ -147,9 +154,19 @@ package final class Exporter: ExporterEndpoints {
                 throw .listen(error.description)
             }
         }
+        var webConfig: WebConfigFile?
+        if let path = options.webConfigFile {
+            do {
+                webConfig = try WebConfigFile(path: path, logger: logger)
+            } catch {
+                throw .webConfig(error.description)
+            }
+        }
         install(prepared)
-        let server = HTTPServer(addresses: addresses, limits: options.serverLimits, logger: logger,
-                                handler: Router(self, enableLifecycle: options.enableLifecycle))
+        let router = Router(self, enableLifecycle: options.enableLifecycle)
+        let tls: (@Sendable () -> ServerTLSContext?)? = webConfig.flatMap { file in file.tlsEnabled ? file.tlsContext : nil }
+        let server = HTTPServer(addresses: addresses, limits: options.serverLimits, logger: logger, tls: tls,
+                                handler: webConfig.map { WebConfigHandler($0, inner: router) } ?? router)
         do {
             try server.start()
         } catch {
@@ -247,5 +264,30 @@ package final class Exporter: ExporterEndpoints {
         }
         engine.stopWaiting()
         server?.shutdown(grace: grace)
+    }
+}
+
+/// The upstream transports of one configuration: one per distinct account
+/// network, so accounts that share a proxy and CA bundle share the loaded
+/// bundle too. The environment's proxy variables are read once, here: an
+/// unreadable one is a configuration problem naming the variable.
+struct Transports {
+    private let proxyEnvironment: ProxyEnvironment
+    private var made: [UpstreamNetwork: SocketTransport] = [:]
+
+    init(environment: [String: String], problems: inout [ConfigProblem]) {
+        do throws(ProxyError) {
+            proxyEnvironment = try ProxyEnvironment(environment)
+        } catch {
+            problems.append(ConfigProblem(location: "environment", key: nil, message: error.description))
+            proxyEnvironment = ProxyEnvironment()
+        }
+    }
+
+    mutating func transport(for network: UpstreamNetwork) -> SocketTransport {
+        if let existing = made[network] { return existing }
+        let fresh = SocketTransport(caFile: network.caFile, proxy: network.proxy, proxyEnvironment: proxyEnvironment)
+        made[network] = fresh
+        return fresh
     }
 }

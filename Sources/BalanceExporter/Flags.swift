@@ -8,6 +8,7 @@ import BalanceYeastar
 package struct Flags: Sendable, Equatable {
     package var configFile: String?
     package var configCheck = false
+    package var webConfigFile: String?
     package var listenAddresses: [String] = []
     package var telemetryPath = "/metrics"
     package var maxConnections = ServerLimits().maxConnections
@@ -27,7 +28,7 @@ package struct Flags: Sendable, Equatable {
         package var description: String { message }
     }
 
-    static let valueFlags: Set<String> = ["config.file", "web.listen-address", "web.telemetry-path", "web.max-connections",
+    static let valueFlags: Set<String> = ["config.file", "web.config.file", "web.listen-address", "web.telemetry-path", "web.max-connections",
                                           "web.max-connections-per-peer", "log.level", "log.format"]
     static let boolFlags: Set<String> = ["config.check", "web.enable-lifecycle", "demo", "health-check", "version", "help"]
 
@@ -73,6 +74,8 @@ package struct Flags: Sendable, Equatable {
             switch name {
             case "config.file":
                 flags.configFile = text
+            case "web.config.file":
+                flags.webConfigFile = text
             case "web.listen-address":
                 flags.listenAddresses.append(text)
             case "web.telemetry-path":
@@ -125,10 +128,12 @@ package struct Flags: Sendable, Equatable {
     Prometheus exporter for prepaid account balances (Tencent Cloud, Yeastar Partner Portal).
 
     Flags:
-      --config.file=PATH           Configuration file, strict JSON. Without it, accounts come
-                                   from TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY and
-                                   YEASTAR_CLIENT_ID/YEASTAR_CLIENT_SECRET.
+      --config.file=PATH           Configuration file: YAML for .yml/.yaml, else strict JSON. Without
+                                   it, accounts come from TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY
+                                   and YEASTAR_CLIENT_ID/YEASTAR_CLIENT_SECRET.
       --config.check               Validate the configuration, print the result and exit (0 valid, 1 not).
+      --web.config.file=PATH       exporter-toolkit web configuration (YAML): TLS, client certificates,
+                                   basic auth, response headers. Re-read when it or a file it names changes.
       --web.listen-address=ADDR    Address to listen on, repeatable (default ":\(ExporterOptions.defaultPort)":
                                    every interface, IPv4 and IPv6). Examples: 127.0.0.1:9788, [::1]:9788.
       --web.telemetry-path=PATH    Path of the metrics (default "/metrics").
@@ -140,8 +145,9 @@ package struct Flags: Sendable, Equatable {
       --log.level=LEVEL            debug, info, warn or error (default info).
       --log.format=FORMAT          logfmt or json (default logfmt).
       --demo                       Run on simulated upstreams on loopback: no cloud account needed.
-      --health-check               Probe /-/healthy of the exporter at the first listen address and exit
-                                   0 if healthy, 1 if not (for container HEALTHCHECK).
+      --health-check               Probe /-/healthy of the exporter at the first listen address (TLS, then
+                                   plain HTTP; any answer, 401 too, counts) and exit 0 if it answers,
+                                   1 if not (for container HEALTHCHECK).
       --version                    Print the version and exit.
       --help, -h                   Print this help and exit.
 

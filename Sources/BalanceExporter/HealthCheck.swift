@@ -1,8 +1,7 @@
 import BalanceHTTP
-import BalanceSockets
 import BalanceSupport
 
-/// `--health-check`: a tiny HTTP/1.0 probe of `/-/healthy`, so a container
+/// `--health-check`: a tiny probe of `/-/healthy`, so a container
 /// HEALTHCHECK needs no shell, curl or wget.
 package enum HealthCheck {
     /// The loopback address to probe for a listen address: a wildcard bind
@@ -17,36 +16,20 @@ package enum HealthCheck {
         }
     }
 
-    /// True when `GET /-/healthy` answers 200 within `timeout` seconds.
-    package static func probe(host: String, port: UInt16, timeout: Double = 3) -> Bool {
-        guard let address = SocketAddress(numericHost: host, port: port),
-              let socket = try? Socket.tcp(family: address.family) else { return false }
-        defer { socket.close() }
-        let deadline = SystemClock.monotonic() + timeout
-        func remaining() -> Double { max(0, deadline - SystemClock.monotonic()) }
-        do throws(SocketError) {
-            try socket.setNonBlocking()
-            try socket.connect(address, timeout: remaining())
-            let request = Array("GET /-/healthy HTTP/1.0\r\nHost: \(address)\r\n\r\n".utf8)
-            var sent = 0
-            while sent < request.count {
-                let n = try socket.send(request, from: sent)
-                if n == 0 { guard try Socket.poll([socket], events: Socket.writable, timeout: remaining())[0] != 0 else { return false } }
-                sent += n
-            }
-            // The status line is all we need: `HTTP/1.x 200`.
-            var received: [UInt8] = []
-            while received.count < 12 {
-                guard let n = try socket.receive(appendingTo: &received, capacity: 64) else {
-                    guard try Socket.poll([socket], events: Socket.readable, timeout: remaining())[0] != 0 else { return false }
-                    continue
-                }
-                if n == 0 { break }
-            }
-            let statusLine = String(decoding: received, as: UTF8.self)
-            return statusLine.hasPrefix("HTTP/1.1 200") || statusLine.hasPrefix("HTTP/1.0 200")
-        } catch {
-            return false
+    /// True when `GET /-/healthy` gets any HTTP answer within `timeout`
+    /// seconds per attempt: with basic auth in force a `401` proves the
+    /// server alive as well as a `200` (the probe knows no password). TLS
+    /// (without verification) is tried first, then plain HTTP, so the
+    /// image's `HEALTHCHECK`, which passes no flag, works either way; a TLS
+    /// port that requires client certificates answers the plain attempt
+    /// with its `400`. With `webConfigFile` (`--web.config.file`) the file
+    /// says whether TLS is on, and a plain port is probed in plain HTTP only.
+    package static func probe(host: String, port: UInt16, webConfigFile: String? = nil, timeout: Double = 3) -> Bool {
+        var attempts = [true, false]
+        if let path = webConfigFile, let bytes = try? SecretFile.read(path),
+           let config = try? WebConfig.parse(bytes, directory: WebConfig.directory(of: path)), config.tls == nil {
+            attempts = [false]
         }
+        return attempts.contains { StatusProbe.status(host: host, port: port, path: "/-/healthy", tls: $0, timeout: timeout) != nil }
     }
 }

@@ -41,6 +41,7 @@ if flags.version {
 var options = ExporterOptions()
 if !flags.listenAddresses.isEmpty { options.listenAddresses = flags.listenAddresses }
 options.telemetryPath = flags.telemetryPath
+options.webConfigFile = flags.webConfigFile
 options.serverLimits.maxConnections = flags.maxConnections
 options.serverLimits.maxConnectionsPerPeer = flags.maxConnectionsPerPeer
 options.enableLifecycle = flags.enableLifecycle
@@ -52,7 +53,7 @@ if flags.healthCheck {
         exit(2)
     }
     let target = HealthCheck.probeTarget(for: address)
-    exit(HealthCheck.probe(host: target.host, port: target.port) ? 0 : 1)
+    exit(HealthCheck.probe(host: target.host, port: target.port, webConfigFile: flags.webConfigFile) ? 0 : 1)
 }
 
 // Before any thread starts (the demo's upstreams, the server): every thread
@@ -108,6 +109,8 @@ do {
         for problem in problems.problems { logger.error("invalid configuration", ["problem": .string(problem.description)]) }
     case .listen(let text):
         logger.error(text)
+    case .webConfig(let text):
+        logger.error("invalid web configuration", ["err": .string(text)])
     }
     exit(1)
 }

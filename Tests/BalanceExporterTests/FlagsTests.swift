@@ -8,13 +8,14 @@ final class FlagsTests: XCTestCase {
     func testBothSpellingsAndRepeatableListenAddress() throws {
         let flags = try Flags.parse(["--config.file=/etc/b.json", "--web.listen-address", ":9788", "--web.listen-address=[::1]:9999",
                                      "--log.level=debug", "--log.format", "json", "--web.max-connections=10",
-                                     "--web.telemetry-path=/m"]).get()
+                                     "--web.telemetry-path=/m", "--web.config.file", "/etc/web.yml"]).get()
         XCTAssertEqual(flags.configFile, "/etc/b.json")
         XCTAssertEqual(flags.listenAddresses, [":9788", "[::1]:9999"])
         XCTAssertEqual(flags.logLevel, .debug)
         XCTAssertEqual(flags.logFormat, .json)
         XCTAssertEqual(flags.maxConnections, 10)
         XCTAssertEqual(flags.telemetryPath, "/m")
+        XCTAssertEqual(flags.webConfigFile, "/etc/web.yml")
     }
 
     func testErrors() {

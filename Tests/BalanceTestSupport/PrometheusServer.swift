@@ -9,20 +9,25 @@ package final class PrometheusServer {
     private let directory: URL
 
     /// Returns nil when `prometheus` is not installed (see `prometheusMissing`).
-    package static func start(targets: [String], ruleFiles: [String] = [], testCase: XCTestCase) throws -> PrometheusServer? {
+    /// `scrapeConfigs`: the `scrape_configs` entries as YAML list items, instead of one plain job for `targets`.
+    package static func start(targets: [String], ruleFiles: [String] = [], scrapeConfigs: String? = nil,
+                              testCase: XCTestCase) throws -> PrometheusServer? {
         guard let binary = executableOnPath("prometheus") else { return nil }
         let directory = try temporaryDirectory()
         let rules = ruleFiles.isEmpty ? "" : "rule_files:\n" + ruleFiles.map { "  - \"\($0)\"\n" }.joined()
+        let jobs = scrapeConfigs ?? """
+              - job_name: balance_exporter
+                static_configs:
+                  - targets: [\(targets.map { "\"\($0)\"" }.joined(separator: ", "))]
+
+            """
         let config = """
         global:
           scrape_interval: 1s
           scrape_timeout: 1s
           evaluation_interval: 1s
         \(rules)scrape_configs:
-          - job_name: balance_exporter
-            static_configs:
-              - targets: [\(targets.map { "\"\($0)\"" }.joined(separator: ", "))]
-
+        \(jobs)
         """
         let configURL = directory.appendingPathComponent("prometheus.yml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)

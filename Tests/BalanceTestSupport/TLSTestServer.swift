@@ -3,8 +3,9 @@ import XCTest
 
 /// Throwaway certificates for TLS tests, made with the `openssl` command
 /// line at test time (nothing secret is committed): a CA, a server
-/// certificate for `localhost` and 127.0.0.1 signed by it, and one for
-/// another host name signed by the same CA. Valid for two days.
+/// certificate for `localhost` and 127.0.0.1 signed by it, one for
+/// another host name signed by the same CA, a client certificate signed by
+/// it, and a stranger's: `localhost` again, from a CA nobody trusts. Valid for two days.
 package struct TLSTestCertificates: Sendable {
     package let directory: URL
     package var caFile: String { directory.appendingPathComponent("ca.pem").path }
@@ -12,6 +13,10 @@ package struct TLSTestCertificates: Sendable {
     package var localhost: (String, String) { pair("localhost") }
     /// (certificate, key) for DNS:wrong.example only.
     package var otherHost: (String, String) { pair("wrong") }
+    /// (certificate, key) for clients (extendedKeyUsage clientAuth), DNS:scraper.example.
+    package var client: (String, String) { pair("client") }
+    /// (certificate, key) for DNS:localhost and IP:127.0.0.1 from another CA.
+    package var stranger: (String, String) { pair("stranger") }
 
     private func pair(_ name: String) -> (String, String) {
         (directory.appendingPathComponent("\(name).pem").path, directory.appendingPathComponent("\(name).key").path)
@@ -26,13 +31,17 @@ package struct TLSTestCertificates: Sendable {
             key="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
             openssl req -x509 $key -keyout ca.key -out ca.pem -days 2 -subj "/CN=balance_exporter test CA" \
               -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+            openssl req -x509 $key -keyout other-ca.key -out other-ca.pem -days 2 -subj "/CN=a stranger's CA" \
+              -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
             issue() {
               openssl req $key -keyout "$1.key" -out "$1.csr" -subj "/CN=$2"
-              printf 'subjectAltName=%s\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' "$3" > "$1.ext"
-              openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -out "$1.pem" -days 2 -extfile "$1.ext"
+              printf 'subjectAltName=%s\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=%s\\n' "$3" "${4:-serverAuth}" > "$1.ext"
+              openssl x509 -req -in "$1.csr" -CA "${5:-ca}.pem" -CAkey "${5:-ca}.key" -CAcreateserial -out "$1.pem" -days 2 -extfile "$1.ext"
             }
             issue localhost localhost "DNS:localhost,IP:127.0.0.1"
             issue wrong wrong.example "DNS:wrong.example"
+            issue client scraper "DNS:scraper.example" clientAuth
+            issue stranger localhost "DNS:localhost,IP:127.0.0.1" serverAuth other-ca
             """
         let result = try runScript(["sh", "-c", script, "sh", directory.path], timeout: 60)
         guard result.status == 0 else {

@@ -94,16 +94,16 @@ final class SocketTransportTLSTests: XCTestCase {
         let port = try serve(made.localhost)
         // The system's trust store (no caFile) does not know the test CA.
         let error = await failure("https://localhost:\(port)/", caFile: nil)
-        XCTAssertEqual(error, .network("TLS handshake failed: unable to get local issuer certificate"))
+        XCTAssertEqual(error, .tls("TLS handshake failed: unable to get local issuer certificate"))
     }
 
     func testACertificateForAnotherHostIsRefused() async throws {
         let made = try certificates()
         let port = try serve(made.otherHost)
         let error = await failure("https://localhost:\(port)/", caFile: made.caFile)
-        XCTAssertEqual(error, .network("TLS handshake failed: hostname mismatch"))
+        XCTAssertEqual(error, .tls("TLS handshake failed: hostname mismatch"))
         let byAddress = await failure("https://127.0.0.1:\(port)/", caFile: made.caFile)
-        XCTAssertEqual(byAddress, .network("TLS handshake failed: IP address mismatch"))
+        XCTAssertEqual(byAddress, .tls("TLS handshake failed: IP address mismatch"))
     }
 
     func testAPlainHTTPServerBehindAnHTTPSURLIsAHandshakeFailure() async throws {
@@ -114,7 +114,7 @@ final class SocketTransportTLSTests: XCTestCase {
             connection.stall(0.5)
         }
         let error = await failure("https://127.0.0.1:\(port)/", caFile: nil)
-        XCTAssertEqual(error, .network("TLS handshake failed: wrong version number"))
+        XCTAssertEqual(error, .tls("TLS handshake failed: wrong version number"))
     }
 
     func testAHandshakeThatNeverEndsTimesOutAtTheDeadline() async throws {
@@ -128,6 +128,6 @@ final class SocketTransportTLSTests: XCTestCase {
     func testAnUnreadableCAFileIsASetupFailure() async throws {
         let port = try liveClosedPort()
         let error = await failure("https://127.0.0.1:\(port)/", caFile: "/nonexistent/ca.pem")
-        XCTAssertEqual(error, .network("TLS setup failed: CA certificates not loaded"))
+        XCTAssertEqual(error, .tls("TLS setup failed: CA certificates not loaded"))
     }
 }

@@ -635,13 +635,13 @@ JSON
             "status $status, uin '$trusted_uin', balance_up '$trusted_up'; log: $(grep 'account=trusted' "$TLS_EXPORTER_LOG" | tail -n 2 | tr '\n' ' ')"
     fi
 
-    errors=$(sed -nE "s/^balance_upstream_errors_total\\{.*uin=\"$untrusted_uin\".*reason=\"network\".*\\} ([0-9]+)$/\\1/p" "$metrics" | head -n 1)
+    errors=$(sed -nE "s/^balance_upstream_errors_total\\{.*uin=\"$untrusted_uin\".*reason=\"tls\".*\\} ([0-9]+)$/\\1/p" "$metrics" | head -n 1)
     tls_logged=$(grep -E 'account=("?)untrusted\1( |$)' "$TLS_EXPORTER_LOG" | grep -oE 'TLS handshake failed[^"]*' | head -n 1 || true)
     if [ "$untrusted_up" = 0 ] && [ "${errors:-0}" -ge 1 ] && [ -n "$tls_logged" ]; then
-        pass "HTTPS upstream with a certificate outside the bundle: balance_up 0, reason network ($tls_logged)"
+        pass "HTTPS upstream with a certificate outside the bundle: balance_up 0, reason tls ($tls_logged)"
     else
-        fail "HTTPS upstream with a certificate outside the bundle: balance_up 0, reason network, TLS logged" \
-            "balance_up '$untrusted_up', network errors '${errors:-}', log: $(grep 'account=' "$TLS_EXPORTER_LOG" | tail -n 2 | tr '\n' ' ')"
+        fail "HTTPS upstream with a certificate outside the bundle: balance_up 0, reason tls, TLS logged" \
+            "balance_up '$untrusted_up', tls errors '${errors:-}', log: $(grep 'account=' "$TLS_EXPORTER_LOG" | tail -n 2 | tr '\n' ' ')"
     fi
 
     if alive; then

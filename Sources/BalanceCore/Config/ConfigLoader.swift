@@ -34,8 +34,20 @@ package struct ConfigLoader: Sendable {
         self.environment = environment
     }
 
-    static let topLevelKeys: Set<String> = ["refresh_interval", "max_stale", "providers", "accounts"]
-    static let commonAccountKeys: Set<String> = ["name", "provider", "endpoint", "uin", "currency", "refresh_interval"]
+    /// Keys of the top level and of every account: the proxy for the
+    /// account's upstream calls (a secret: it may carry a password) and the
+    /// CA bundle it trusts instead of the system's; an account's own win.
+    static let networkKeys: Set<String> = ["proxy_url", "proxy_url_env", "proxy_url_file", "ca_file"]
+    static let proxyURLSpec = ConfigKeySpec("proxy_url", .string, secret: true)
+    static let topLevelKeys: Set<String> = Set(["refresh_interval", "max_stale", "providers", "accounts"]).union(networkKeys)
+    static let commonAccountKeys: Set<String> = Set(["name", "provider", "endpoint", "uin", "currency", "refresh_interval"]).union(networkKeys)
+
+    /// `.yml` and `.yaml` files are YAML (read by the YAML 1.2 core schema
+    /// into the same JSON value); anything else, `.json` included, strict JSON.
+    package static func isYAML(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return lower.hasSuffix(".yml") || lower.hasSuffix(".yaml")
+    }
     static let providerLimitKeys: Set<String> = ["requests_per_second", "max_concurrency"]
 
     /// Loads `path`, or the environment when `path` is nil, and throws every
@@ -71,21 +83,31 @@ package struct ConfigLoader: Sendable {
     }
 
     package func read(bytes: [UInt8], source: String) -> Loaded {
+        let yaml = Self.isYAML(source)
         let document: JSONValue
-        do {
-            document = try JSONValue.decode(bytes)
-        } catch {
-            return failed(ConfigProblem(location: "config file", key: nil, message: "not valid JSON: \(error)"))
+        if yaml {
+            do {
+                document = try YAMLDocument.parse(bytes).jsonValue
+            } catch {
+                return failed(ConfigProblem(location: "config file", key: nil, message: "not valid YAML: \(error)"))
+            }
+        } else {
+            do {
+                document = try JSONValue.decode(bytes)
+            } catch {
+                return failed(ConfigProblem(location: "config file", key: nil, message: "not valid JSON: \(error)"))
+            }
         }
         var problems: [ConfigProblem] = []
         var warnings: [String] = []
         guard case .object(let top) = document else {
             return failed(ConfigProblem(location: "config file", key: nil, message: "expected an object at the top, got \(document.typeName)"))
         }
-        var reader = Reader(location: "config file", problems: [])
+        var reader = Reader(location: "config file", problems: [], numbersAsText: yaml)
         for key in top.keys.sorted() where !Self.topLevelKeys.contains(key) {
             reader.problem(key, "unknown key (known: \(Self.topLevelKeys.sorted().joined(separator: ", ")))")
         }
+        let network = reader.network(top, inherited: UpstreamNetwork(), environment: environment, warnings: &warnings)
         let refreshInterval = reader.duration(top, "refresh_interval", minimum: ExporterConfig.minimumRefreshInterval) ?? ExporterConfig.defaultRefreshInterval
         let maxStale = reader.duration(top, "max_stale", minimum: 0) ?? ExporterConfig.defaultMaxStale
         problems += reader.problems
@@ -108,7 +130,8 @@ package struct ConfigLoader: Sendable {
                         seen[name] = index
                     }
                 }
-                if let account = self.account(item, index: index, defaultInterval: refreshInterval, problems: &problems, warnings: &warnings),
+                if let account = self.account(item, index: index, defaultInterval: refreshInterval, network: network, yaml: yaml,
+                                              problems: &problems, warnings: &warnings),
                    seen[account.name] == index {
                     accounts.append(account)
                 }
@@ -205,14 +228,14 @@ package struct ConfigLoader: Sendable {
         return limits
     }
 
-    private func account(_ value: JSONValue, index: Int, defaultInterval: Double,
+    private func account(_ value: JSONValue, index: Int, defaultInterval: Double, network: UpstreamNetwork, yaml: Bool,
                          problems: inout [ConfigProblem], warnings: inout [String]) -> AccountConfig? {
         guard case .object(let fields) = value else {
             problems.append(ConfigProblem(location: AccountConfig.location(index: index, name: nil), key: nil,
                                           message: "expected an object, got \(value.typeName)"))
             return nil
         }
-        var reader = Reader(location: AccountConfig.location(index: index, name: nil), problems: [])
+        var reader = Reader(location: AccountConfig.location(index: index, name: nil), problems: [], numbersAsText: yaml)
         let name = reader.string(fields, "name", required: true)
         if let name {
             if name.isEmpty { reader.problem("name", "must not be empty") }
@@ -233,6 +256,7 @@ package struct ConfigLoader: Sendable {
         let uin = reader.identifier(fields, "uin")
         let currency = reader.string(fields, "currency")
         let interval = reader.duration(fields, "refresh_interval", minimum: ExporterConfig.minimumRefreshInterval) ?? defaultInterval
+        let accountNetwork = reader.network(fields, inherited: network, environment: environment, warnings: &warnings)
 
         var values: [String: ConfigValue] = [:]
         var known = Self.commonAccountKeys
@@ -255,7 +279,7 @@ package struct ConfigLoader: Sendable {
         guard reader.problems.isEmpty, let name, let schema else { return nil }
         return AccountConfig(name: name, provider: schema.name, endpoint: endpoint ?? schema.defaultEndpoint,
                              uin: uin, currency: currency, refreshInterval: interval, values: values,
-                             location: reader.location)
+                             network: accountNetwork, location: reader.location)
     }
 
     static func isHTTPURL(_ text: String) -> Bool {

@@ -7,6 +7,10 @@ import BalanceSupport
 struct Reader {
     var location: String
     var problems: [ConfigProblem]
+    /// YAML: a number where a string is expected is read as its text
+    /// (`uin: 123`, `secret_id: 12345`), as the YAML configurations of this
+    /// ecosystem are written; JSON stays strict.
+    var numbersAsText = false
 
     mutating func problem(_ key: String, _ message: String) {
         problems.append(ConfigProblem(location: location, key: key, message: message))
@@ -19,6 +23,8 @@ struct Reader {
             return nil
         case .string(let s)?:
             return s
+        case .number(let number)? where numbersAsText:
+            return number.literal
         case let other?:
             problem(key, "expected a string, got \(other.typeName)")
             return nil
@@ -75,6 +81,36 @@ struct Reader {
             return nil
         }
         return seconds
+    }
+
+    /// `proxy_url` (or `_env`, `_file`) and `ca_file` of one level, over
+    /// `inherited` (the top level's, for an account): a proxy URL is checked
+    /// here, so a bad one is a problem naming its key, never its password.
+    mutating func network(_ fields: [String: JSONValue], inherited: UpstreamNetwork, environment: [String: String],
+                          warnings: inout [String]) -> UpstreamNetwork {
+        var network = inherited
+        let before = problems.count
+        if case .string(let proxy)? = value(fields, ConfigLoader.proxyURLSpec, environment: environment, warnings: &warnings) {
+            do throws(ProxyError) {
+                network.proxy = try ProxySetting(account: proxy, topLevel: nil)
+            } catch {
+                let key = ["proxy_url", "proxy_url_env", "proxy_url_file"].first { fields[$0] != nil } ?? "proxy_url"
+                problem(key, error.description)
+            }
+        }
+        if let caFile = string(fields, "ca_file") {
+            if caFile.isEmpty {
+                network.caFile = nil
+            } else {
+                do throws(SecretFile.ReadError) {
+                    _ = try SecretFile.read(caFile)
+                    network.caFile = caFile
+                } catch {
+                    problem("ca_file", error.description)
+                }
+            }
+        }
+        return problems.count == before ? network : inherited
     }
 
     /// A provider-specific key. String keys may be given as `KEY` (the value),

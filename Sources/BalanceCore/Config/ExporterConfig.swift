@@ -1,3 +1,5 @@
+import BalanceHTTP
+
 /// The one validated configuration value the exporter runs on: built from
 /// the configuration file (or the environment in zero-config mode) by
 /// `ConfigLoader`, replaced whole on reload.
@@ -24,6 +26,21 @@ package struct ExporterConfig: Sendable, Equatable {
         self.providerLimits = providerLimits
         self.accounts = accounts
         self.source = source
+    }
+}
+
+/// How one account's upstream calls go out (its `proxy_url` and `ca_file`,
+/// else the top level's): every call of the account (balance, STS, token
+/// endpoints) goes through the transport built from it.
+package struct UpstreamNetwork: Sendable, Equatable, Hashable {
+    /// No `proxy_url`: the environment's (`HTTPS_PROXY`...); `""`: none.
+    package var proxy: ProxySetting = .environment
+    /// A PEM bundle trusted instead of the system's; nil: the system's.
+    package var caFile: String?
+
+    package init(proxy: ProxySetting = .environment, caFile: String? = nil) {
+        self.proxy = proxy
+        self.caFile = caFile
     }
 }
 

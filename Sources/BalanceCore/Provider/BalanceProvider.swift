@@ -105,8 +105,13 @@ package enum FailureReason: String, Sendable, CaseIterable {
     case clock
     /// No answer within the request timeout.
     case timeout
-    /// Connection refused, reset, DNS failure, TLS failure.
+    /// Connection refused, reset, DNS failure; a proxy that cannot be
+    /// reached or answers `CONNECT` with anything but 2xx or 407.
     case network
+    /// The TLS handshake failed: certificate verification, host name, protocol.
+    case tls
+    /// The proxy refused our proxy credentials (407): the account's own are fine.
+    case proxy
     /// An HTTP status that is not a success and carries no upstream error body (5xx, for example).
     case http_status
     /// A body that is not the documented JSON: HTML, truncated, too large, wrong shape.
@@ -121,7 +126,7 @@ package enum FailureReason: String, Sendable, CaseIterable {
     /// Errors an operator must fix: retrying soon cannot help.
     package var isPersistent: Bool {
         switch self {
-        case .auth, .permission, .duplicate: return true
+        case .auth, .permission, .duplicate, .proxy: return true
         default: return false
         }
     }

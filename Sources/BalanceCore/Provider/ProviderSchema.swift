@@ -106,9 +106,13 @@ package struct AccountConfig: Sendable, Equatable {
     package var refreshInterval: Double
     /// Provider-specific keys, resolved (`_env` and `_file` already read).
     package var values: [String: ConfigValue]
+    /// How its upstream calls go out: `proxy_url`, `ca_file`.
+    package var network: UpstreamNetwork
 
     package init(name: String, provider: String, endpoint: String, uin: String? = nil, currency: String? = nil,
-                refreshInterval: Double, values: [String: ConfigValue] = [:], location: String? = nil) {
+                refreshInterval: Double, values: [String: ConfigValue] = [:], network: UpstreamNetwork = UpstreamNetwork(),
+                location: String? = nil) {
+        self.network = network
         self.location = location ?? "account \"\(name)\""
         self.name = name
         self.provider = provider
@@ -121,7 +125,7 @@ package struct AccountConfig: Sendable, Equatable {
 
     package static func == (a: AccountConfig, b: AccountConfig) -> Bool {
         a.name == b.name && a.provider == b.provider && a.endpoint == b.endpoint && a.uin == b.uin
-            && a.currency == b.currency && a.refreshInterval == b.refreshInterval && a.values == b.values
+            && a.currency == b.currency && a.refreshInterval == b.refreshInterval && a.values == b.values && a.network == b.network
     }
 
     /// The location of the account at index `index` of the file's `accounts`.

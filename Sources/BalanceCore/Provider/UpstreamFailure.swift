@@ -82,6 +82,8 @@ extension FailureReason {
         switch error {
         case .timeout: self = .timeout
         case .network, .cancelled: self = .network
+        case .tls: self = .tls
+        case .proxy: self = .proxy
         case .bodyTooLarge: self = .bad_response
         }
     }

@@ -3,8 +3,14 @@ import BalanceSupport
 package enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No complete answer within the request's timeout.
     case timeout
-    /// Refused, reset, unresolvable host, TLS failure. The text names no secret.
+    /// Refused, reset, unresolvable host; a proxy that cannot be reached or
+    /// answers `CONNECT` with anything but 2xx or 407. The text names no secret.
     case network(String)
+    /// The TLS handshake (or its setup) failed after the TCP connection:
+    /// verification, host name, protocol.
+    case tls(String)
+    /// The proxy refused our proxy credentials (`407`).
+    case proxy(String)
     /// The body exceeded the transport's cap (bytes).
     case bodyTooLarge(Int)
     case cancelled
@@ -13,6 +19,8 @@ package enum TransportError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .timeout: return "request timed out"
         case .network(let detail): return "network error: \(detail)"
+        case .tls(let detail): return detail
+        case .proxy(let detail): return detail
         case .bodyTooLarge(let cap): return "response body larger than \(cap) bytes"
         case .cancelled: return "request cancelled"
         }

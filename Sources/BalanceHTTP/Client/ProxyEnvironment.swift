@@ -47,7 +47,7 @@ package enum ProxySelection {
 }
 
 /// What the configuration says about proxies for one account.
-package enum ProxySetting: Sendable, Equatable {
+package enum ProxySetting: Sendable, Equatable, Hashable {
     /// No `proxy_url`: the environment decides.
     case environment
     /// `proxy_url: ""`: no proxy, whatever the environment says.
@@ -79,7 +79,7 @@ package enum ProxyError: Error, Sendable, Equatable, CustomStringConvertible {
 /// when no scheme is given (as Go does), port 80 when none. User and password
 /// are percent-decoded (`pa%40ss` is `pa@ss`). A path is ignored, as Go
 /// ignores it. `https://` (TLS to the proxy) and `socks5://` are refused.
-package struct ProxyURL: Sendable, Equatable, CustomStringConvertible {
+package struct ProxyURL: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// A name, an IPv4 address, or an IPv6 address without brackets.
     package var host: String
     package var port: Int
@@ -157,6 +157,13 @@ package struct ProxyEnvironment: Sendable {
     private let httpProxy: ProxyURL?
     private let httpsProxy: ProxyURL?
     private let noProxy: [NoProxyEntry]
+
+    /// No proxy variables at all.
+    package init() {
+        httpProxy = nil
+        httpsProxy = nil
+        noProxy = []
+    }
 
     /// An unreadable proxy variable is an error naming it (Go silently
     /// connects directly instead; we would rather say so at start-up).

@@ -9,18 +9,23 @@ import BalanceSupport
 /// exchange per connection, no pooling). A caller's own `Content-Length`,
 /// `Transfer-Encoding` or `Connection` is dropped so the framing cannot
 /// contradict itself. No `Accept-Encoding`: answers come back as identity.
+/// Through an HTTP proxy (`proxy`), the target is in absolute form
+/// (RFC 9112 §3.2.2) and the proxy's credentials follow `Host` as
+/// `Proxy-Authorization`; a caller's own `Proxy-Authorization` is dropped.
 enum HTTPRequestWriter {
-    static let managedHeaders = ["content-length", "transfer-encoding", "connection"]
+    static let managedHeaders = ["content-length", "transfer-encoding", "connection", "proxy-authorization"]
 
-    static func encode(_ request: HTTPRequest, to url: HTTPURL) throws(TransportError) -> [UInt8] {
+    static func encode(_ request: HTTPRequest, to url: HTTPURL, through proxy: ProxyURL? = nil) throws(TransportError) -> [UInt8] {
         guard !request.method.isEmpty, request.method.utf8.allSatisfy(ASCII.isTokenByte) else {
             throw .network("invalid request method")
         }
         guard request.target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw .network("invalid request target") }
-        var head = "\(request.method) \(request.target) HTTP/1.1\r\n"
+        let target = proxy == nil ? request.target : "\(url.scheme)://\(url.hostHeader)\(request.target)"
+        var head = "\(request.method) \(target) HTTP/1.1\r\n"
         if !request.headers.contains("Host") {
             head += "Host: \(url.hostHeader)\r\n"
         }
+        if let credentials = proxy?.proxyAuthorization { head += "Proxy-Authorization: \(credentials)\r\n" }
         for field in request.headers where !managedHeaders.contains(where: { HTTPHeaders.sameName($0, field.name) }) {
             let (name, value) = (field.name, field.value)
             // A CR or LF in a value would let it smuggle another header or request.

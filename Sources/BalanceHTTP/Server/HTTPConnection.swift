@@ -30,6 +30,8 @@ struct HTTPConnection {
     /// `.awaitingRequestLine`); false once the server closed this
     /// connection to make room: stop.
     let report: @Sendable (ConnectionActivity) -> Bool
+    /// TLS on this port: the handshake comes first, and every byte goes through it.
+    var session: ServerTLSSession? = nil
 
     func run() {
         do {
@@ -38,11 +40,27 @@ struct HTTPConnection {
             logger.debug("connection setup failed", ["err": .string(error.description)])
             return
         }
-        var parser = RequestParser(limits: limits)
-        // A fresh connection has readTimeout to deliver its first request;
-        // a kept-alive one idleTimeout to start the next, then readTimeout
-        // to complete it.
+        // A fresh connection has readTimeout to shake hands and deliver its
+        // first request; a kept-alive one idleTimeout to start the next, then
+        // readTimeout to complete it.
         var deadline = Self.now() + limits.readTimeout
+        if let session {
+            do throws(ServerTLSSession.HandshakeFailure) {
+                try session.handshake(until: deadline)
+            } catch {
+                switch error {
+                case .plainHTTP:
+                    _ = writeAll(ServerTLSSession.plainHTTPAnswer.count) { (offset) throws(SocketError) -> Int in
+                        try socket.send(ServerTLSSession.plainHTTPAnswer, from: offset)
+                    }
+                    closeGracefully(notifying: false)
+                case .timedOut: logger.debug("TLS handshake timed out", ["timeout": .double(limits.readTimeout)])
+                case .failed(let reason): logger.debug("TLS handshake failed", ["err": .string(reason)])
+                }
+                return
+            }
+        }
+        var parser = RequestParser(limits: limits)
         var idle = false
         var activity = ConnectionActivity.awaitingRequestLine
         func tell(_ next: ConnectionActivity) -> Bool {
@@ -84,7 +102,7 @@ struct HTTPConnection {
                 case .readable:
                     let received: Int?
                     do {
-                        received = try socket.receive(into: &scratch)
+                        received = try receive(into: &scratch)
                     } catch {
                         logger.debug("read failed", ["err": .string(error.description)])
                         return
@@ -104,6 +122,7 @@ struct HTTPConnection {
     private enum Wait { case readable, timedOut, shutdown, failed }
 
     private func waitForInput(until deadline: Double, watchShutdown: Bool) -> Wait {
+        if session?.hasBufferedInput == true { return .readable }
         let remaining = deadline - Self.now()
         guard remaining > 0 else { return .timedOut }
         let sockets = watchShutdown ? [socket, wake] : [socket]
@@ -128,7 +147,8 @@ struct HTTPConnection {
     /// Writes `head` and the body `chunks` within writeTimeout, like `write(_:)`.
     private func write(_ head: [UInt8], then chunks: [[UInt8]]) -> Bool {
         let bodyCount = chunks.reduce(0) { $0 + $1.count }
-        guard bodyCount > Self.copyLimit else {
+        // TLS encrypts from one buffer: no gathering.
+        guard bodyCount > Self.copyLimit, session == nil else {
             var bytes = head
             bytes.reserveCapacity(head.count + bodyCount)
             for chunk in chunks { bytes.append(contentsOf: chunk) }
@@ -144,8 +164,18 @@ struct HTTPConnection {
     /// vanished or stopped reading (the connection is then dropped).
     private func write(_ bytes: [UInt8]) -> Bool {
         writeAll(bytes.count) { (offset) throws(SocketError) -> Int in
-            try socket.send(bytes, from: offset)
+            try send(bytes, from: offset)
         }
+    }
+
+    private func receive(into buffer: inout [UInt8]) throws(SocketError) -> Int? {
+        guard let session else { return try socket.receive(into: &buffer) }
+        return try session.receive(into: &buffer)
+    }
+
+    private func send(_ bytes: [UInt8], from offset: Int) throws(SocketError) -> Int {
+        guard let session else { return try socket.send(bytes, from: offset) }
+        return try session.send(bytes, from: offset)
     }
 
     /// Calls `send(offset)` until `total` bytes are out, waiting for the
@@ -179,7 +209,8 @@ struct HTTPConnection {
     /// for a moment: closing with unread input would make the kernel send a
     /// reset that can destroy the answer before the client reads it (what
     /// Go's net/http calls closeWriteAndWait).
-    private func closeGracefully() {
+    private func closeGracefully(notifying: Bool = true) {
+        if notifying { session?.closeNotify() }
         socket.shutdown(Socket.shutWrite)
         let deadline = Self.now() + Self.lingerSeconds
         var discarded = 0

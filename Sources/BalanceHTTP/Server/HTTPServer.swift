@@ -24,6 +24,9 @@ package final class HTTPServer: Sendable {
     package let limits: ServerLimits
     private let logger: Logger
     private let handler: any HTTPHandler
+    /// TLS on every listener: the context for the next handshake (a
+    /// reloaded web configuration hands out a new one). Nil: plain HTTP.
+    private let tls: (@Sendable () -> ServerTLSContext?)?
 
     /// Why a connection was refused (the `reason` label of the refusal counter).
     package enum RefusalReason: String, Sendable, CaseIterable {
@@ -66,10 +69,12 @@ package final class HTTPServer: Sendable {
     private let acceptThreads = DispatchGroup()
     private let connectionThreads = DispatchGroup()
 
-    package init(addresses: [ListenAddress], limits: ServerLimits = ServerLimits(), logger: Logger, handler: any HTTPHandler) {
+    package init(addresses: [ListenAddress], limits: ServerLimits = ServerLimits(), logger: Logger,
+                 tls: (@Sendable () -> ServerTLSContext?)? = nil, handler: any HTTPHandler) {
         self.addresses = addresses
         self.limits = limits
         self.logger = logger
+        self.tls = tls
         self.handler = handler
     }
 
@@ -242,12 +247,14 @@ package final class HTTPServer: Sendable {
             if let log { logRefusals(reason, count: log) }
             refuse(client, reason)
         case .serve(let id, let wake):
-            let connection = HTTPConnection(socket: client, wake: wake, limits: limits, handler: handler, logger: logger,
-                                            isStopping: { [self] in state.withLock { $0.phase != .running } },
-                                            report: { [self] activity in report(id, activity) })
             connectionThreads.enter()
             let started = DetachedThread.start { [self] in
-                connection.run()
+                var connection = HTTPConnection(socket: client, wake: wake, limits: limits, handler: handler, logger: logger,
+                                                isStopping: { [self] in state.withLock { $0.phase != .running } },
+                                                report: { [self] activity in report(id, activity) })
+                // On the connection's thread: fetching the context may re-read the web configuration.
+                connection.session = tls.flatMap { $0() }.flatMap { ServerTLSSession(socket: client, context: $0) }
+                if tls == nil || connection.session != nil { connection.run() }
                 release(id, client)
                 connectionThreads.leave()
             }
