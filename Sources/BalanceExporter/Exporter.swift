@@ -70,6 +70,7 @@ package final class Exporter: ExporterEndpoints {
     private let schemas: [ProviderSchema]
     private let engine: RefreshEngine
     private let renderCache: RenderCache
+    private let negotiation = NegotiationCache()
     private let state = Mutex(State())
     /// Held while a reload runs (SIGHUP and POST /-/reload may race).
     private let reloadLock = Mutex(())
@@ -217,7 +218,8 @@ package final class Exporter: ExporterEndpoints {
         // The refusal counter is one of our families; both only grow, so the sum changes whenever either does.
         let exporterVersion = version &+ UInt64(server?.refusedConnections.values.reduce(0, +) ?? 0)
         return MetricsEndpoint(engine: engine, cache: renderCache, clock: clock, exporterVersion: exporterVersion,
-                               defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
+                               defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() },
+                               negotiation: negotiation)
             .respond(request)
     }
 

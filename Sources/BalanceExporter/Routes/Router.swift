@@ -36,8 +36,11 @@ package struct Router: HTTPHandler {
         self.enableLifecycle = enableLifecycle
     }
 
+    /// The methods of the read-only paths, made once.
+    private static let readOnly = ["GET", "HEAD"]
+
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let readOnly = ["GET", "HEAD"]
+        let readOnly = Self.readOnly
         switch request.path {
         case endpoints.telemetryPath:
             // A query string on the metrics path is ignored (request.path has none).
