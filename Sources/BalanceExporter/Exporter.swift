@@ -216,7 +216,7 @@ package final class Exporter: ExporterEndpoints {
     package func metrics(_ request: HTTPRequest) -> HTTPResponse {
         let (version, server) = state.withLock { ($0.version, $0.server) }
         // The refusal counter is one of our families; both only grow, so the sum changes whenever either does.
-        let exporterVersion = version &+ UInt64(server?.refusedConnections.values.reduce(0, +) ?? 0)
+        let exporterVersion = version &+ UInt64(server?.refusedConnectionCount ?? 0)
         return MetricsEndpoint(engine: engine, cache: renderCache, clock: clock, exporterVersion: exporterVersion,
                                defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() },
                                negotiation: negotiation)
