@@ -100,7 +100,8 @@ let package = Package(
                     dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceTencentCloud", "BalanceYeastar",
                                    "BalanceSimulators", "BalanceCore", "BalanceHTTP", "BalanceSockets", "BalanceSupport"]),
         .testTarget(name: "EndToEndTests",
-                    dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceSimulators", "BalanceCore", "BalanceSupport"]),
+                    dependencies: ["BalanceTestSupport", "BalanceExporter", "BalanceTencentCloud", "BalanceSimulators", "BalanceCore",
+                                   "BalanceSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -98,31 +98,23 @@ package final class Exporter: ExporterEndpoints {
 
     /// Loads and validates the configuration and builds every account's
     /// client, without touching the running state (`--config.check`, reload).
-    package func prepare() -> Result<Prepared, ConfigProblems> {
-        let loaded: ConfigLoader.Loaded
+    /// Every problem is reported in one pass: the file's, and each
+    /// provider's checks of every account the file defines well.
+    package func prepare() throws(ConfigProblems) -> Prepared {
         let loader = ConfigLoader(schemas: schemas, environment: environment)
+        let loaded: ConfigLoader.Loaded
         switch source {
-        case .file(let path):
-            switch loader.load(path: path) {
-            case .success(let value): loaded = value
-            case .failure(let problems): return .failure(problems)
-            }
-        case .environment:
-            switch loader.fromEnvironment() {
-            case .success(let value): loaded = value
-            case .failure(let problems): return .failure(problems)
-            }
-        case .fixed(let config):
-            loaded = ConfigLoader.Loaded(config: config, warnings: [])
+        case .file(let path): loaded = loader.read(path: path)
+        case .environment: loaded = loader.fromEnvironment()
+        case .fixed(let config): loaded = ConfigLoader.Loaded(config: config, warnings: [])
         }
         let context = ProviderContext(transport: transport, clock: clock, logger: logger, environment: environment,
                                       userAgent: BuildInfo.userAgent)
         var providers: [String: any BalanceProvider] = [:]
-        var problems: [ConfigProblem] = []
-        for (index, account) in loaded.config.accounts.enumerated() {
+        var problems = loaded.problems
+        for account in loaded.config.accounts {
             guard let schema = schemas.first(where: { $0.name == account.provider }) else {
-                problems.append(ConfigProblem(location: "accounts[\(index)] \"\(account.name)\"", key: "provider", message: "unknown provider \"\(account.provider)\""))
-                continue
+                preconditionFailure("the loader admits only registered providers, and the demo uses only those")
             }
             do {
                 providers[account.name] = try schema.make(account, context)
@@ -130,18 +122,19 @@ package final class Exporter: ExporterEndpoints {
                 problems += error.problems
             }
         }
-        guard problems.isEmpty else { return .failure(ConfigProblems(problems)) }
+        guard problems.isEmpty else { throw ConfigProblems(problems) }
         let warnings = loaded.warnings + DuplicateAccounts.warnings(loaded.config.accounts, schemas: schemas)
-        return .success(Prepared(config: loaded.config, providers: providers, warnings: warnings))
+        return Prepared(config: loaded.config, providers: providers, warnings: warnings)
     }
 
     /// Loads the configuration and starts serving. Returns once every
     /// listener is bound.
     package func start() throws(ExporterError) {
         let prepared: Prepared
-        switch prepare() {
-        case .success(let value): prepared = value
-        case .failure(let problems): throw .config(problems)
+        do {
+            prepared = try prepare()
+        } catch {
+            throw .config(error)
         }
         var addresses: [ListenAddress] = []
         for text in options.listenAddresses {
@@ -176,11 +169,10 @@ package final class Exporter: ExporterEndpoints {
     }
 
     private func reloadNow() -> ConfigProblems? {
-        switch prepare() {
-        case .success(let prepared):
-            install(prepared)
+        do {
+            install(try prepare())
             return nil
-        case .failure(let problems):
+        } catch let problems {
             state.withLock {
                 $0.lastReloadSuccessful = false
                 $0.version += 1

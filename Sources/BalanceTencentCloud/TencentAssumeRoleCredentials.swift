@@ -14,19 +14,17 @@ final class TencentAssumeRoleCredentials: TencentCredentialProvider {
         var region: String
     }
 
-    private let cache: TencentCredentialsCache
-    private let base: any TencentCredentialProvider
+    private let cache: CredentialCache<TencentCredentials>
 
     init(role: Role, base: any TencentCredentialProvider, transport: any HTTPTransport, clock: any WallClock,
          timeout: Double, userAgent: String) {
-        self.base = base
-        cache = TencentCredentialsCache(clock: clock) {
-            await Self.assume(role: role, base: base, transport: transport, clock: clock, timeout: timeout, userAgent: userAgent)
+        cache = CredentialCache(clock: clock) { _ throws(ProviderError) in
+            try await Self.assume(role: role, base: base, transport: transport, clock: clock, timeout: timeout, userAgent: userAgent)
         }
     }
 
     static func assume(role: Role, base: any TencentCredentialProvider, transport: any HTTPTransport, clock: any WallClock,
-                       timeout: Double, userAgent: String) async -> Result<TencentCredentials, ProviderError> {
+                       timeout: Double, userAgent: String) async throws(ProviderError) -> TencentCredentials {
         do throws(ProviderError) {
             let baseCredentials = try await base.credentials()
             let request = TencentRequest.make(endpoint: role.endpoint, action: "AssumeRole", version: "2018-08-13",
@@ -34,19 +32,19 @@ final class TencentAssumeRoleCredentials: TencentCredentialProvider {
                                               body: body(role), timestamp: Int(clock.now()), userAgent: userAgent)
             let response = try await transport.exchange(request, to: role.endpoint.url, timeout: timeout, what: "request")
             do {
-                return .success(try credentials(status: response.status, body: response.body, role: role))
+                return try credentials(status: response.status, body: response.body, role: role)
             } catch {
                 throw error.retrying(after: response, now: clock.now()).bounded(removing: baseCredentials.secrets)
             }
         } catch {
             var wrapped = error
             wrapped.message = "STS AssumeRole: \(wrapped.message)"
-            return .failure(wrapped)
+            throw wrapped
         }
     }
 
     func credentials() async throws(ProviderError) -> TencentCredentials {
-        try await cache.credentials()
+        try await cache.credential()
     }
 
     func invalidate(_ rejected: TencentCredentials) async {

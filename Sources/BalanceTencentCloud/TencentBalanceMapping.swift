@@ -9,21 +9,21 @@ import BalanceSupport
 /// Balance is a bad response.
 package enum TencentBalanceMapping {
     static let amountFields: [(key: String, descriptor: MetricDescriptor)] = [
-        ("Balance", Catalog.tencentBalance),
-        ("RealBalance", Catalog.tencentRealBalance),
-        ("CashAccountBalance", Catalog.tencentCashAccountBalance),
-        ("IncomeIntoAccountBalance", Catalog.tencentIncomeIntoAccountBalance),
-        ("PresentAccountBalance", Catalog.tencentPresentAccountBalance),
-        ("FreezeAmount", Catalog.tencentFreezeAmount),
-        ("OweAmount", Catalog.tencentOweAmount),
-        ("CreditAmount", Catalog.tencentCreditAmount),
-        ("CreditBalance", Catalog.tencentCreditBalance),
-        ("RealCreditBalance", Catalog.tencentRealCreditBalance),
-        ("TempCredit", Catalog.tencentTempCredit),
+        ("Balance", TencentMetrics.balance),
+        ("RealBalance", TencentMetrics.realBalance),
+        ("CashAccountBalance", TencentMetrics.cashAccountBalance),
+        ("IncomeIntoAccountBalance", TencentMetrics.incomeIntoAccountBalance),
+        ("PresentAccountBalance", TencentMetrics.presentAccountBalance),
+        ("FreezeAmount", TencentMetrics.freezeAmount),
+        ("OweAmount", TencentMetrics.oweAmount),
+        ("CreditAmount", TencentMetrics.creditAmount),
+        ("CreditBalance", TencentMetrics.creditBalance),
+        ("RealCreditBalance", TencentMetrics.realCreditBalance),
+        ("TempCredit", TencentMetrics.tempCredit),
     ]
     static let flagFields: [(key: String, descriptor: MetricDescriptor)] = [
-        ("IsAllowArrears", Catalog.tencentIsAllowArrears),
-        ("IsCreditLimited", Catalog.tencentIsCreditLimited),
+        ("IsAllowArrears", TencentMetrics.isAllowArrears),
+        ("IsCreditLimited", TencentMetrics.isCreditLimited),
     ]
 
     /// At most this many temporary credits per account (3 series each).
@@ -72,10 +72,10 @@ package enum TencentBalanceMapping {
             if count > 1 { label += "#\(count)" }
             let labels = [Label("credit", label)]
             if let amount = credit["TempAmount"].flatMap(majorUnits) {
-                samples.append(FieldSample(Catalog.tencentTempCreditAmount, amount, labels: labels))
+                samples.append(FieldSample(TencentMetrics.tempCreditAmount, amount, labels: labels))
             }
-            if let start { samples.append(FieldSample(Catalog.tencentTempCreditStart, Double(start), labels: labels)) }
-            if let end { samples.append(FieldSample(Catalog.tencentTempCreditEnd, Double(end), labels: labels)) }
+            if let start { samples.append(FieldSample(TencentMetrics.tempCreditStart, Double(start), labels: labels)) }
+            if let end { samples.append(FieldSample(TencentMetrics.tempCreditEnd, Double(end), labels: labels)) }
         }
         return samples
     }

@@ -27,6 +27,10 @@ package enum TencentCloud {
         defaultMaxConcurrency: 4,
         // Without secret_id, the credential chain (environment, profile, CVM role): the same for every such account.
         identityKeys: ["secret_id", "role_arn"],
+        // The variables the Tencent Cloud SDKs' default credential chain reads.
+        environmentAccount: EnvironmentAccount(
+            required: [.init("TENCENTCLOUD_SECRET_ID", key: "secret_id"), .init("TENCENTCLOUD_SECRET_KEY", key: "secret_key")],
+            optional: [.init("TENCENTCLOUD_TOKEN", key: "token")]),
         make: { account, context throws(ConfigProblems) in try makeClient(account: account, context: context) })
 
     /// Builds a client; `readFile` reads the credentials profile file (injected for tests).

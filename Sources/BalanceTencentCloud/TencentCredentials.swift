@@ -1,7 +1,10 @@
 import BalanceCore
 
 /// One set of Tencent Cloud API credentials.
-struct TencentCredentials: Sendable, Equatable, CustomStringConvertible {
+struct TencentCredentials: ExpiringCredential, CustomStringConvertible {
+    /// The SDKs refresh CVM role and STS credentials 300 s before expiry.
+    static let refreshMargin = 300.0
+
     var secretId: String
     var secretKey: String
     /// Session token of temporary credentials (STS, CVM role): sent as `X-TC-Token`.
@@ -10,6 +13,8 @@ struct TencentCredentials: Sendable, Equatable, CustomStringConvertible {
     var expiresAt: Double?
     /// Where they came from, for messages (`account config`, `environment`, ...).
     var source: String
+
+    var lifetime: CredentialLifetime { CredentialLifetime(expiresAt: expiresAt, margin: Self.refreshMargin) }
 
     /// Never prints the key or the token.
     var description: String { "TencentCredentials(secretId: \(secretId), source: \(source))" }

@@ -19,39 +19,17 @@ package enum Yeastar {
         defaultRequestsPerSecond: 2,
         defaultMaxConcurrency: 2,
         identityKeys: ["client_id"],
+        environmentAccount: EnvironmentAccount(
+            required: [.init("YEASTAR_CLIENT_ID", key: "client_id"), .init("YEASTAR_CLIENT_SECRET", key: "client_secret")]),
         make: { (config: AccountConfig, context: ProviderContext) throws(ConfigProblems) -> any BalanceProvider in
             try makeClient(config, context)
         })
 
     package static func makeClient(_ config: AccountConfig, _ context: ProviderContext) throws(ConfigProblems) -> YeastarClient {
-        let location = "account \(config.name)"
-        var problems: [ConfigProblem] = []
-        func nonEmpty(_ key: String) -> String {
-            guard let value = config.string(key), !value.isEmpty else {
-                problems.append(ConfigProblem(location: location, key: key, message: "required, must not be empty"))
-                return ""
-            }
-            return value
-        }
-        let clientID = nonEmpty("client_id")
-        let clientSecret = nonEmpty("client_secret")
-
-        var userAgent = config.string("user_agent") ?? context.userAgent
-        if userAgent.isEmpty { userAgent = context.userAgent }
-        if userAgent.contains(where: { $0.isNewline || $0.unicodeScalars.contains { $0.value < 0x20 } }) {
-            problems.append(ConfigProblem(location: location, key: "user_agent", message: "must not contain control characters"))
-        }
-        let timeout = config.duration("request_timeout") ?? context.requestTimeout
-        if !(timeout > 0) || !timeout.isFinite {
-            problems.append(ConfigProblem(location: location, key: "request_timeout", message: "must be a positive duration"))
-        }
-        let api = YeastarAPI(endpoint: config.endpoint, userAgent: userAgent, timeout: timeout, transport: context.transport)
-        if api == nil {
-            problems.append(ConfigProblem(location: location, key: "endpoint",
-                                          message: "must be an absolute http:// or https:// URL"))
-        }
-        guard problems.isEmpty, let api else { throw ConfigProblems(problems) }
-        return YeastarClient(account: config.name, api: api, clientID: clientID, clientSecret: clientSecret,
+        let settings = try YeastarSettings(account: config, defaultUserAgent: context.userAgent,
+                                           defaultTimeout: context.requestTimeout)
+        return YeastarClient(account: config.name, api: YeastarAPI(settings: settings, transport: context.transport),
+                             clientID: settings.clientID, clientSecret: settings.clientSecret,
                              clock: context.clock, logger: context.logger)
     }
 }

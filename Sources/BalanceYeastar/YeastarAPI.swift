@@ -30,16 +30,11 @@ package struct YeastarAPI: Sendable {
     let timeout: Double
     let transport: any HTTPTransport
 
-    /// nil when `endpoint` is not an absolute http(s) URL.
-    init?(endpoint: String, userAgent: String, timeout: Double, transport: any HTTPTransport) {
-        var base = endpoint
-        while base.hasSuffix("/") { base.removeLast() }
-        guard let tokenURL = HTTPURL(string: base + Self.tokenPath),
-              let balanceURL = HTTPURL(string: base + Self.balancePath) else { return nil }
-        self.tokenURL = tokenURL
-        self.balanceURL = balanceURL
-        self.userAgent = userAgent
-        self.timeout = timeout
+    init(settings: YeastarSettings, transport: any HTTPTransport) {
+        tokenURL = settings.tokenURL
+        balanceURL = settings.balanceURL
+        userAgent = settings.userAgent
+        timeout = settings.requestTimeout
         self.transport = transport
     }
 

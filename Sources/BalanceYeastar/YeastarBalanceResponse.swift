@@ -2,14 +2,18 @@ import BalanceCore
 import BalanceHTTP
 import BalanceSupport
 
-/// What one balance call's answer means. Pure.
-enum YeastarBalanceOutcome: Sendable, Equatable {
-    /// `result.accountBalance`, major currency units.
-    case balance(Double)
+/// Why a balance call's answer holds no balance.
+enum YeastarBalanceFailure: Error, Sendable, Equatable {
     /// The access token was refused: get a new one and retry once. The error
     /// is what to report if the retry is refused too.
     case tokenRejected(ProviderError)
     case failed(ProviderError)
+
+    var providerError: ProviderError {
+        switch self {
+        case .tokenRejected(let error), .failed(let error): return error
+        }
+    }
 }
 
 /// Interprets `GET /user/openapi/user/v1/client/account_balance`.
@@ -20,7 +24,8 @@ enum YeastarBalanceOutcome: Sendable, Equatable {
 /// (`YeastarErrorCode.isTokenProblem`). Any other non-success `code` is a
 /// failure carrying that code.
 enum YeastarBalanceResponse {
-    static func interpret(_ response: HTTPResponse) -> YeastarBalanceOutcome {
+    /// `result.accountBalance`, major currency units.
+    static func interpret(_ response: HTTPResponse) throws(YeastarBalanceFailure) -> Double {
         let envelope = YeastarEnvelope.parse(response.body)
         let statuses = envelope?.statuses(response) ?? [response.status]
         let requestID = envelope?.requestID
@@ -33,27 +38,27 @@ enum YeastarBalanceResponse {
             // portal's client IP restriction: a permission problem.
             let reason: FailureReason = statuses.contains(403) && !statuses.contains(401) && !refusedByCode ? .permission : .auth
             let detail = failedEnvelope.map { YeastarTokenResponse.detail($0) } ?? "HTTP \(response.status)"
-            return .tokenRejected(ProviderError(reason, code: failedEnvelope?.code,
+            throw .tokenRejected(ProviderError(reason, code: failedEnvelope?.code,
                                                 message: "balance request: access token refused (\(detail))",
                                                 requestID: requestID))
         }
         if let failedEnvelope {
-            return .failed(ProviderError(YeastarErrorCode.reason(forCode: failedEnvelope.code, statuses: statuses),
+            throw .failed(ProviderError(YeastarErrorCode.reason(forCode: failedEnvelope.code, statuses: statuses),
                                          code: failedEnvelope.code,
                                          message: "balance request refused: \(YeastarTokenResponse.detail(failedEnvelope))",
                                          requestID: requestID))
         }
         guard (200..<300).contains(response.status) else {
-            return .failed(ProviderError(YeastarErrorCode.reason(forHTTPStatus: response.status),
+            throw .failed(ProviderError(YeastarErrorCode.reason(forHTTPStatus: response.status),
                                          message: "balance request failed: HTTP \(response.status)", requestID: requestID))
         }
         guard envelope != nil else {
-            return .failed(ProviderError(.bad_response, message: "balance request: the body is not a Yeastar JSON envelope (\(response.body.count) bytes)"))
+            throw .failed(ProviderError(.bad_response, message: "balance request: the body is not a Yeastar JSON envelope (\(response.body.count) bytes)"))
         }
         guard let amount = envelope?.result?["accountBalance"]?.yeastarNumber else {
-            return .failed(ProviderError(.bad_response, message: "balance request: the success response has no numeric result.accountBalance",
+            throw .failed(ProviderError(.bad_response, message: "balance request: the success response has no numeric result.accountBalance",
                                          requestID: requestID))
         }
-        return .balance(amount)
+        return amount
     }
 }

@@ -38,44 +38,42 @@ package struct YeastarClient: BalanceProvider {
     private func fetch() async throws(ProviderError) -> BalanceReading {
         let token = try await tokens.token()
         try checkCancellation()
-        switch await balance(with: token) {
-        case .balance(let amount):
-            return reading(amount, token)
-        case .failed(let error):
-            throw error
-        case .tokenRejected(let error):
+        do throws(YeastarBalanceFailure) {
+            return reading(try await balance(with: token), token)
+        } catch {
+            guard case .tokenRejected(let refused) = error else { throw error.providerError }
             logger.info("yeastar access token refused; renewing it and retrying once",
-                        ["account": .string(account), "reason": .string(error.reason.rawValue)])
-            let fresh = try await tokens.replace(rejected: token)
-            try checkCancellation()
-            switch await balance(with: fresh) {
-            case .balance(let amount):
-                return reading(amount, fresh)
-            case .failed(let error):
-                throw error
-            case .tokenRejected(var error):
-                error.message += " again after a token renewal"
-                throw error
-            }
+                        ["account": .string(account), "reason": .string(refused.reason.rawValue)])
+        }
+        let fresh = try await tokens.replace(rejected: token)
+        try checkCancellation()
+        do throws(YeastarBalanceFailure) {
+            return reading(try await balance(with: fresh), fresh)
+        } catch {
+            guard case .tokenRejected(var refused) = error else { throw error.providerError }
+            refused.message += " again after a token renewal"
+            throw refused
         }
     }
 
-    private func balance(with token: YeastarToken) async -> YeastarBalanceOutcome {
+    private func balance(with token: YeastarToken) async throws(YeastarBalanceFailure) -> Double {
         let response: HTTPResponse
         do {
             response = try await api.balance(token)
         } catch {
-            return .failed(error)
+            throw .failed(error)
         }
-        switch YeastarBalanceResponse.interpret(response) {
-        case .failed(let error): return .failed(error.retrying(after: response, now: clock.now()))
-        case let outcome: return outcome
+        do {
+            return try YeastarBalanceResponse.interpret(response)
+        } catch {
+            guard case .failed(let failure) = error else { throw error }
+            throw .failed(failure.retrying(after: response, now: clock.now()))
         }
     }
 
     private func reading(_ amount: Double, _ token: YeastarToken) -> BalanceReading {
         BalanceReading(uin: token.userID, available: amount,
-                       fields: [FieldSample(Catalog.yeastarAccountBalance, amount)])
+                       fields: [FieldSample(YeastarMetrics.accountBalance, amount)])
     }
 
     private func checkCancellation() throws(ProviderError) {

@@ -12,7 +12,7 @@ import BalanceSupport
 ///
 /// Time comes from the injected clock only; there is no background timer:
 /// a token is renewed when a fetch needs it, so an idle exporter is silent.
-actor YeastarTokenManager {
+struct YeastarTokenManager: Sendable {
     private let api: YeastarAPI
     private let clientID: String
     private let clientSecret: String
@@ -20,12 +20,7 @@ actor YeastarTokenManager {
     private let logger: Logger
     private let account: String
     private let secrets: YeastarSecrets
-
-    private var current: YeastarToken?
-    /// The renewal in progress, shared by every caller that needs it. Not
-    /// cancelled with a caller: it is bounded by the request timeout and its
-    /// result serves the others.
-    private var inFlight: Task<Result<YeastarToken, ProviderError>, Never>?
+    private let cache: CredentialCache<YeastarToken>
 
     init(api: YeastarAPI, clientID: String, clientSecret: String, clock: any WallClock, logger: Logger,
          account: String, secrets: YeastarSecrets) {
@@ -36,6 +31,12 @@ actor YeastarTokenManager {
         self.logger = logger
         self.account = account
         self.secrets = secrets
+        let renewal = Renewal(api: api, clientID: clientID, clientSecret: clientSecret, clock: clock, logger: logger,
+                              account: account, secrets: secrets)
+        cache = CredentialCache(clock: clock, keepUnexpired: true, onKeptAfterFailure: { error in
+            logger.warn("yeastar token renewal failed; using the current token until it expires",
+                        ["account": .string(account), "reason": .string(error.reason.rawValue), "err": .string(secrets.scrub(error).message)])
+        }, fetch: { previous throws(ProviderError) in try await renewal.obtain(previous: previous) })
     }
 
     /// A token to use now: the held one until its refresh time, else a
@@ -43,83 +44,69 @@ actor YeastarTokenManager {
     /// has not expired yet, the held token is returned (the renewal is retried
     /// by the next call).
     func token() async throws(ProviderError) -> YeastarToken {
-        if let current, clock.now() < current.refreshAt { return current }
-        return try await renew(keepUnexpired: true)
+        try await cache.credential()
     }
 
     /// The balance call refused `rejected`: returns a different token, either
     /// one another caller already obtained or a renewed one. The refused token
     /// is never handed out again.
     func replace(rejected: YeastarToken) async throws(ProviderError) -> YeastarToken {
-        if let current, current.token != rejected.token { return current }
-        if current != nil {
-            let now = clock.now()
-            current?.refreshAt = now
-            current?.expiresAt = now
-        }
-        return try await renew(keepUnexpired: false)
+        try await cache.replace(rejected)
     }
+}
 
-    private func renew(keepUnexpired: Bool) async throws(ProviderError) -> YeastarToken {
-        let task: Task<Result<YeastarToken, ProviderError>, Never>
-        if let inFlight {
-            task = inFlight
-        } else {
-            let previous = current
-            task = Task { await self.obtain(previous: previous, keepUnexpired: keepUnexpired) }
-            inFlight = task
-        }
-        return try await task.value.get()
-    }
+extension YeastarToken: ExpiringCredential {
+    var lifetime: CredentialLifetime { CredentialLifetime(renewAt: refreshAt, expiresAt: expiresAt) }
+}
 
-    private func obtain(previous: YeastarToken?, keepUnexpired: Bool) async -> Result<YeastarToken, ProviderError> {
-        defer { inFlight = nil }
+/// One renewal: a refresh with the newest refresh token, else (or after a
+/// refused refresh) a new grant.
+private struct Renewal: Sendable {
+    let api: YeastarAPI
+    let clientID: String
+    let clientSecret: String
+    let clock: any WallClock
+    let logger: Logger
+    let account: String
+    let secrets: YeastarSecrets
+
+    func obtain(previous: YeastarToken?) async throws(ProviderError) -> YeastarToken {
         var refreshFailure: ProviderError?
         if let refreshToken = previous?.refreshToken, !refreshToken.isEmpty {
-            switch await request(.refresh(refreshToken), previousRefreshToken: refreshToken) {
-            case .success(let token):
-                install(token, grant: "refresh_token")
-                return .success(token)
-            case .failure(let error):
+            do throws(ProviderError) {
+                return install(try await request(.refresh(refreshToken), previousRefreshToken: refreshToken), grant: "refresh_token")
+            } catch {
                 refreshFailure = error
                 logger.warn("yeastar token refresh failed; requesting a new grant",
                             ["account": .string(account), "reason": .string(error.reason.rawValue), "err": .string(secrets.scrub(error).message)])
             }
         }
-        switch await request(.credentials(clientID: clientID, clientSecret: clientSecret), previousRefreshToken: nil) {
-        case .success(let token):
-            install(token, grant: "pp_credentials")
-            return .success(token)
-        case .failure(let error):
-            if keepUnexpired, let previous, clock.now() < previous.expiresAt {
-                logger.warn("yeastar token renewal failed; using the current token until it expires",
-                            ["account": .string(account), "reason": .string(error.reason.rawValue), "err": .string(secrets.scrub(error).message)])
-                return .success(previous)
-            }
+        do throws(ProviderError) {
+            let grant = YeastarAPI.Grant.credentials(clientID: clientID, clientSecret: clientSecret)
+            return install(try await request(grant, previousRefreshToken: nil), grant: "pp_credentials")
+        } catch {
             var combined = error
             if let refreshFailure { combined.message = "\(refreshFailure.message); then \(error.message)" }
-            return .failure(combined)
+            throw combined
         }
     }
 
-    private func request(_ grant: YeastarAPI.Grant, previousRefreshToken: String?) async -> Result<YeastarToken, ProviderError> {
+    private func request(_ grant: YeastarAPI.Grant, previousRefreshToken: String?) async throws(ProviderError) -> YeastarToken {
         let sentAt = clock.now()
-        let response: HTTPResponse
+        let response = try await api.token(grant)
         do {
-            response = try await api.token(grant)
+            return try YeastarTokenResponse.interpret(response, now: sentAt, previousRefreshToken: previousRefreshToken,
+                                                      what: grant.description)
         } catch {
-            return .failure(error)
+            throw error.retrying(after: response, now: clock.now())
         }
-        return YeastarTokenResponse.interpret(response, now: sentAt, previousRefreshToken: previousRefreshToken,
-                                              what: grant.description)
-            .mapError { $0.retrying(after: response, now: clock.now()) }
     }
 
-    private func install(_ token: YeastarToken, grant: String) {
+    private func install(_ token: YeastarToken, grant: String) -> YeastarToken {
         secrets.remember(token)
-        current = token
         logger.debug("yeastar access token obtained",
                      ["account": .string(account), "grant_type": .string(grant),
                       "lifetime_seconds": .int(Int((token.expiresAt - token.obtainedAt).rounded()))])
+        return token
     }
 }

@@ -14,40 +14,40 @@ import BalanceSupport
 /// the caller scrubs and bounds every error it throws.
 enum YeastarTokenResponse {
     static func interpret(_ response: HTTPResponse, now: Double, previousRefreshToken: String?,
-                          what: String) -> Result<YeastarToken, ProviderError> {
+                          what: String) throws(ProviderError) -> YeastarToken {
         let envelope = YeastarEnvelope.parse(response.body)
         if let envelope, !envelope.isSuccess {
             let reason = YeastarErrorCode.reason(forCode: envelope.code, statuses: envelope.statuses(response))
-            return .failure(ProviderError(reason, code: envelope.code, message: "\(what) refused: \(detail(envelope))",
-                                          requestID: envelope.requestID))
+            throw ProviderError(reason, code: envelope.code, message: "\(what) refused: \(detail(envelope))",
+                                requestID: envelope.requestID)
         }
         guard (200..<300).contains(response.status) else {
-            return .failure(ProviderError(YeastarErrorCode.reason(forHTTPStatus: response.status),
-                                          message: "\(what) failed: HTTP \(response.status)"))
+            throw ProviderError(YeastarErrorCode.reason(forHTTPStatus: response.status),
+                                message: "\(what) failed: HTTP \(response.status)")
         }
         guard let envelope else {
-            return .failure(ProviderError(.bad_response, message: "\(what) failed: the body is not a Yeastar JSON envelope (\(response.body.count) bytes)"))
+            throw ProviderError(.bad_response, message: "\(what) failed: the body is not a Yeastar JSON envelope (\(response.body.count) bytes)")
         }
         let requestID = envelope.requestID
         guard let result = envelope.result, let token = result["token"]?.string, !token.isEmpty else {
-            return .failure(ProviderError(.bad_response, message: "\(what) failed: the success response has no result.token",
-                                          requestID: requestID))
+            throw ProviderError(.bad_response, message: "\(what) failed: the success response has no result.token",
+                                requestID: requestID)
         }
         let tokenHead = result["tokenHead"]?.string
         // Both go into the Authorization header: a CR or LF there would be
         // refused on every request until the token expired.
         guard !hasControlCharacters(token), !hasControlCharacters(tokenHead ?? "") else {
-            return .failure(ProviderError(.bad_response, message: "\(what) failed: result.token or result.tokenHead holds control characters",
-                                          requestID: requestID))
+            throw ProviderError(.bad_response, message: "\(what) failed: result.token or result.tokenHead holds control characters",
+                                requestID: requestID)
         }
         let claims = YeastarJWTClaims.parse(token)
         let lifetime = YeastarToken.lifetime(expiresIn: result["expiresIn"]?.yeastarNumber, jwtExpiry: claims?.expiresAt, now: now)
         var refreshToken = result["refreshToken"]?.string
         if refreshToken?.isEmpty ?? true { refreshToken = previousRefreshToken }
-        return .success(YeastarToken(
+        return YeastarToken(
             token: token, tokenHead: tokenHead, refreshToken: refreshToken,
             obtainedAt: now, expiresAt: now + lifetime, refreshAt: now + lifetime * YeastarToken.refreshFraction,
-            userID: claims?.userID))
+            userID: claims?.userID)
     }
 
     static func detail(_ envelope: YeastarEnvelope) -> String {

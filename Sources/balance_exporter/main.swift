@@ -82,13 +82,13 @@ if flags.demo {
 let exporter = Exporter(source: source, options: options, environment: environment, logger: logger)
 
 if flags.configCheck {
-    switch exporter.prepare() {
-    case .success(let prepared):
+    do {
+        let prepared = try exporter.prepare()
         for warning in prepared.warnings { print("warning: \(warning)") }
         let names = prepared.config.accounts.map { "\($0.name) (\($0.provider))" }.joined(separator: ", ")
         print("configuration OK: \(prepared.config.accounts.count) account(s)\(names.isEmpty ? "" : ": \(names)")")
         exit(0)
-    case .failure(let problems):
+    } catch let problems {
         print("configuration invalid: \(problems.problems.count) problem(s)")
         for problem in problems.problems { print("  \(problem)") }
         exit(1)

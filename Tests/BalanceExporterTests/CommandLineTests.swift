@@ -44,6 +44,40 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(start.output.components(separatedBy: "invalid configuration").count - 1, 2, start.output)
     }
 
+    /// Every kind of mistake in every account in one run, each as
+    /// `accounts[N] "name": key: message`: the file's own checks (unknown
+    /// provider, unknown key, bad value, duplicate name) and the providers'
+    /// checks of the other accounts (a key without its pair, a bad URL).
+    func testConfigCheckReportsEveryMistakeOfEveryAccountInOneRun() throws {
+        let file = try temporaryDirectory().appendingPathComponent("mistakes.json")
+        try #"""
+        {"accounts": [
+          {"name": "prod", "provider": "tencentcloud", "secret_id": "AKIDprod"},
+          {"name": "typo", "provider": "tencentcloud", "secert_key": "x", "refresh_interval": "soon"},
+          {"name": "prod", "provider": "yeastar", "client_id": "c", "client_secret": "s"},
+          {"name": "lost", "provider": "nosuch"},
+          {"name": "pbx", "provider": "yeastar", "client_id": "c", "client_secret": "s", "endpoint": "https://"},
+          {"name": "role", "provider": "tencentcloud", "role_session_name": "s", "language": "fr"}
+        ]}
+        """#.write(to: file, atomically: true, encoding: .utf8)
+        let result = try ExporterProcess.run(["--config.file=\(file.path)", "--config.check"])
+        XCTAssertEqual(result.status, 1, result.output)
+        let expected = [
+            #"accounts[2] "prod": name: duplicate account name (also accounts[0])"#,
+            #"accounts[1] "typo": refresh_interval: "#,
+            #"accounts[1] "typo": secert_key: unknown key for provider tencentcloud"#,
+            #"accounts[3] "lost": provider: unknown provider "nosuch""#,
+            #"accounts[4] "pbx": endpoint: "#,
+            #"accounts[0] "prod": secret_key: required when secret_id is set"#,
+            #"accounts[5] "role": language: must be zh-CN or en-US, not fr"#,
+            #"accounts[5] "role": role_session_name: set without role_arn"#,
+        ]
+        for line in expected {
+            XCTAssertTrue(result.output.contains(line), "missing \(line) in:\n\(result.output)")
+        }
+        XCTAssertTrue(result.output.contains("configuration invalid: \(expected.count) problem(s)"), result.output)
+    }
+
     func testHalfSetCredentialsFailConfigCheckAndStartUp() throws {
         for arguments in [["--config.check"], ["--web.listen-address=127.0.0.1:0"]] {
             let result = try ExporterProcess.run(arguments, environment: ["TENCENTCLOUD_SECRET_ID": "AKIDhalf"])

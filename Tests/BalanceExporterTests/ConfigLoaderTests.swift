@@ -11,7 +11,7 @@ final class ConfigLoaderTests: XCTestCase {
     let loader = ConfigLoader(schemas: Exporter.providerSchemas, environment: ["PROD_SECRET_ID": "AKIDprod", "EMPTY": ""])
 
     func load(_ json: String) -> Result<ConfigLoader.Loaded, ConfigProblems> {
-        loader.load(bytes: Array(json.utf8), source: "test.json")
+        Result { () throws(ConfigProblems) in try loader.load(bytes: Array(json.utf8), source: "test.json") }
     }
 
     func problems(_ json: String) -> [String] {
@@ -43,7 +43,7 @@ final class ConfigLoaderTests: XCTestCase {
           ]
         }
         """
-        let loaded = try secretsLoader.load(bytes: Array(json.utf8), source: "x").get()
+        let loaded = try secretsLoader.load(bytes: Array(json.utf8), source: "x")
         XCTAssertEqual(loaded.warnings, [])
         let config = loaded.config
         XCTAssertEqual(config.refreshInterval, 60)
@@ -160,26 +160,26 @@ final class ConfigLoaderTests: XCTestCase {
         let file = try temporaryDirectory().appendingPathComponent("config.json")
         try #"{"accounts": []}"#.write(to: file, atomically: true, encoding: .utf8)
         chmod(file.path, 0o644)
-        let loaded = try loader.load(path: file.path).get()
+        let loaded = try loader.load(path: file.path)
         XCTAssertTrue(loaded.warnings.contains(#"configuration file "\#(file.path)" is readable by other users; "#
             + "remove their access (chmod o-rwx, or chmod 0640 for owner and group only)"), "\(loaded.warnings)")
         XCTAssertFalse(loaded.warnings.joined().contains("chmod 600"))
         chmod(file.path, 0o640)
-        XCTAssertFalse(try loader.load(path: file.path).get().warnings.contains { $0.contains("readable by other users") })
+        XCTAssertFalse(try loader.load(path: file.path).warnings.contains { $0.contains("readable by other users") })
     }
 
     func testZeroConfigFromEnvironment() throws {
         let both = try ConfigLoader(schemas: Exporter.providerSchemas, environment: [
             "TENCENTCLOUD_SECRET_ID": "id", "TENCENTCLOUD_SECRET_KEY": "key", "TENCENTCLOUD_TOKEN": "tok",
             "YEASTAR_CLIENT_ID": "cid", "YEASTAR_CLIENT_SECRET": "cs",
-        ]).fromEnvironment().get()
+        ]).fromEnvironment().checked()
         XCTAssertEqual(both.warnings, [])
         XCTAssertEqual(both.config.accounts.map(\.name), ["tencentcloud", "yeastar"])
         XCTAssertEqual(both.config.accounts[0].string("token"), "tok")
         XCTAssertEqual(both.config.accounts[0].endpoint, "https://billing.intl.tencentcloudapi.com")
         XCTAssertEqual(both.config.accounts[1].string("client_secret"), "cs")
 
-        let none = try ConfigLoader(schemas: Exporter.providerSchemas, environment: ["TENCENTCLOUD_TOKEN": "tok"]).fromEnvironment().get()
+        let none = try ConfigLoader(schemas: Exporter.providerSchemas, environment: ["TENCENTCLOUD_TOKEN": "tok"]).fromEnvironment().checked()
         XCTAssertEqual(none.config.accounts, [])
         XCTAssertEqual(none.warnings.count, 1)
         XCTAssertTrue(none.warnings[0].contains("no accounts"))
@@ -196,7 +196,9 @@ final class ConfigLoaderTests: XCTestCase {
              "environment: YEASTAR_CLIENT_ID: not set or empty, but YEASTAR_CLIENT_SECRET is set: set both or neither"),
         ]
         for (environment, message) in cases {
-            let result = ConfigLoader(schemas: Exporter.providerSchemas, environment: environment).load(path: nil)
+            let result = Result { () throws(ConfigProblems) in
+                try ConfigLoader(schemas: Exporter.providerSchemas, environment: environment).load(path: nil)
+            }
             guard case .failure(let problems) = result else { XCTFail("accepted \(environment.keys.sorted())"); continue }
             XCTAssertEqual(problems.description, message, "names the variables, never a value")
         }

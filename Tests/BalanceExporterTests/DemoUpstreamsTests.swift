@@ -91,10 +91,10 @@ final class DemoUpstreamsTests: XCTestCase {
         let demo = try startDemo(clock: clock)
         let reading = try await fetch(try providers(demo, clock: clock)["demo-arrears"], "demo-arrears")
 
-        let owed = try XCTUnwrap(values(reading, Catalog.tencentOweAmount).first)
+        let owed = try XCTUnwrap(values(reading, TencentMetrics.oweAmount).first)
         XCTAssertGreaterThan(owed, 0)
         XCTAssertLessThanOrEqual(try XCTUnwrap(reading.available), 0)
-        XCTAssertEqual(values(reading, Catalog.tencentIsAllowArrears), [1])
+        XCTAssertEqual(values(reading, TencentMetrics.isAllowArrears), [1])
     }
 
     func testLowBalanceAccountIsUnderTheAlertThresholdButPositive() async throws {
@@ -117,18 +117,18 @@ final class DemoUpstreamsTests: XCTestCase {
 
         let reading = try await credit.fetchBalance()
         let now = clock.now()
-        let ends = values(reading, Catalog.tencentTempCreditEnd)
+        let ends = values(reading, TencentMetrics.tempCreditEnd)
         XCTAssertEqual(ends.count, 2)
         XCTAssertTrue(ends.contains { $0 > now && $0 - now <= 3 * Self.day }, "one credit ends within 3 days: \(ends)")
         XCTAssertTrue(ends.contains { $0 - now > 3 * Self.day }, "one credit ends later: \(ends)")
-        XCTAssertEqual(values(reading, Catalog.tencentTempCredit), [values(reading, Catalog.tencentTempCreditAmount).reduce(0, +)])
-        XCTAssertGreaterThan(try XCTUnwrap(values(reading, Catalog.tencentCreditAmount).first), 0)
-        XCTAssertGreaterThan(try XCTUnwrap(values(reading, Catalog.tencentCreditBalance).first), 0)
+        XCTAssertEqual(values(reading, TencentMetrics.tempCredit), [values(reading, TencentMetrics.tempCreditAmount).reduce(0, +)])
+        XCTAssertGreaterThan(try XCTUnwrap(values(reading, TencentMetrics.creditAmount).first), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(values(reading, TencentMetrics.creditBalance).first), 0)
 
         clock.advance(by: 3 * Self.day)
         let later = try await credit.fetchBalance()
-        XCTAssertEqual(values(later, Catalog.tencentTempCreditEnd).count, 1, "the ended credit is no longer listed")
-        XCTAssertEqual(values(later, Catalog.tencentTempCredit), values(later, Catalog.tencentTempCreditAmount))
+        XCTAssertEqual(values(later, TencentMetrics.tempCreditEnd).count, 1, "the ended credit is no longer listed")
+        XCTAssertEqual(values(later, TencentMetrics.tempCredit), values(later, TencentMetrics.tempCreditAmount))
     }
 
     func testBalancesDropAsTimePasses() async throws {
@@ -158,12 +158,12 @@ final class DemoUpstreamsTests: XCTestCase {
             seen.formUnion(try await fetch(providers[name], name).fields.map(\.descriptor.name))
         }
         let tencent: [MetricDescriptor] = [
-            Catalog.tencentBalance, Catalog.tencentRealBalance, Catalog.tencentCashAccountBalance,
-            Catalog.tencentIncomeIntoAccountBalance, Catalog.tencentPresentAccountBalance, Catalog.tencentFreezeAmount,
-            Catalog.tencentOweAmount, Catalog.tencentCreditAmount, Catalog.tencentCreditBalance,
-            Catalog.tencentRealCreditBalance, Catalog.tencentTempCredit, Catalog.tencentIsAllowArrears,
-            Catalog.tencentIsCreditLimited, Catalog.tencentTempCreditAmount, Catalog.tencentTempCreditStart,
-            Catalog.tencentTempCreditEnd,
+            TencentMetrics.balance, TencentMetrics.realBalance, TencentMetrics.cashAccountBalance,
+            TencentMetrics.incomeIntoAccountBalance, TencentMetrics.presentAccountBalance, TencentMetrics.freezeAmount,
+            TencentMetrics.oweAmount, TencentMetrics.creditAmount, TencentMetrics.creditBalance,
+            TencentMetrics.realCreditBalance, TencentMetrics.tempCredit, TencentMetrics.isAllowArrears,
+            TencentMetrics.isCreditLimited, TencentMetrics.tempCreditAmount, TencentMetrics.tempCreditStart,
+            TencentMetrics.tempCreditEnd,
         ]
         XCTAssertEqual(Set(tencent.map(\.name)).subtracting(seen), [])
     }

@@ -32,7 +32,7 @@ final class DuplicateAccountsTests: XCTestCase {
         let config = ExporterConfig(providerLimits: [:], accounts: [tencent("a", secretID: "AKIDsame"), tencent("b", secretID: "AKIDsame")],
                                     source: "test")
         let exporter = Exporter(source: .fixed(config), environment: [:], logger: .discard, clock: TestClock())
-        guard case .success(let prepared) = exporter.prepare() else { return XCTFail("prepare") }
+        let prepared = try exporter.prepare()
         XCTAssertEqual(prepared.warnings.filter { $0.contains(#""a" and accounts[1] "b""#) }.count, 1, "\(prepared.warnings)")
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 @testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceTencentCloud
 @testable import BalanceSimulators
 @testable import BalanceSupport
 
@@ -117,10 +118,10 @@ final class ExporterLiveTests: XCTestCase {
         let (_, port) = try startExporter()
         let body = try RawHTTPClient.get(port: port, path: "/metrics").text
         let tencentFamilies = [
-            Catalog.tencentBalance, Catalog.tencentRealBalance, Catalog.tencentCashAccountBalance, Catalog.tencentIncomeIntoAccountBalance,
-            Catalog.tencentPresentAccountBalance, Catalog.tencentFreezeAmount, Catalog.tencentOweAmount, Catalog.tencentCreditAmount,
-            Catalog.tencentCreditBalance, Catalog.tencentRealCreditBalance, Catalog.tencentTempCredit, Catalog.tencentIsAllowArrears,
-            Catalog.tencentIsCreditLimited, Catalog.tencentTempCreditAmount, Catalog.tencentTempCreditStart, Catalog.tencentTempCreditEnd,
+            TencentMetrics.balance, TencentMetrics.realBalance, TencentMetrics.cashAccountBalance, TencentMetrics.incomeIntoAccountBalance,
+            TencentMetrics.presentAccountBalance, TencentMetrics.freezeAmount, TencentMetrics.oweAmount, TencentMetrics.creditAmount,
+            TencentMetrics.creditBalance, TencentMetrics.realCreditBalance, TencentMetrics.tempCredit, TencentMetrics.isAllowArrears,
+            TencentMetrics.isCreditLimited, TencentMetrics.tempCreditAmount, TencentMetrics.tempCreditStart, TencentMetrics.tempCreditEnd,
         ]
         for (index, family) in tencentFamilies.enumerated() {
             XCTAssertTrue(body.contains("\n\(family.name){provider=\"tencentcloud\",uin=\"600000561284\""), "missing \(family.name) (\(index))")

@@ -16,13 +16,13 @@ final class RenderCacheTests: XCTestCase {
         String(decoding: exporter.metrics(HTTPRequest(method: "GET", target: "/metrics")).body, as: UTF8.self)
     }
 
-    func testCachedBodyFollowsRefreshesAndStalenessByTimeAlone() {
+    func testCachedBodyFollowsRefreshesAndStalenessByTimeAlone() throws {
         let clock = TestClock(now: 10_000)
         let provider = FakeProvider(available: 12.5, clock: clock)
         let config = ExporterConfig(maxStale: 120, providerLimits: ["fake": ProviderLimits(requestsPerSecond: .infinity, maxConcurrency: 10)],
                                     accounts: [makeAccount("a", refreshInterval: 60)], source: "test")
         let exporter = Exporter(source: .fixed(config), environment: [:], logger: .discard, clock: clock, schemas: [fakeSchema(provider)])
-        guard case .success(let prepared) = exporter.prepare() else { return XCTFail("prepare") }
+        let prepared = try exporter.prepare()
         XCTAssertEqual(prepared.config.accounts.count, 1)
         XCTAssertNil(exporter.reload())
 

@@ -24,7 +24,7 @@ final class ExpositionTextFormatTests: XCTestCase {
             ]),
         ]
         XCTAssertEqual(try render(families), #"""
-        # HELP balance_account_info Configured account: its name and currency (empty if not configured). Value 1.
+        # HELP balance_account_info Configured account: its name and currency (as configured, else as the upstream reports it, else empty). Value 1.
         # TYPE balance_account_info gauge
         balance_account_info{provider="tencentcloud",account="prod",name="Acme \"Prod\"",currency="CNY"} 1
         # HELP balance_available Available balance of the account in major currency units (see balance_account_info for the currency). Cached: refreshed at most once per refresh interval.

@@ -7,6 +7,9 @@ import XCTest
 /// The engine against what an upstream or a configuration can get wrong:
 /// two accounts reporting one `uin`, oversized readings, `Retry-After`,
 /// reloads while calls are in flight.
+/// A provider field with a label an upstream controls (like a temporary credit's).
+private let creditAmount = MetricDescriptor(name: "balance_test_credit_amount", type: .gauge, help: "Test credit.")
+
 final class RefreshEngineHardeningTests: XCTestCase {
     private func families(_ snapshot: EngineSnapshot) -> [MetricFamily] { AccountFamilies.families(snapshot) }
 
@@ -124,14 +127,14 @@ final class RefreshEngineHardeningTests: XCTestCase {
         let provider = FakeProvider(clock: clock)
         let huge = String(repeating: "9", count: 300_000)
         provider.succeed(available: 5, fields: [
-            FieldSample(Catalog.tencentTempCreditAmount, 1, labels: [Label("credit", huge)]),
-            FieldSample(Catalog.tencentTempCreditAmount, 2, labels: [Label("credit", String(repeating: "é", count: 256))]),
+            FieldSample(creditAmount, 1, labels: [Label("credit", huge)]),
+            FieldSample(creditAmount, 2, labels: [Label("credit", String(repeating: "é", count: 256))]),
         ], uin: huge)
         engine.apply(makeConfig([makeAccount("a")]), providers: ["a": provider])
         let snapshot = await engine.refreshNow()
         XCTAssertEqual(uinLabels(snapshot), ["a"], "an oversized uin is no uin")
         XCTAssertEqual(snapshot.value(Catalog.available, uin: "a"), 5)
-        XCTAssertEqual(snapshot.value(Catalog.tencentTempCreditAmount, uin: "a"), 2, "256 characters still fit")
+        XCTAssertEqual(snapshot.value(creditAmount, uin: "a"), 2, "256 characters still fit")
         XCTAssertEqual(snapshot.value(Catalog.upstreamValuesDropped, uin: "a"), 2)
         let longest = families(snapshot).flatMap(\.samples).flatMap(\.labels).map(\.value.count).max()
         XCTAssertEqual(longest, BalanceReading.maxLabelValueLength)

@@ -2,6 +2,7 @@ import BalanceTestSupport
 import XCTest
 @testable import BalanceCore
 @testable import BalanceExporter
+@testable import BalanceTencentCloud
 
 /// The text body as Prometheus' own linter sees it: a parse error or lint
 /// finding here is a scrape that fails or a metric users trip over.
@@ -23,7 +24,7 @@ final class ExpositionPromtoolTests: XCTestCase {
             MetricFamily(Catalog.accountInfo, samples: [F.sample(1, ("provider", "tencentcloud"), ("account", "prod"), ("currency", "CNY"))]),
             MetricFamily(Catalog.buildInfo, samples: [F.sample(1, ("version", BuildInfo.version), ("revision", BuildInfo.revision), ("swift", BuildInfo.swiftVersion))]),
             MetricFamily(Catalog.refreshDuration, samples: [F.sample(.nan, ("provider", "yeastar"), ("account", "x")), F.sample(.infinity, ("provider", "yeastar"), ("account", "y"))]),
-            MetricFamily(Catalog.tencentTempCreditEnd, samples: [F.sample(1.7e9, ("account", "prod"))]),
+            MetricFamily(TencentMetrics.tempCreditEnd, samples: [F.sample(1.7e9, ("account", "prod"))]),
         ] + ProcessMetrics.collect()
         let body = TextFormatWriter.render(families)
         guard let result = try promtoolCheckMetrics(body) else { return try promtoolMissing() }

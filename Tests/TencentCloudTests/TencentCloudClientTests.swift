@@ -20,16 +20,16 @@ final class TencentCloudClientTests: XCTestCase {
         XCTAssertEqual(reading.available, 1234567.0)
         let credit = [Label("credit", "2026-11-16T00:00:00+08:00")]
         XCTAssertEqual(reading.fields, [
-            FieldSample(Catalog.tencentBalance, 1234567.89), FieldSample(Catalog.tencentRealBalance, 1234567.0),
-            FieldSample(Catalog.tencentCashAccountBalance, 1234567.0), FieldSample(Catalog.tencentIncomeIntoAccountBalance, 0),
-            FieldSample(Catalog.tencentPresentAccountBalance, 0.5), FieldSample(Catalog.tencentFreezeAmount, 19.99),
-            FieldSample(Catalog.tencentOweAmount, 0), FieldSample(Catalog.tencentCreditAmount, 10000),
-            FieldSample(Catalog.tencentCreditBalance, 9999.99), FieldSample(Catalog.tencentRealCreditBalance, 9999.98),
-            FieldSample(Catalog.tencentTempCredit, 1500), FieldSample(Catalog.tencentIsAllowArrears, 1),
-            FieldSample(Catalog.tencentIsCreditLimited, 0),
-            FieldSample(Catalog.tencentTempCreditAmount, 1500, labels: credit),
-            FieldSample(Catalog.tencentTempCreditStart, 1794758400, labels: credit),
-            FieldSample(Catalog.tencentTempCreditEnd, 1794758400 + 30 * 86400 + 86399, labels: credit),
+            FieldSample(TencentMetrics.balance, 1234567.89), FieldSample(TencentMetrics.realBalance, 1234567.0),
+            FieldSample(TencentMetrics.cashAccountBalance, 1234567.0), FieldSample(TencentMetrics.incomeIntoAccountBalance, 0),
+            FieldSample(TencentMetrics.presentAccountBalance, 0.5), FieldSample(TencentMetrics.freezeAmount, 19.99),
+            FieldSample(TencentMetrics.oweAmount, 0), FieldSample(TencentMetrics.creditAmount, 10000),
+            FieldSample(TencentMetrics.creditBalance, 9999.99), FieldSample(TencentMetrics.realCreditBalance, 9999.98),
+            FieldSample(TencentMetrics.tempCredit, 1500), FieldSample(TencentMetrics.isAllowArrears, 1),
+            FieldSample(TencentMetrics.isCreditLimited, 0),
+            FieldSample(TencentMetrics.tempCreditAmount, 1500, labels: credit),
+            FieldSample(TencentMetrics.tempCreditStart, 1794758400, labels: credit),
+            FieldSample(TencentMetrics.tempCreditEnd, 1794758400 + 30 * 86400 + 86399, labels: credit),
         ])
 
         let sent = try XCTUnwrap(rig.billing.requests.last)
@@ -53,7 +53,7 @@ final class TencentCloudClientTests: XCTestCase {
         let reading = try await rig.client(Rig.keys).fetchBalance()
         XCTAssertEqual(rig.billing.requests.last?.body, Array("{}".utf8))
         XCTAssertNil(rig.billing.requests.last?.headers["X-TC-Region"])
-        XCTAssertFalse(reading.fields.contains { $0.descriptor == Catalog.tencentTempCredit || $0.descriptor == Catalog.tencentTempCreditAmount })
+        XCTAssertFalse(reading.fields.contains { $0.descriptor == TencentMetrics.tempCredit || $0.descriptor == TencentMetrics.tempCreditAmount })
         XCTAssertEqual(rig.transport.exchanges.last?.timeout, 10)
     }
 
@@ -64,7 +64,7 @@ final class TencentCloudClientTests: XCTestCase {
         let reading = try await rig.client(Rig.keys).fetchBalance()
         XCTAssertEqual(reading.uin, "200000000002")
         XCTAssertEqual(reading.available, 42, "RealBalance null: available falls back to Balance")
-        XCTAssertEqual(reading.fields, [FieldSample(Catalog.tencentBalance, 42)])
+        XCTAssertEqual(reading.fields, [FieldSample(TencentMetrics.balance, 42)])
     }
 
     func testWrongSecretKeyIsAnAuthFailureWithCodeAndRequestID() async throws {

@@ -14,7 +14,7 @@ final class TencentCloudConfigTests: XCTestCase {
             _ = try TencentCloud.schema.make(account, context)
             return []
         } catch {
-            XCTAssertTrue(error.problems.allSatisfy { $0.location == "accounts (prod)" })
+            XCTAssertTrue(error.problems.allSatisfy { $0.location == "account \"prod\"" })
             return error.problems.map(\.key)
         }
     }

@@ -28,11 +28,11 @@ final class TencentCloudMappingTests: XCTestCase {
         XCTAssertEqual(reading.uin, "100012345678")
         XCTAssertEqual(reading.available, 123.0)
         let expected: [(MetricDescriptor, Double)] = [
-            (Catalog.tencentBalance, 123.45), (Catalog.tencentRealBalance, 123.0), (Catalog.tencentCashAccountBalance, 1.0),
-            (Catalog.tencentIncomeIntoAccountBalance, 2.0), (Catalog.tencentPresentAccountBalance, 3.0),
-            (Catalog.tencentFreezeAmount, 0.45), (Catalog.tencentOweAmount, 0), (Catalog.tencentCreditAmount, 5000),
-            (Catalog.tencentCreditBalance, 2500), (Catalog.tencentRealCreditBalance, 2499.99), (Catalog.tencentTempCredit, 10),
-            (Catalog.tencentIsAllowArrears, 0), (Catalog.tencentIsCreditLimited, 1),
+            (TencentMetrics.balance, 123.45), (TencentMetrics.realBalance, 123.0), (TencentMetrics.cashAccountBalance, 1.0),
+            (TencentMetrics.incomeIntoAccountBalance, 2.0), (TencentMetrics.presentAccountBalance, 3.0),
+            (TencentMetrics.freezeAmount, 0.45), (TencentMetrics.oweAmount, 0), (TencentMetrics.creditAmount, 5000),
+            (TencentMetrics.creditBalance, 2500), (TencentMetrics.realCreditBalance, 2499.99), (TencentMetrics.tempCredit, 10),
+            (TencentMetrics.isAllowArrears, 0), (TencentMetrics.isCreditLimited, 1),
         ]
         XCTAssertEqual(reading.fields, expected.map { FieldSample($0.0, $0.1) })
     }
@@ -64,7 +64,7 @@ final class TencentCloudMappingTests: XCTestCase {
             """)
         XCTAssertNil(reading.uin)
         XCTAssertEqual(reading.available, 7)
-        XCTAssertEqual(reading.fields, [FieldSample(Catalog.tencentRealBalance, 7)])
+        XCTAssertEqual(reading.fields, [FieldSample(TencentMetrics.realBalance, 7)])
     }
 
     func testASuccessWithoutABalanceIsABadResponseNotUp() {
@@ -84,7 +84,7 @@ final class TencentCloudMappingTests: XCTestCase {
             #"{"TempAmount": \#(i), "StartTime": "2026-11-16 00:00:00", "EndTime": "2026-12-01 23:59:59"}"#
         }
         let reading = try map(#"{"Response": {"RealBalance": 1, "TempAmountInfoList": [\#(credits.joined(separator: ","))]}}"#)
-        let amounts = reading.fields.filter { $0.descriptor == Catalog.tencentTempCreditAmount }
+        let amounts = reading.fields.filter { $0.descriptor == TencentMetrics.tempCreditAmount }
         XCTAssertEqual(amounts.count, TencentBalanceMapping.maxTemporaryCredits)
         XCTAssertEqual(amounts.last?.labels, [Label("credit", "2026-11-16T00:00:00+08:00#100")])
         XCTAssertEqual(reading.fields.count, 1 + 3 * 100)
@@ -103,16 +103,16 @@ final class TencentCloudMappingTests: XCTestCase {
             ]}}
             """)
         let first = "2026-11-16T00:00:00+08:00"
-        XCTAssertEqual(value(reading, Catalog.tencentTempCreditAmount, credit: first), 1500)
-        XCTAssertEqual(value(reading, Catalog.tencentTempCreditStart, credit: first), 1794758400)
-        XCTAssertEqual(value(reading, Catalog.tencentTempCreditEnd, credit: first), 1794758400 + 15 * 86400 + 86399)
-        XCTAssertEqual(value(reading, Catalog.tencentTempCreditAmount, credit: first + "#2"), 25.5)
-        XCTAssertEqual(value(reading, Catalog.tencentTempCreditStart, credit: first + "#2"), 1794758400)
-        XCTAssertNil(value(reading, Catalog.tencentTempCreditEnd, credit: first + "#2"), "unparseable time: no sample")
-        XCTAssertNil(value(reading, Catalog.tencentTempCreditAmount, credit: first + "#3"), "null amount: no sample")
-        XCTAssertEqual(value(reading, Catalog.tencentTempCreditEnd, credit: first + "#3"), 1794844800)
-        XCTAssertEqual(value(reading, Catalog.tencentTempCreditAmount, credit: "soon"), 0.01)
-        XCTAssertNil(value(reading, Catalog.tencentTempCreditStart, credit: "soon"))
+        XCTAssertEqual(value(reading, TencentMetrics.tempCreditAmount, credit: first), 1500)
+        XCTAssertEqual(value(reading, TencentMetrics.tempCreditStart, credit: first), 1794758400)
+        XCTAssertEqual(value(reading, TencentMetrics.tempCreditEnd, credit: first), 1794758400 + 15 * 86400 + 86399)
+        XCTAssertEqual(value(reading, TencentMetrics.tempCreditAmount, credit: first + "#2"), 25.5)
+        XCTAssertEqual(value(reading, TencentMetrics.tempCreditStart, credit: first + "#2"), 1794758400)
+        XCTAssertNil(value(reading, TencentMetrics.tempCreditEnd, credit: first + "#2"), "unparseable time: no sample")
+        XCTAssertNil(value(reading, TencentMetrics.tempCreditAmount, credit: first + "#3"), "null amount: no sample")
+        XCTAssertEqual(value(reading, TencentMetrics.tempCreditEnd, credit: first + "#3"), 1794844800)
+        XCTAssertEqual(value(reading, TencentMetrics.tempCreditAmount, credit: "soon"), 0.01)
+        XCTAssertNil(value(reading, TencentMetrics.tempCreditStart, credit: "soon"))
         XCTAssertEqual(reading.fields.count, 1 + 9)
     }
 

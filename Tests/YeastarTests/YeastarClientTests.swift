@@ -14,7 +14,7 @@ final class YeastarClientTests: XCTestCase {
         let reading = try await f.makeClient().fetchBalance()
 
         XCTAssertEqual(reading, BalanceReading(uin: "987654321", available: 675.24,
-                                               fields: [FieldSample(Catalog.yeastarAccountBalance, 675.24)]))
+                                               fields: [FieldSample(YeastarMetrics.accountBalance, 675.24)]))
         var expected = YeastarSimulator.Counters()
         expected.grants = 1
         expected.balanceCalls = 1

@@ -72,30 +72,32 @@ final class YeastarParsingTests: XCTestCase {
         ]
         for (field, lifetime) in cases {
             let body = "{\"code\":\"success\",\"result\":{\(field)\"token\":\"\(jwtToken)\",\"refreshToken\":\"R2\"}}"
-            let token = try YeastarTokenResponse.interpret(response(200, body), now: now, previousRefreshToken: "R1", what: "t").get()
+            let token = try YeastarTokenResponse.interpret(response(200, body), now: now, previousRefreshToken: "R1", what: "t")
             XCTAssertEqual(token.expiresAt, now + lifetime, field)
             XCTAssertEqual(token.refreshAt, now + lifetime * 0.8, field)
             XCTAssertEqual(token.refreshToken, "R2")
         }
         let opaque = "{\"code\":\"success\",\"result\":{\"token\":\"opaque\"}}"
-        let token = try YeastarTokenResponse.interpret(response(200, opaque), now: now, previousRefreshToken: "R1", what: "t").get()
+        let token = try YeastarTokenResponse.interpret(response(200, opaque), now: now, previousRefreshToken: "R1", what: "t")
         XCTAssertEqual(token.expiresAt, now + 300)
         XCTAssertEqual(token.refreshToken, "R1", "a response without a refresh token keeps the newest one held")
     }
 
     func testTokenResponseWithoutATokenIsABadResponse() {
-        let result = YeastarTokenResponse.interpret(response(200, "{\"code\":\"success\",\"result\":{}}"), now: 0,
-                                                    previousRefreshToken: nil, what: "token grant")
+        let result = Result { () throws(ProviderError) in
+            try YeastarTokenResponse.interpret(response(200, "{\"code\":\"success\",\"result\":{}}"), now: 0,
+                                               previousRefreshToken: nil, what: "token grant")
+        }
         XCTAssertEqual(result, .failure(ProviderError(.bad_response, message: "token grant failed: the success response has no result.token")))
     }
 
     func testBalanceAcceptsNumbersAndNumericStrings() {
-        XCTAssertEqual(YeastarBalanceResponse.interpret(response(200, envelope("{\"accountBalance\":675.24}"))), .balance(675.24))
-        XCTAssertEqual(YeastarBalanceResponse.interpret(response(200, envelope("{\"accountBalance\":\"675.24\"}"))), .balance(675.24))
-        XCTAssertEqual(YeastarBalanceResponse.interpret(response(200, envelope("{\"accountBalance\":-3}"))), .balance(-3))
+        XCTAssertEqual(balance(response(200, envelope("{\"accountBalance\":675.24}"))), .success(675.24))
+        XCTAssertEqual(balance(response(200, envelope("{\"accountBalance\":\"675.24\"}"))), .success(675.24))
+        XCTAssertEqual(balance(response(200, envelope("{\"accountBalance\":-3}"))), .success(-3))
         for bad in ["{\"accountBalance\":true}", "{\"accountBalance\":\"n/a\"}", "{\"accountBalance\":null}", "{}", "[]", "null",
                     "{\"accountBalance\":\"0x10\"}", "{\"accountBalance\":\"inf\"}", "{\"accountBalance\":\"[1]\"}"] {
-            guard case .failed(let error) = YeastarBalanceResponse.interpret(response(200, envelope(bad))) else {
+            guard case .failure(.failed(let error)) = balance(response(200, envelope(bad))) else {
                 return XCTFail(bad)
             }
             XCTAssertEqual(error.reason, .bad_response, bad)
@@ -110,13 +112,17 @@ final class YeastarParsingTests: XCTestCase {
             response(200, "{\"code\":\"access_token_expired\",\"status\":200}"),
         ]
         for r in refused {
-            guard case .tokenRejected = YeastarBalanceResponse.interpret(r) else {
+            guard case .failure(.tokenRejected) = balance(r) else {
                 return XCTFail(String(decoding: r.body, as: UTF8.self))
             }
         }
     }
 
     // MARK: Helpers
+
+    private func balance(_ response: HTTPResponse) -> Result<Double, YeastarBalanceFailure> {
+        Result { () throws(YeastarBalanceFailure) in try YeastarBalanceResponse.interpret(response) }
+    }
 
     private func response(_ status: Int, _ body: String) -> HTTPResponse {
         HTTPResponse(status: status, body: Array(body.utf8))

@@ -17,7 +17,7 @@ func fuzzConfig(_ bytes: [UInt8]) -> CInt {
         return -1
     }
     let loader = ConfigLoader(schemas: [TencentCloud.schema, Yeastar.schema], environment: [:])
-    switch loader.load(bytes: bytes, source: "fuzz.json") {
+    switch Result(catching: { () throws(ConfigProblems) in try loader.load(bytes: bytes, source: "fuzz.json") }) {
     case .failure(let problems):
         fuzzRequire(!problems.description.isEmpty, "failure without a problem")
         if JSONValue.parse(bytes) == nil {

@@ -42,8 +42,10 @@ func fuzzTencentBalance(_ bytes: [UInt8]) -> CInt {
 func fuzzYeastarToken(_ bytes: [UInt8]) -> CInt {
     let (status, body) = statusAndBody(bytes)
     let now = 1_800_000_000.0
-    switch YeastarTokenResponse.interpret(HTTPResponse(status: status, body: body), now: now,
-                                          previousRefreshToken: "previous", what: "token grant") {
+    switch Result(catching: { () throws(ProviderError) in
+        try YeastarTokenResponse.interpret(HTTPResponse(status: status, body: body), now: now,
+                                           previousRefreshToken: "previous", what: "token grant")
+    }) {
     case .success(let token):
         fuzzRequire(!token.token.isEmpty, "empty token")
         let lifetime = token.expiresAt - token.obtainedAt
@@ -62,12 +64,12 @@ func fuzzYeastarToken(_ bytes: [UInt8]) -> CInt {
 /// `YeastarBalanceResponse.interpret`: the balance endpoint's answer.
 func fuzzYeastarBalance(_ bytes: [UInt8]) -> CInt {
     let (status, body) = statusAndBody(bytes)
-    switch YeastarBalanceResponse.interpret(HTTPResponse(status: status, body: body)) {
-    case .balance(let amount):
+    switch Result(catching: { () throws(YeastarBalanceFailure) in try YeastarBalanceResponse.interpret(HTTPResponse(status: status, body: body)) }) {
+    case .success(let amount):
         fuzzRequire(amount.isFinite, "balance \(amount)")
         fuzzRequire((200..<300).contains(status), "balance read from HTTP \(status)")
-    case .tokenRejected(let error), .failed(let error):
-        checkBounded(error, status: status)
+    case .failure(let failure):
+        checkBounded(failure.providerError, status: status)
     }
     return 0
 }

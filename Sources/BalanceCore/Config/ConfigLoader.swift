@@ -9,10 +9,20 @@ package struct ConfigLoader: Sendable {
         package var config: ExporterConfig
         /// Non-fatal findings (a secret file other users can read, no accounts).
         package var warnings: [String]
+        /// Every problem found, in the order of the file; `config` then holds
+        /// only the accounts without one.
+        package var problems: [ConfigProblem]
 
-        package init(config: ExporterConfig, warnings: [String]) {
+        package init(config: ExporterConfig, warnings: [String], problems: [ConfigProblem] = []) {
             self.config = config
             self.warnings = warnings
+            self.problems = problems
+        }
+
+        /// Itself, unless it has problems: then those.
+        package func checked() throws(ConfigProblems) -> Loaded {
+            if !problems.isEmpty { throw ConfigProblems(problems) }
+            return self
         }
     }
 
@@ -28,34 +38,49 @@ package struct ConfigLoader: Sendable {
     static let commonAccountKeys: Set<String> = ["name", "provider", "endpoint", "uin", "currency", "refresh_interval"]
     static let providerLimitKeys: Set<String> = ["requests_per_second", "max_concurrency"]
 
-    /// Loads `path`, or the environment when `path` is nil.
-    package func load(path: String?) -> Result<Loaded, ConfigProblems> {
+    /// Loads `path`, or the environment when `path` is nil, and throws every
+    /// problem found.
+    package func load(path: String?) throws(ConfigProblems) -> Loaded {
+        try read(path: path).checked()
+    }
+
+    package func load(bytes: [UInt8], source: String) throws(ConfigProblems) -> Loaded {
+        try read(bytes: bytes, source: source).checked()
+    }
+
+    /// Like `load(path:)`, but returns the problems with the accounts that
+    /// have none, so the caller can add the providers' own checks of those
+    /// and report everything in one pass.
+    package func read(path: String?) -> Loaded {
         guard let path else { return fromEnvironment() }
         let bytes: [UInt8]
         do {
             bytes = try SecretFile.read(path)
         } catch {
-            return .failure(ConfigProblems([ConfigProblem(location: "config file", key: nil, message: error.description)]))
+            return failed(ConfigProblem(location: "config file", key: nil, message: error.description))
         }
-        var result = load(bytes: bytes, source: path)
-        if case .success(var loaded) = result, let warning = SecretFile.readableByOthersWarning(path) {
+        var loaded = read(bytes: bytes, source: path)
+        if let warning = SecretFile.readableByOthersWarning(path) {
             loaded.warnings.append("configuration file \(warning)")
-            result = .success(loaded)
         }
-        return result
+        return loaded
     }
 
-    package func load(bytes: [UInt8], source: String) -> Result<Loaded, ConfigProblems> {
+    private func failed(_ problem: ConfigProblem) -> Loaded {
+        Loaded(config: ExporterConfig(), warnings: [], problems: [problem])
+    }
+
+    package func read(bytes: [UInt8], source: String) -> Loaded {
         let document: JSONValue
         do {
             document = try JSONValue.decode(bytes)
         } catch {
-            return .failure(ConfigProblems([ConfigProblem(location: "config file", key: nil, message: "not valid JSON: \(error)")]))
+            return failed(ConfigProblem(location: "config file", key: nil, message: "not valid JSON: \(error)"))
         }
         var problems: [ConfigProblem] = []
         var warnings: [String] = []
         guard case .object(let top) = document else {
-            return .failure(ConfigProblems([ConfigProblem(location: "config file", key: nil, message: "expected an object at the top, got \(document.typeName)")]))
+            return failed(ConfigProblem(location: "config file", key: nil, message: "expected an object at the top, got \(document.typeName)"))
         }
         var reader = Reader(location: "config file", problems: [])
         for key in top.keys.sorted() where !Self.topLevelKeys.contains(key) {
@@ -74,61 +99,73 @@ package struct ConfigLoader: Sendable {
         case .array(let items)?:
             var seen: [String: Int] = [:]
             for (index, item) in items.enumerated() {
-                if let account = self.account(item, index: index, defaultInterval: refreshInterval, problems: &problems, warnings: &warnings) {
-                    if let first = seen[account.name] {
-                        problems.append(ConfigProblem(location: "accounts[\(index)] \"\(account.name)\"", key: "name",
+                // Names are checked on the raw items, so a duplicate is named even when either account has other problems.
+                if let name = item.object?["name"]?.string, !name.isEmpty {
+                    if let first = seen[name] {
+                        problems.append(ConfigProblem(location: AccountConfig.location(index: index, name: name), key: "name",
                                                       message: "duplicate account name (also accounts[\(first)])"))
                     } else {
-                        seen[account.name] = index
+                        seen[name] = index
                     }
+                }
+                if let account = self.account(item, index: index, defaultInterval: refreshInterval, problems: &problems, warnings: &warnings),
+                   seen[account.name] == index {
                     accounts.append(account)
                 }
             }
         case let other?:
             problems.append(ConfigProblem(location: "config file", key: "accounts", message: "expected an array, got \(other.typeName)"))
         }
-        guard problems.isEmpty else { return .failure(ConfigProblems(problems)) }
-        if accounts.isEmpty { warnings.append("no accounts configured in \(source): only the exporter's own metrics are served") }
+        if accounts.isEmpty && problems.isEmpty {
+            warnings.append("no accounts configured in \(source): only the exporter's own metrics are served")
+        }
         let config = ExporterConfig(refreshInterval: refreshInterval, maxStale: maxStale, providerLimits: limits,
                                     accounts: accounts, source: source)
-        return .success(Loaded(config: config, warnings: warnings))
+        return Loaded(config: config, warnings: warnings, problems: problems)
     }
 
-    /// Zero-config: `TENCENTCLOUD_SECRET_ID` + `TENCENTCLOUD_SECRET_KEY` (and
-    /// `TENCENTCLOUD_TOKEN`) define one Tencent Cloud account,
-    /// `YEASTAR_CLIENT_ID` + `YEASTAR_CLIENT_SECRET` one Yeastar account.
-    /// Half a pair is a problem naming the missing variable: silently
-    /// watching nothing would hide the mistake.
-    package func fromEnvironment() -> Result<Loaded, ConfigProblems> {
-        var accounts: [AccountConfig] = []
+    /// Zero-config: each provider's `environmentAccount` variables (for
+    /// example `TENCENTCLOUD_SECRET_ID` + `TENCENTCLOUD_SECRET_KEY`) define
+    /// one account named after the provider. Some but not all of a
+    /// provider's required variables is a problem naming the missing ones:
+    /// silently watching nothing would hide the mistake.
+    package func fromEnvironment() -> Loaded {
         func env(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
+        var accounts: [AccountConfig] = []
         var problems: [ConfigProblem] = []
-        for (first, second) in [("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"), ("YEASTAR_CLIENT_ID", "YEASTAR_CLIENT_SECRET")]
-        where (env(first) == nil) != (env(second) == nil) {
-            let (present, missing) = env(first) == nil ? (second, first) : (first, second)
-            problems.append(ConfigProblem(location: "environment", key: missing, message: "not set or empty, but \(present) is set: set both or neither"))
+        for schema in schemas {
+            guard let variables = schema.environmentAccount else { continue }
+            let set = variables.required.filter { env($0.name) != nil }
+            guard !set.isEmpty else { continue }
+            guard set.count == variables.required.count else {
+                let advice = variables.required.count == 2
+                    ? "set both or neither" : "set all of \(variables.required.map(\.name).joined(separator: ", ")) or none"
+                for missing in variables.required where env(missing.name) == nil {
+                    problems.append(ConfigProblem(location: "environment", key: missing.name,
+                                                  message: "not set or empty, but \(set.map(\.name).joined(separator: ", ")) is set: \(advice)"))
+                }
+                continue
+            }
+            var values: [String: ConfigValue] = [:]
+            for variable in variables.required + variables.optional {
+                if let value = env(variable.name) { values[variable.key] = .string(value) }
+            }
+            accounts.append(AccountConfig(name: schema.name, provider: schema.name, endpoint: schema.defaultEndpoint,
+                                          refreshInterval: ExporterConfig.defaultRefreshInterval, values: values,
+                                          location: "environment (\(schema.name))"))
         }
-        guard problems.isEmpty else { return .failure(ConfigProblems(problems)) }
-        if let id = env("TENCENTCLOUD_SECRET_ID"), let key = env("TENCENTCLOUD_SECRET_KEY"), let schema = schema("tencentcloud") {
-            var values: [String: ConfigValue] = ["secret_id": .string(id), "secret_key": .string(key)]
-            if let token = env("TENCENTCLOUD_TOKEN") { values["token"] = .string(token) }
-            accounts.append(AccountConfig(name: "tencentcloud", provider: schema.name, endpoint: schema.defaultEndpoint,
-                                          refreshInterval: ExporterConfig.defaultRefreshInterval, values: values))
+        var warnings: [String] = []
+        if accounts.isEmpty && problems.isEmpty {
+            let pairs = schemas.compactMap { $0.environmentAccount?.required.map(\.name).joined(separator: "/") }
+            warnings.append("no --config.file and no credentials in the environment (\(pairs.joined(separator: ", "))): "
+                + "no accounts to watch, only the exporter's own metrics are served")
         }
-        if let id = env("YEASTAR_CLIENT_ID"), let secret = env("YEASTAR_CLIENT_SECRET"), let schema = schema("yeastar") {
-            accounts.append(AccountConfig(name: "yeastar", provider: schema.name, endpoint: schema.defaultEndpoint,
-                                          refreshInterval: ExporterConfig.defaultRefreshInterval,
-                                          values: ["client_id": .string(id), "client_secret": .string(secret)]))
-        }
-        let warnings = accounts.isEmpty
-            ? ["no --config.file and no credentials in the environment (TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY, YEASTAR_CLIENT_ID/YEASTAR_CLIENT_SECRET): no accounts to watch, only the exporter's own metrics are served"]
-            : []
         var unused: [ConfigProblem] = []
         let config = ExporterConfig(providerLimits: providerLimits(nil, problems: &unused), accounts: accounts, source: "environment")
-        return .success(Loaded(config: config, warnings: warnings))
+        return Loaded(config: config, warnings: warnings, problems: problems)
     }
 
     func schema(_ name: String) -> ProviderSchema? { schemas.first(where: { $0.name == name }) }
@@ -171,14 +208,15 @@ package struct ConfigLoader: Sendable {
     private func account(_ value: JSONValue, index: Int, defaultInterval: Double,
                          problems: inout [ConfigProblem], warnings: inout [String]) -> AccountConfig? {
         guard case .object(let fields) = value else {
-            problems.append(ConfigProblem(location: "accounts[\(index)]", key: nil, message: "expected an object, got \(value.typeName)"))
+            problems.append(ConfigProblem(location: AccountConfig.location(index: index, name: nil), key: nil,
+                                          message: "expected an object, got \(value.typeName)"))
             return nil
         }
-        var reader = Reader(location: "accounts[\(index)]", problems: [])
+        var reader = Reader(location: AccountConfig.location(index: index, name: nil), problems: [])
         let name = reader.string(fields, "name", required: true)
         if let name {
             if name.isEmpty { reader.problem("name", "must not be empty") }
-            reader.location = "accounts[\(index)] \"\(name)\""
+            reader.location = AccountConfig.location(index: index, name: name)
         }
         let providerName = reader.string(fields, "provider", required: true)
         var schema: ProviderSchema?
@@ -216,7 +254,8 @@ package struct ConfigLoader: Sendable {
         problems += reader.problems
         guard reader.problems.isEmpty, let name, let schema else { return nil }
         return AccountConfig(name: name, provider: schema.name, endpoint: endpoint ?? schema.defaultEndpoint,
-                             uin: uin, currency: currency, refreshInterval: interval, values: values)
+                             uin: uin, currency: currency, refreshInterval: interval, values: values,
+                             location: reader.location)
     }
 
     static func isHTTPURL(_ text: String) -> Bool {

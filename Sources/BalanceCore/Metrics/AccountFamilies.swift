@@ -16,6 +16,12 @@ package enum AccountFamilies {
         return nil
     }
 
+    /// The configured currency, else the one the upstream reported in the
+    /// last success, else empty.
+    package static func currency(_ config: AccountConfig, _ status: AccountStatus) -> String {
+        config.currency ?? status.reading?.currency ?? ""
+    }
+
     package static func families(_ snapshot: EngineSnapshot) -> [MetricFamily] {
         var byDescriptor: [MetricDescriptor: [Sample]] = [:]
         func add(_ descriptor: MetricDescriptor, _ labels: [Label], _ value: Double) {
@@ -25,7 +31,7 @@ package enum AccountFamilies {
         for (config, status) in snapshot.accounts {
             perProvider[config.provider, default: 0] += 1
             let base = [Label("provider", config.provider), Label("uin", uin(config, status))]
-            add(Catalog.accountInfo, base + [Label("name", config.name), Label("currency", config.currency ?? "")], 1)
+            add(Catalog.accountInfo, base + [Label("name", config.name), Label("currency", currency(config, status))], 1)
             add(Catalog.upstreamRequests, base, Double(status.requests))
             for (reason, count) in status.errors {
                 add(Catalog.upstreamErrors, base + [Label("reason", reason.rawValue)], Double(count))

@@ -1,6 +1,8 @@
 import BalanceSupport
 
-/// The only place metric names and HELP texts live.
+/// The names and HELP texts of the families every provider shares and of
+/// the exporter's own; each provider's own live in its target
+/// (`TencentMetrics`, `YeastarMetrics`, ...), each in exactly one place.
 ///
 /// Money is in major currency units (dollars, yuan): Tencent Cloud reports
 /// cents, converted exactly. Per-account values are cached: the exporter calls
@@ -33,7 +35,7 @@ package enum Catalog {
         help: "Failed balance fetches of the account, by reason.")
     package static let accountInfo = MetricDescriptor(
         name: "balance_account_info", type: .info,
-        help: "Configured account: its name and currency (empty if not configured). Value 1.")
+        help: "Configured account: its name and currency (as configured, else as the upstream reports it, else empty). Value 1.")
 
     // MARK: Exporter families
 
@@ -55,32 +57,4 @@ package enum Catalog {
     package static let upstreamValuesDropped = MetricDescriptor(
         name: "balance_exporter_upstream_values_dropped_total", type: .counter,
         help: "Values from the account's upstream left out to stay within the exporter's bounds: Tencent Cloud temporary credits beyond the \(BalanceReading.maxListEntries)th, label values (uin included) longer than \(BalanceReading.maxLabelValueLength) characters.")
-
-    // MARK: Tencent Cloud (DescribeAccountBalance, amounts converted from cents)
-
-    static func tencent(_ field: String, _ help: String) -> MetricDescriptor {
-        MetricDescriptor(name: "balance_tencentcloud_\(field)", type: .gauge, help: "\(help) \(cached)")
-    }
-    package static let tencentBalance = tencent("balance", "Tencent Cloud Balance (same as RealBalance, kept by Tencent for compatibility), major currency units.")
-    package static let tencentRealBalance = tencent("real_balance", "Tencent Cloud RealBalance: available balance, major currency units.")
-    package static let tencentCashAccountBalance = tencent("cash_account_balance", "Tencent Cloud CashAccountBalance: cash account balance, major currency units.")
-    package static let tencentIncomeIntoAccountBalance = tencent("income_into_account_balance", "Tencent Cloud IncomeIntoAccountBalance: income account balance, major currency units.")
-    package static let tencentPresentAccountBalance = tencent("present_account_balance", "Tencent Cloud PresentAccountBalance: gift (present) account balance, major currency units.")
-    package static let tencentFreezeAmount = tencent("freeze_amount", "Tencent Cloud FreezeAmount: frozen amount, major currency units.")
-    package static let tencentOweAmount = tencent("owe_amount", "Tencent Cloud OweAmount: amount owed (arrears), major currency units.")
-    package static let tencentCreditAmount = tencent("credit_amount", "Tencent Cloud CreditAmount: credit limit, major currency units.")
-    package static let tencentCreditBalance = tencent("credit_balance", "Tencent Cloud CreditBalance: available credit, major currency units.")
-    package static let tencentRealCreditBalance = tencent("real_credit_balance", "Tencent Cloud RealCreditBalance: real available credit, major currency units.")
-    package static let tencentTempCredit = tencent("temp_credit", "Tencent Cloud TempCredit: total temporary credit, major currency units.")
-    package static let tencentIsAllowArrears = tencent("is_allow_arrears", "Tencent Cloud IsAllowArrears: 1 if the account may go into arrears, else 0.")
-    package static let tencentIsCreditLimited = tencent("is_credit_limited", "Tencent Cloud IsCreditLimited: 1 if the account's credit is limited, else 0.")
-    package static let tencentTempCreditAmount = tencent("temp_credit_amount", "Tencent Cloud TempAmountInfoList: amount of one temporary credit, major currency units.")
-    package static let tencentTempCreditStart = tencent("temp_credit_start_timestamp_seconds", "Tencent Cloud TempAmountInfoList: Unix time in seconds when one temporary credit starts (upstream times read as Beijing time, UTC+8).")
-    package static let tencentTempCreditEnd = tencent("temp_credit_end_timestamp_seconds", "Tencent Cloud TempAmountInfoList: Unix time in seconds when one temporary credit ends (upstream times read as Beijing time, UTC+8).")
-
-    // MARK: Yeastar Partner Portal
-
-    package static let yeastarAccountBalance = MetricDescriptor(
-        name: "balance_yeastar_account_balance", type: .gauge,
-        help: "Yeastar Partner Portal accountBalance, major currency units. \(cached)")
 }

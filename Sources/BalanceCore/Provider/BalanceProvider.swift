@@ -36,8 +36,12 @@ package struct BalanceReading: Sendable, Equatable {
     /// bounds (temporary credits beyond the 100th): counted in
     /// `balance_exporter_upstream_values_dropped_total`.
     package var dropped: Int
+    /// The currency the upstream reported (Alibaba Cloud's `Currency`), for
+    /// `balance_account_info{currency}` when the account configures none.
+    package var currency: String?
 
-    package init(uin: String? = nil, available: Double, fields: [FieldSample], dropped: Int = 0) {
+    package init(uin: String? = nil, available: Double, fields: [FieldSample], dropped: Int = 0, currency: String? = nil) {
+        self.currency = currency
         self.uin = uin
         self.available = available
         self.fields = fields
@@ -66,6 +70,10 @@ package struct BalanceReading: Sendable, Equatable {
         reading.dropped += fields.count - reading.fields.count
         if let uin, !fits(uin) {
             reading.uin = nil
+            reading.dropped += 1
+        }
+        if let currency, !fits(currency) {
+            reading.currency = nil
             reading.dropped += 1
         }
         return reading

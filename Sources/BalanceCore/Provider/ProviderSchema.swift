@@ -16,12 +16,16 @@ package struct ProviderSchema: Sendable {
     /// (Tencent Cloud: `secret_id`, `role_arn`): two accounts alike in all of
     /// them read the same one (`DuplicateAccounts`). Empty: not known.
     package let identityKeys: [String]
+    /// The environment variables that, without a configuration file, define
+    /// one account of this provider (zero-config); nil: none.
+    package let environmentAccount: EnvironmentAccount?
     /// Builds the client; throws `ConfigProblem`s for account-level problems
     /// the key specs cannot express (for example two keys that go together).
     package let make: @Sendable (AccountConfig, ProviderContext) throws(ConfigProblems) -> any BalanceProvider
 
     package init(name: String, defaultEndpoint: String, keys: [ConfigKeySpec],
                 defaultRequestsPerSecond: Double, defaultMaxConcurrency: Int, identityKeys: [String] = [],
+                environmentAccount: EnvironmentAccount? = nil,
                 make: @escaping @Sendable (AccountConfig, ProviderContext) throws(ConfigProblems) -> any BalanceProvider) {
         self.name = name
         self.defaultEndpoint = defaultEndpoint
@@ -29,7 +33,27 @@ package struct ProviderSchema: Sendable {
         self.defaultRequestsPerSecond = defaultRequestsPerSecond
         self.defaultMaxConcurrency = defaultMaxConcurrency
         self.identityKeys = identityKeys
+        self.environmentAccount = environmentAccount
         self.make = make
+    }
+}
+
+/// Environment variables that stand for account keys in zero-config mode.
+package struct EnvironmentAccount: Sendable {
+    package struct Variable: Sendable {
+        package var name: String
+        package var key: String
+        package init(_ name: String, key: String) {
+            self.name = name
+            self.key = key
+        }
+    }
+    /// All of them, or none, must be set.
+    package var required: [Variable]
+    package var optional: [Variable]
+    package init(required: [Variable], optional: [Variable] = []) {
+        self.required = required
+        self.optional = optional
     }
 }
 
@@ -68,6 +92,11 @@ package enum ConfigValue: Sendable, Equatable {
 
 /// One validated account.
 package struct AccountConfig: Sendable, Equatable {
+    /// Where the account is defined, the prefix of its configuration
+    /// problems: `accounts[2] "prod-intl"` (its place in the file), or
+    /// `environment` for a zero-config account. Not part of its identity:
+    /// an account moved within the file is the same account.
+    package var location: String
     package var name: String
     package var provider: String
     package var endpoint: String
@@ -79,7 +108,8 @@ package struct AccountConfig: Sendable, Equatable {
     package var values: [String: ConfigValue]
 
     package init(name: String, provider: String, endpoint: String, uin: String? = nil, currency: String? = nil,
-                refreshInterval: Double, values: [String: ConfigValue] = [:]) {
+                refreshInterval: Double, values: [String: ConfigValue] = [:], location: String? = nil) {
+        self.location = location ?? "account \"\(name)\""
         self.name = name
         self.provider = provider
         self.endpoint = endpoint
@@ -87,6 +117,16 @@ package struct AccountConfig: Sendable, Equatable {
         self.currency = currency
         self.refreshInterval = refreshInterval
         self.values = values
+    }
+
+    package static func == (a: AccountConfig, b: AccountConfig) -> Bool {
+        a.name == b.name && a.provider == b.provider && a.endpoint == b.endpoint && a.uin == b.uin
+            && a.currency == b.currency && a.refreshInterval == b.refreshInterval && a.values == b.values
+    }
+
+    /// The location of the account at index `index` of the file's `accounts`.
+    package static func location(index: Int, name: String?) -> String {
+        name.map { "accounts[\(index)] \"\($0)\"" } ?? "accounts[\(index)]"
     }
 
     package func string(_ key: String) -> String? {
@@ -129,8 +169,8 @@ package struct ProviderContext: Sendable {
     }
 }
 
-/// A configuration problem, naming where it is (`accounts[2] (prod-intl)`)
-/// and the key.
+/// A configuration problem, naming where it is (`accounts[2] "prod-intl"`)
+/// and the key: `accounts[2] "prod-intl": secret_key: required when secret_id is set`.
 package struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
     package var location: String
     package var key: String?
