@@ -80,10 +80,13 @@ package enum AlibabaCloud {
         "https://sts.\(region).aliyuncs.com"
     }
 
-    /// The documented limit of `QueryAccountBalance`, per main account.
+    /// The documented limit of `QueryAccountBalance`: 10/s counted per region, API and `ParentUid`, the main
+    /// account, so every RAM user and key of one account shares it
+    /// (https://www.alibabacloud.com/help/en/user-center/developer-reference/api-bssopenapi-2017-12-14-quota).
     package static let documentedRequestsPerSecond = 10.0
-    /// Half of it.
-    package static let defaultRequestsPerSecond = documentedRequestsPerSecond / 2
+    /// Half of it per identity (`requests_per_second_per_identity`: the main account once STS
+    /// `GetCallerIdentity` has named it, the access key until then); no provider-wide cap.
+    package static let defaultRequestsPerSecondPerIdentity = documentedRequestsPerSecond / 2
 
     /// How far `x-acs-date` may be from the server's clock, in seconds.
     package static let signatureWindow = 900.0

@@ -30,8 +30,7 @@ enum DemoConfig {
         }
         var limits: [String: ProviderLimits] = [:]
         for schema in [TencentCloud.schema, Yeastar.schema] {
-            limits[schema.name] = ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
-                                                 maxConcurrency: schema.defaultMaxConcurrency)
+            limits[schema.name] = schema.defaultLimits
         }
         return ExporterConfig(refreshInterval: 10, maxStale: maxStale, providerLimits: limits, accounts: accounts,
                               source: "demo (simulated upstreams)")
