@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -301,9 +302,24 @@ def refresh_phase(args):
     url = f"http://127.0.0.1:{port}/metrics"
     result = {"n": n, "identities": n // args.accounts_per_identity, "interval_s": interval, "latency_s": args.refresh_latency,
               "limit": args.documented_limit, "rounds": [], "threads_peak": 0, "rss_peak_kB": 0}
+    stop_sampling = threading.Event()
+
+    def sample():  # threads and RSS every 0.2 s, scrapes or not
+        while not stop_sampling.wait(0.2):
+            try:
+                threads, rss_kb = proc_status(p.pid)
+            except (OSError, KeyError):
+                return
+            result["threads_peak"] = max(result["threads_peak"], threads)
+            result["rss_peak_kB"] = max(result["rss_peak_kB"], rss_kb)
+
+    sampler = threading.Thread(target=sample, daemon=True)
     try:
-        wait_http(url, 30, p, {"X-Prometheus-Scrape-Timeout-Seconds": "0.5"})
+        # Ready, and idle: no scrape has started a refresh yet.
+        wait_http(f"http://127.0.0.1:{port}/-/ready", 30, p)
+        time.sleep(1)
         result["threads_idle"], result["rss_idle_kB"] = proc_status(p.pid)
+        sampler.start()
         t0 = time.monotonic()
         t_end = t0 + args.refresh_rounds * interval
         next_scrape, body, seen = t0, b"", None
@@ -319,10 +335,7 @@ def refresh_phase(args):
                     seen = m.group(1)
                     result["rounds"].append(float(seen))
                     log(f"  t={time.monotonic() - t0:5.1f} s: a round took {float(seen):.1f} s")
-            threads, rss_kb = proc_status(p.pid)
-            result["threads_peak"] = max(result["threads_peak"], threads)
-            result["rss_peak_kB"] = max(result["rss_peak_kB"], rss_kb)
-            time.sleep(0.5)
+            time.sleep(0.2)
         # The last round ends within the interval or not at all: wait for it, bounded.
         deadline = time.monotonic() + interval
         while time.monotonic() < deadline:
@@ -335,8 +348,11 @@ def refresh_phase(args):
         result["up"] = len(UP_LINE.findall(body))
         _, _, raw = http_get(f"http://127.0.0.1:{upstream_port}/__counts")
         counts = json.loads(raw)
-        result.update(calls=counts["total"], throttled=counts["throttled"], max_per_identity_1s=counts["max_per_identity_1s"])
+        per = list(counts["per_account"].values()) + [0] * (n - len(counts["per_account"]))
+        result.update(calls=counts["total"], throttled=counts["throttled"], max_per_identity_1s=counts["max_per_identity_1s"],
+                      min_per_account=min(per), max_per_account=max(per), max_gap_s=counts["max_gap_s"])
     finally:
+        stop_sampling.set()
         stop(p)
         stop(up)
     log(f"  {result}")
@@ -500,9 +516,10 @@ def report(results, meta):
           f"{refresh['interval_s']} s, one scrape every {meta['scrape_interval']} s; the fake upstream lets at most "
           f"{refresh['limit']} calls of one identity arrive per second (more: RequestLimitExceeded).")
         w("")
-        w("| rounds (balance_exporter_refresh_round_duration_seconds) | upstream calls | throttled | most calls of one identity in 1 s | accounts up at the end | threads idle / peak | RSS idle / peak kB |")
-        w("|---|---:|---:|---:|---:|---:|---:|")
-        w(f"| {', '.join(f'{r:.1f} s' for r in refresh['rounds'])} | {refresh.get('calls')} | {refresh.get('throttled')} | "
+        w("| rounds (balance_exporter_refresh_round_duration_seconds) | upstream calls | calls per account | longest time between two calls of one account | throttled | most calls of one identity in 1 s | accounts up at the end | threads idle / peak | RSS idle / peak kB |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w(f"| {', '.join(f'{r:.1f} s' for r in refresh['rounds'])} | {refresh.get('calls')} | "
+          f"{refresh.get('min_per_account')}..{refresh.get('max_per_account')} | {fmt(refresh.get('max_gap_s'), '.1f')} s | {refresh.get('throttled')} | "
           f"{refresh.get('max_per_identity_1s')} (limit {refresh['limit']}) | {refresh.get('up')} / {refresh['n']} | "
           f"{refresh.get('threads_idle')} / {refresh['threads_peak']} | {refresh.get('rss_idle_kB')} / {refresh['rss_peak_kB']} |")
         w("")
