@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmarks balance_exporter's /metrics against the reference exporters, on loopback only.
 
-Usage: bench.py [--quick] [--ns 10,100,1000,10000] [--duration 5] [--binary PATH]
-                [--peers nginx,go-static,go-promhttp] [--no-scrapers]
+Usage: bench.py [--quick] [--ns 100,1000,10000] [--kinds bare,prom3] [--duration 5] [--binary PATH]
+                [--peers nginx,go-static,go-promhttp] [--no-scrapers] [--no-refresh] [--refresh-n 10000] ...
 
 Per N (accounts): writes a config of N Tencent Cloud accounts pointing at a
 loopback fake upstream (fake_upstream.py), starts the exporter, waits for the
@@ -10,11 +10,16 @@ first full refresh (N x `balance_up ... 1`), captures its body, then starts
 the references serving the same account count: nginx and go-static serve the
 exporter's own bytes (the ceiling for "serving those bytes"), go-promhttp
 renders its N x 16 gauges per scrape as client_golang does. Every peer is
-driven with wrk (the peers' bench.sh): identity and gzip, 16 keep-alive
-connections and 1. Then, with a short refresh interval (2 s, or N / 200 s so a
+driven with wrk: identity and gzip, 16 keep-alive connections and 1, with two
+requests: the bare one and Prometheus 3's (PROMETHEUS3), nginx and go-static
+serving the exporter's own answer to each (text 0.0.4, OpenMetrics). Then, with a short refresh interval (2 s, or N / 200 s so a
 whole round of N calls fits in it under the scrapers' load: 50 s at N=10000), 50
 concurrent scrapers run for 3.5 intervals while the fake upstream counts calls
 per account.
+
+Last, the refresh phase (refresh_phase): 10,000 accounts with the provider's
+default limits against a fake upstream with 200 ms latency that enforces 20
+calls per identity per second, scraped every 15 s for two intervals.
 
 Reports per N: req/s, p50/p99, body bytes, server CPU us per request (utime +
 stime from /proc/PID/stat over the run / requests), RSS idle and peak
