@@ -25,9 +25,20 @@ final class ProviderGateTests: XCTestCase {
         }
     }
 
-    private func waitFor(_ condition: @autoclosure () -> Bool) async {
-        for _ in 0..<100_000 where !condition() { await Task.yield() }
-        XCTAssertTrue(condition())
+    /// Advances `steps` times by `step`, each time once all `calls` have started or sleep on the clock
+    /// (none is on its way between the two), so each starts at the very instant the gate lets it.
+    private func advance(_ clock: TestClock, by step: Double, steps: Int, calls: Int, _ starts: Starts) async {
+        for _ in 0..<steps {
+            await waitFor(starts.count + clock.sleeperCount == calls)
+            clock.advance(by: step)
+        }
+    }
+
+    /// Lets the gate's tasks run until `condition` holds (at most 10 s of wall time on a busy machine).
+    private func waitFor(_ condition: @autoclosure () -> Bool, line: UInt = #line) async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() && ContinuousClock.now < deadline { await Task.yield() }
+        XCTAssertTrue(condition(), line: line)
     }
 
     func testIdentitiesDoNotShareABudget() async {
@@ -48,10 +59,7 @@ final class ProviderGateTests: XCTestCase {
         for _ in 0..<5 { call(gate, "uin:1", starts, clock: clock) }
         call(gate, "uin:2", starts, clock: clock)
         await waitFor(starts.count == 2 && clock.sleeperCount == 4)
-        for _ in 0..<8 {
-            clock.advance(by: 0.25)
-            for _ in 0..<1000 { await Task.yield() }
-        }
+        await advance(clock, by: 0.25, steps: 8, calls: 6, starts)
         await waitFor(starts.count == 6)
         XCTAssertEqual(starts.times("uin:1"), [0, 0.5, 1, 1.5, 2], "2 per second: one every 0.5 s")
         XCTAssertEqual(starts.times("uin:2"), [0], "another owner does not wait for them")
@@ -107,10 +115,7 @@ final class ProviderGateTests: XCTestCase {
         let starts = Starts()
         for index in 0..<4 { call(gate, "uin:\(index)", starts, clock: clock) }
         await waitFor(starts.count == 1 && clock.sleeperCount == 3)
-        for _ in 0..<3 {
-            clock.advance(by: 0.25)
-            for _ in 0..<1000 { await Task.yield() }
-        }
+        await advance(clock, by: 0.25, steps: 3, calls: 4, starts)
         await waitFor(starts.count == 4)
         XCTAssertEqual(starts.all.map(\.time), [0, 0.25, 0.5, 0.75], "shared by everyone, as Huawei counts per source IP")
     }
