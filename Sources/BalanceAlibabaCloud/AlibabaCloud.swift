@@ -71,8 +71,9 @@ package enum AlibabaCloud {
     /// The value of an account's `"provider"` key.
     package static let providerName = "alibabacloud"
 
-    /// The limit is counted per main account (ParentUid); until limits per
-    /// identity exist, `defaultRequestsPerSecond` holds provider-wide.
+    /// The limit is counted per main account (ParentUid): it holds per
+    /// identity (the learned `uin`, the access key until then), with no
+    /// provider-wide cap.
     package static let schema = ProviderSchema(
         name: providerName,
         defaultEndpoint: defaultEndpoint,
@@ -88,8 +89,9 @@ package enum AlibabaCloud {
             ConfigKeySpec("metadata_endpoint", .string),
             ConfigKeySpec("request_timeout", .duration),
         ],
-        defaultRequestsPerSecond: defaultRequestsPerSecond,
-        defaultMaxConcurrency: 4,
+        defaultRequestsPerSecond: nil,
+        defaultRequestsPerSecondPerIdentity: defaultRequestsPerSecondPerIdentity,
+        defaultMaxConcurrency: 16,
         // Without access_key_id, the credential chain (environment, file, ECS role): the same for every such account.
         identityKeys: ["access_key_id", "role_arn"],
         // The variables the official SDKs' default credential chain reads.
@@ -132,10 +134,13 @@ package enum AlibabaCloud {
         "https://sts.\(region).aliyuncs.com"
     }
 
-    /// The documented limit of `QueryAccountBalance`, per main account.
+    /// The documented limit of `QueryAccountBalance`: 10/s counted per region, API and `ParentUid`, the main
+    /// account, so every RAM user and key of one account shares it
+    /// (https://www.alibabacloud.com/help/en/user-center/developer-reference/api-bssopenapi-2017-12-14-quota).
     package static let documentedRequestsPerSecond = 10.0
-    /// Half of it.
-    package static let defaultRequestsPerSecond = documentedRequestsPerSecond / 2
+    /// Half of it per identity (`requests_per_second_per_identity`: the main account once STS
+    /// `GetCallerIdentity` has named it, the access key until then); no provider-wide cap.
+    package static let defaultRequestsPerSecondPerIdentity = documentedRequestsPerSecond / 2
 
     /// How far `x-acs-date` may be from the server's clock, in seconds.
     package static let signatureWindow = 900.0

@@ -80,6 +80,7 @@ package final class Exporter: ExporterEndpoints {
     private let schemas: [ProviderSchema]
     private let engine: RefreshEngine
     private let renderCache: RenderCache
+    private let negotiation = NegotiationCache()
     private let state = Mutex(State())
     /// Held while a reload runs (SIGHUP and POST /-/reload may race).
     private let reloadLock = Mutex(())
@@ -230,9 +231,10 @@ package final class Exporter: ExporterEndpoints {
     package func metrics(_ request: HTTPRequest) -> HTTPResponse {
         let (version, server) = state.withLock { ($0.version, $0.server) }
         // The refusal counter is one of our families; both only grow, so the sum changes whenever either does.
-        let exporterVersion = version &+ UInt64(server?.refusedConnections.values.reduce(0, +) ?? 0)
+        let exporterVersion = version &+ UInt64(server?.refusedConnectionCount ?? 0)
         return MetricsEndpoint(engine: engine, cache: renderCache, clock: clock, exporterVersion: exporterVersion,
-                               defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() })
+                               defaultBudget: options.defaultScrapeBudget, exporterFamilies: { [self] in exporterFamilies() },
+                               negotiation: negotiation)
             .respond(request)
     }
 

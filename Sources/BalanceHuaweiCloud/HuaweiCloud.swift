@@ -105,7 +105,9 @@ package enum HuaweiCloud {
 
     /// The documented limit of the balance API, requests per second.
     package static let documentedRequestsPerSecond = 10.0
-    /// Half the documented limit: it counts per source IP too, so it is one limit for all accounts.
+    /// Half the documented limit, provider-wide (`requests_per_second`): it counts per source IP too
+    /// (https://support.huaweicloud.com/api-oce/fci_00002.html), so every account behind one exporter
+    /// shares it, and no per-identity limit would be looser.
     package static let defaultRequestsPerSecond = documentedRequestsPerSecond / 2
 
     /// Consecutive authentication failures after which Huawei locks a key, and for how long.

@@ -87,7 +87,9 @@ package enum Volcengine {
     package static let providerName = "volcengine"
     package static let defaultEndpoint = "https://open.volcengineapi.com"
     package static let defaultRegion = "cn-beijing"
-    /// No documented limit: far below the 5/s of the sibling billing APIs.
+    /// No documented limit for `QueryBalanceAcct`: far below the 5/s per account of the sibling billing
+    /// APIs (https://www.volcengine.com/docs/6269/1165275), provider-wide (`requests_per_second`), since
+    /// which identity it would count on is not documented either.
     package static let defaultRequestsPerSecond = 1.0
 
     /// The balance call.

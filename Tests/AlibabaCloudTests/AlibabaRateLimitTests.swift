@@ -15,11 +15,12 @@ import XCTest
 final class AlibabaRateLimitTests: XCTestCase {
     typealias World = AlibabaLiveWorld
 
-    /// Every account refreshed once through one gate of `requestsPerSecond`;
-    /// the test clock moves in small steps while requests wait for their slot.
+    /// Every account, all of one main account (one identity), refreshed once
+    /// through one gate of `requestsPerSecond` per identity; the test clock
+    /// moves in small steps while requests wait for their slot.
     private func refreshAll(accounts: Int, requestsPerSecond: Double) async throws -> [FailureReason?] {
         let world = try World(self)
-        let gate = ProviderGate(limits: ProviderLimits(requestsPerSecond: requestsPerSecond,
+        let gate = ProviderGate(limits: ProviderLimits(requestsPerSecond: nil, requestsPerSecondPerIdentity: requestsPerSecond,
                                                        maxConcurrency: AlibabaCloud.schema.defaultMaxConcurrency),
                                 clock: world.clock)
         let clients = try (0..<accounts).map { try world.client(world.account(name: "ali-\($0)", uin: "\($0)")) }
@@ -36,7 +37,7 @@ final class AlibabaRateLimitTests: XCTestCase {
             for client in clients {
                 group.addTask {
                     defer { done.count.withLock { $0 += 1 } }
-                    do { try await gate.acquire() } catch { return .network }
+                    do { try await gate.acquire(identity: "main-account") } catch { return .network }
                     let outcome: FailureReason?
                     do throws(ProviderError) {
                         _ = try await client.fetchBalance()
@@ -55,7 +56,7 @@ final class AlibabaRateLimitTests: XCTestCase {
     }
 
     func testTheDefaultRateHoldsTheLimitOverManyAccountsOfOneMainAccount() async throws {
-        let outcomes = try await refreshAll(accounts: 30, requestsPerSecond: AlibabaCloud.schema.defaultRequestsPerSecond)
+        let outcomes = try await refreshAll(accounts: 30, requestsPerSecond: try XCTUnwrap(AlibabaCloud.schema.defaultRequestsPerSecondPerIdentity))
         XCTAssertEqual(outcomes.compactMap { $0 }, [], "no account is throttled")
         XCTAssertEqual(outcomes.count, 30)
     }

@@ -64,7 +64,8 @@ final class AlibabaSettingsTests: XCTestCase {
         let schema = AlibabaCloud.schema
         XCTAssertEqual(schema.name, "alibabacloud")
         XCTAssertEqual(schema.defaultEndpoint, "https://business.aliyuncs.com")
-        XCTAssertEqual(schema.defaultRequestsPerSecond, 5, "half the documented 10/s")
+        XCTAssertNil(schema.defaultRequestsPerSecond, "the limit counts per main account: no provider-wide cap")
+        XCTAssertEqual(schema.defaultRequestsPerSecondPerIdentity, 5, "half the documented 10/s per main account")
         XCTAssertEqual(Set(schema.keys.filter(\.secret).map(\.name)), ["access_key_id", "access_key_secret", "security_token"])
         XCTAssertEqual(schema.environmentAccount?.required.map(\.name), ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"])
         XCTAssertEqual(schema.environmentAccount?.optional.map(\.name), ["ALIBABA_CLOUD_SECURITY_TOKEN"])
@@ -81,7 +82,8 @@ final class AlibabaSettingsTests: XCTestCase {
         XCTAssertEqual(account.endpoint, "https://business.aliyuncs.com")
         XCTAssertEqual(account.string("access_key_id"), "LTAIenv")
         XCTAssertEqual(account.string("security_token"), "env-token")
-        XCTAssertEqual(loaded.config.providerLimits["alibabacloud"], ProviderLimits(requestsPerSecond: 5, maxConcurrency: 4))
+        XCTAssertEqual(loaded.config.providerLimits["alibabacloud"], ProviderLimits(requestsPerSecond: nil, requestsPerSecondPerIdentity: 5, maxConcurrency: 16,
+                                                                                      identityKeys: ["access_key_id", "role_arn"]))
         XCTAssertEqual(try AlibabaCloudSettings(account: account, defaultTimeout: 10).keys?.securityToken, "env-token")
     }
 }

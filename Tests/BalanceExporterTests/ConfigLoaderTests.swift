@@ -48,9 +48,10 @@ final class ConfigLoaderTests: XCTestCase {
         let config = loaded.config
         XCTAssertEqual(config.refreshInterval, 60)
         XCTAssertEqual(config.maxStale, 600)
-        XCTAssertEqual(config.providerLimits["tencentcloud"], ProviderLimits(requestsPerSecond: 10, maxConcurrency: 4))
-        XCTAssertEqual(config.providerLimits["yeastar"], ProviderLimits(requestsPerSecond: Yeastar.schema.defaultRequestsPerSecond,
-                                                                         maxConcurrency: Yeastar.schema.defaultMaxConcurrency))
+        // A provider-wide cap given on top of Tencent's per-identity default.
+        XCTAssertEqual(config.providerLimits["tencentcloud"], ProviderLimits(requestsPerSecond: 10, requestsPerSecondPerIdentity: 10, maxConcurrency: 4,
+                                                                              identityKeys: ["secret_id", "role_arn"]))
+        XCTAssertEqual(config.providerLimits["yeastar"], Yeastar.schema.defaultLimits)
         let prod = config.accounts[0]
         XCTAssertEqual(prod.name, "prod-intl")
         XCTAssertEqual(prod.uin, "600000561284")
@@ -102,6 +103,24 @@ final class ConfigLoaderTests: XCTestCase {
     func testDuplicateNamesAreRejected() {
         let found = problems(#"{"accounts": [{"name": "x", "provider": "yeastar", "client_id": "1", "client_secret": "2"}, {"name": "x", "provider": "yeastar", "client_id": "1", "client_secret": "2"}]}"#)
         XCTAssertEqual(found, ["accounts[1] \"x\": name: duplicate account name (also accounts[0])"])
+    }
+
+    func testRateLimitsPerIdentityAndProviderWide() throws {
+        let defaults = try loader.load(bytes: Array(#"{"accounts": []}"#.utf8), source: "x").config.providerLimits
+        XCTAssertEqual(defaults["tencentcloud"], ProviderLimits(requestsPerSecond: nil, requestsPerSecondPerIdentity: 10, maxConcurrency: 64,
+                                                                identityKeys: ["secret_id", "role_arn"]),
+                       "Tencent counts per account: half of 20/s per identity, no provider-wide cap")
+        XCTAssertEqual(defaults["yeastar"], ProviderLimits(requestsPerSecond: 2, maxConcurrency: 2, identityKeys: ["client_id"]),
+                       "Yeastar documents none: one conservative budget")
+        let json = #"{"providers": {"tencentcloud": {"requests_per_second_per_identity": 4, "max_concurrency": 16}, "yeastar": {"requests_per_second_per_identity": 1}}}"#
+        let set = try loader.load(bytes: Array(json.utf8), source: "x").config.providerLimits
+        XCTAssertEqual(set["tencentcloud"], ProviderLimits(requestsPerSecond: nil, requestsPerSecondPerIdentity: 4, maxConcurrency: 16,
+                                                           identityKeys: ["secret_id", "role_arn"]))
+        XCTAssertEqual(set["yeastar"], ProviderLimits(requestsPerSecond: 2, requestsPerSecondPerIdentity: 1, maxConcurrency: 2, identityKeys: ["client_id"]))
+        XCTAssertEqual(problems(#"{"providers": {"tencentcloud": {"requests_per_second_per_identity": -1, "rps": 1}}}"#), [
+            "providers.tencentcloud: rps: unknown key (known: max_concurrency, requests_per_second, requests_per_second_per_identity)",
+            "providers.tencentcloud: requests_per_second_per_identity: must be greater than 0, got -1.0",
+        ])
     }
 
     func testWrongTypesAndNotJSON() {

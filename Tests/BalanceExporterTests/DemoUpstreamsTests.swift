@@ -249,9 +249,7 @@ final class DemoUpstreamsTests: XCTestCase {
         let config = demo.config
         XCTAssertEqual(config.maxStale, 600)
         for schema in [TencentCloud.schema, Yeastar.schema, AlibabaCloud.schema, HuaweiCloud.schema, Volcengine.schema] {
-            XCTAssertEqual(config.providerLimits[schema.name],
-                           ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
-                                          maxConcurrency: schema.defaultMaxConcurrency))
+            XCTAssertEqual(config.providerLimits[schema.name], schema.defaultLimits)
         }
         XCTAssertEqual(Set(config.accounts.map(\.name)).count, config.accounts.count, "account names are unique")
         for account in config.accounts {

@@ -61,6 +61,30 @@ final class GzipScrapeTests: XCTestCase {
         XCTAssertEqual(text.components(separatedBy: "# EOF").count, 2)
     }
 
+    func testPrometheus3ScrapesGetOpenMetricsGzipEveryTimeAndOtherClientsTheirOwnAnswer() throws {
+        let (_, port) = try startExporter(accounts: 2)
+        let accept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
+        let connection = try RawHTTPConnection(port: port)
+        for _ in 0..<3 {  // the negotiation is kept after the first scrape
+            try connection.send(RawHTTPClient.wire(path: "/metrics", headers: [
+                ("Host", "127.0.0.1"), ("Accept", accept), ("Accept-Encoding", "gzip"), ("X-Prometheus-Scrape-Timeout-Seconds", "10")]))
+            let response = try connection.readResponse()
+            XCTAssertEqual(response.headers["Content-Type"], "application/openmetrics-text; version=1.0.0; charset=utf-8")
+            XCTAssertEqual(response.headers["Content-Encoding"], "gzip")
+            XCTAssertTrue(try gunzip(response.body).hasSuffix("\n# EOF\n"))
+        }
+        // Header names in any case; an Accept split over two fields is one list.
+        try connection.send(RawHTTPClient.wire(path: "/metrics", headers: [
+            ("Host", "x"), ("accept", "text/plain;q=0.2"), ("ACCEPT", "application/openmetrics-text;q=0.3")]))
+        let split = try connection.readResponse()
+        XCTAssertEqual(split.headers["Content-Type"], "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        XCTAssertNil(split.headers["Content-Encoding"])
+        try connection.send(RawHTTPClient.wire(path: "/metrics", headers: [("Host", "x"), ("accept-ENCODING", "gzip")]))
+        let bare = try connection.readResponse()
+        XCTAssertEqual(bare.headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8")
+        XCTAssertEqual(bare.headers["Content-Encoding"], "gzip")
+    }
+
     func testNoGzipUnlessAcceptEncodingAllowsIt() throws {
         let (_, port) = try startExporter(accounts: 1)
         for headers in [[], [("Accept-Encoding", "gzip;q=0")], [("Accept-Encoding", "br, identity")], [("Accept-Encoding", "*;q=0")]] {

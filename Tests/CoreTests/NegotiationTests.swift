@@ -88,4 +88,37 @@ final class NegotiationTests: XCTestCase {
         XCTAssertFalse(ExpositionFormat.acceptsGzip(acceptEncoding: "*;q=0"))
         XCTAssertFalse(ExpositionFormat.acceptsGzip(acceptEncoding: "gzip;q=x"), "malformed q is ignored")
     }
+
+    static let prometheus3Accept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
+
+    func testPrometheus3HeaderGetsOpenMetrics() {
+        XCTAssertEqual(format(Self.prometheus3Accept), .openMetrics100)
+    }
+
+    func testTheCacheAnswersAsTheRulesForEveryPairSeen() {
+        let cache = NegotiationCache()
+        let pairs: [(String?, String?)] = [
+            (Self.prometheus3Accept, "gzip"), (nil, nil), ("text/plain, application/openmetrics-text", "gzip;q=0"),
+            ("application/openmetrics-text, text/plain", "br;q=1, *;q=0.1"), ("*/*", nil),
+        ]
+        for _ in 0..<2 {  // the second time from the cache
+            for (accept, coding) in pairs {
+                XCTAssertEqual(cache.negotiate(accept: accept, acceptEncoding: coding), Negotiated(accept: accept, acceptEncoding: coding),
+                               "\(accept ?? "nil") / \(coding ?? "nil")")
+            }
+        }
+        XCTAssertEqual(cache.negotiate(accept: Self.prometheus3Accept, acceptEncoding: "gzip"), Negotiated(format: .openMetrics100, gzip: true))
+        XCTAssertEqual(cache.count, pairs.count)
+    }
+
+    func testTheCacheStaysBoundedWhateverAClientSends() {
+        let cache = NegotiationCache()
+        for index in 0..<(NegotiationCache.capacity * 3 + 1) {
+            let accept = "application/openmetrics-text;q=0.\(index % 9 + 1), text/plain;q=0.5, x/\(index)"
+            XCTAssertEqual(cache.negotiate(accept: accept, acceptEncoding: nil).format, index % 9 + 1 >= 5 ? .openMetrics100 : .text004, accept)
+            XCTAssertLessThanOrEqual(cache.count, NegotiationCache.capacity)
+        }
+        XCTAssertEqual(cache.negotiate(accept: Self.prometheus3Accept, acceptEncoding: "gzip"), Negotiated(format: .openMetrics100, gzip: true),
+                       "a pair asked for after the cache was emptied is negotiated again")
+    }
 }

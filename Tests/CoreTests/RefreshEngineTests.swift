@@ -86,6 +86,65 @@ final class RefreshEngineTests: XCTestCase {
         XCTAssertLessThan(times.last! - times.first!, 101)
     }
 
+    private func keyedAccount(_ name: String, secretID: String) -> AccountConfig {
+        var account = makeAccount(name)
+        account.values["secret_id"] = .string(secretID)
+        return account
+    }
+
+    func testAccountsOfDifferentOwnersAreNotHeldToOneBudget() async {
+        let clock = TestClock()
+        let engine = RefreshEngine(clock: clock, logger: .discard)
+        let accounts = (0..<200).map { keyedAccount("acct\($0)", secretID: "AKID\($0)") }
+        let providers = (0..<200).map { FakeProvider(uin: "\(100_000 + $0)", clock: clock) }
+        let limits = ProviderLimits(requestsPerSecond: nil, requestsPerSecondPerIdentity: 1, maxConcurrency: 200, identityKeys: ["secret_id"])
+        engine.apply(makeConfig(accounts, limits: limits),
+                     providers: Dictionary(uniqueKeysWithValues: zip(accounts.map(\.name), providers.map { $0 as any BalanceProvider })))
+        _ = await engine.refreshNow()
+        clock.advance(by: 60)
+        let snapshot = await engine.refreshNow()
+        // Keyed by their credentials, then by the uin each reported: no call waited for another's.
+        XCTAssertEqual(Set(providers.flatMap(\.callTimes)), [clock.now() - 60, clock.now()])
+        XCTAssertEqual(snapshot.lastRoundDuration, 0)
+    }
+
+    func testAccountsOfOneOwnerShareItsBudgetOnceItsUinIsKnown() async {
+        let clock = TestClock()
+        let engine = RefreshEngine(clock: clock, logger: .discard)
+        // Two keys of one account (say two sub-accounts): the upstream counts them as one.
+        let accounts = [keyedAccount("first", secretID: "AKID1"), keyedAccount("second", secretID: "AKID2")]
+        let provider = FakeProvider(uin: "42", clock: clock)
+        let limits = ProviderLimits(requestsPerSecond: nil, requestsPerSecondPerIdentity: 0.5, maxConcurrency: 10, identityKeys: ["secret_id"])
+        engine.apply(makeConfig(accounts, limits: limits), providers: ["first": provider, "second": provider])
+        let start = clock.now()
+        _ = await engine.refreshNow()
+        XCTAssertEqual(provider.callTimes, [start, start], "before the uin is known, two credentials are two identities")
+        // The later one is a duplicate, refreshed again after the longest backoff.
+        clock.advance(by: 300)
+        let refresh = Task { await engine.refreshNow() }
+        for _ in 0..<100_000 where clock.sleeperCount < 1 { await Task.yield() }
+        clock.advance(by: 2)
+        _ = await refresh.value
+        XCTAssertEqual(provider.callTimes.suffix(2), [start + 300, start + 302], "then one uin: 0.5 per second, 2 s apart")
+    }
+
+    func testTheRoundDurationIsReported() async {
+        let clock = TestClock()
+        let engine = RefreshEngine(clock: clock, logger: .discard)
+        let provider = FakeProvider(clock: clock)
+        provider.hold()
+        engine.apply(makeConfig([makeAccount("a"), makeAccount("b")]), providers: ["a": provider, "b": provider])
+        XCTAssertNil(engine.snapshot().lastRoundDuration, "no round yet")
+        engine.refresh(budget: 0)
+        XCTAssertTrue(waitUntil { provider.calls == 2 })
+        clock.advance(by: 7.5)
+        provider.release()
+        XCTAssertTrue(waitUntil { engine.snapshot().lastRoundDuration != nil })
+        let families = AccountFamilies.families(engine.snapshot())
+        let round = families.first { $0.descriptor == Catalog.refreshRoundDuration }
+        XCTAssertEqual(round?.samples.map(\.value), [7.5], "from the scrape that started it to its last refresh")
+    }
+
     func testDataIsCachedForTheRefreshInterval() async {
         let clock = TestClock()
         let engine = RefreshEngine(clock: clock, logger: .discard)

@@ -192,6 +192,7 @@ final class HTTPServerTests: XCTestCase {
         let excess = try RawHTTPConnection(port: port)
         try assertRefused(excess)
         XCTAssertEqual(server.refusedConnections, [.maxConnections: 1, .perPeer: 0])
+        XCTAssertEqual(server.refusedConnectionCount, 1, "the total every scrape reads")
 
         try first.send("\r\n")
         XCTAssertEqual(try first.readResponse().text, "GET /held", "the held connections are still served")
@@ -243,6 +244,7 @@ final class HTTPServerTests: XCTestCase {
         try assertRefused(try RawHTTPConnection(port: port, source: "127.0.0.2"))
         XCTAssertEqual(try RawHTTPClient.get(port: port, path: "/other-peer").status, 200)
         XCTAssertEqual(server.refusedConnections, [.maxConnections: 0, .perPeer: 1])
+        XCTAssertEqual(server.refusedConnectionCount, 1)
         // 127.0.0.3 at its limit with idle connections: it loses one of its own, nobody else does.
         let others = try idleConnection(port: port, source: "127.0.0.4")
         let idle = [try idleConnection(port: port, source: "127.0.0.3"), try idleConnection(port: port, source: "127.0.0.3")]

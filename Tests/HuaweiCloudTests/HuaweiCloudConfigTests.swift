@@ -70,7 +70,7 @@ final class HuaweiCloudConfigTests: XCTestCase {
         XCTAssertEqual(account.values, ["access_key": .string("HPUAENV"), "secret_key": .string("env-secret"),
                                         "security_token": .string("env-token"),
                                         "domain_id": .string("0123456789abcdef0123456789abcdef")])
-        XCTAssertEqual(loaded.config.providerLimits["huaweicloud"], ProviderLimits(requestsPerSecond: 5, maxConcurrency: 4))
+        XCTAssertEqual(loaded.config.providerLimits["huaweicloud"], ProviderLimits(requestsPerSecond: 5, maxConcurrency: 4, identityKeys: ["access_key"]))
 
         XCTAssertThrowsError(try ConfigLoader(schemas: [HuaweiCloud.schema], environment: ["HUAWEICLOUD_SDK_AK": "HPUAENV"])
             .load(path: nil)) { error in

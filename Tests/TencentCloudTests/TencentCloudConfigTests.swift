@@ -23,8 +23,9 @@ final class TencentCloudConfigTests: XCTestCase {
         let schema = TencentCloud.schema
         XCTAssertEqual(schema.name, "tencentcloud")
         XCTAssertEqual(schema.defaultEndpoint, "https://billing.intl.tencentcloudapi.com")
-        XCTAssertEqual(schema.defaultRequestsPerSecond, 10)
-        XCTAssertEqual(schema.defaultMaxConcurrency, 4)
+        XCTAssertNil(schema.defaultRequestsPerSecond, "limits count per account, not provider-wide")
+        XCTAssertEqual(schema.defaultRequestsPerSecondPerIdentity, 10)
+        XCTAssertEqual(schema.defaultMaxConcurrency, 64)
         XCTAssertEqual(Set(schema.keys.filter(\.secret).map(\.name)), ["secret_id", "secret_key", "token"])
         XCTAssertEqual(Set(schema.keys.map(\.name)), ["secret_id", "secret_key", "token", "temp_credit", "region", "language",
                                                        "role_arn", "role_session_name", "role_duration", "sts_endpoint",

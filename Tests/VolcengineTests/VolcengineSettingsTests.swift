@@ -92,7 +92,7 @@ final class VolcengineSettingsTests: XCTestCase {
         XCTAssertEqual(account.endpoint, "https://open.volcengineapi.com")
         XCTAssertEqual(account.string("access_key"), "AKLTfromenv")
         XCTAssertEqual(account.string("secret_key"), "file-secret")
-        XCTAssertEqual(loaded.config.providerLimits["volcengine"], ProviderLimits(requestsPerSecond: 1, maxConcurrency: 2))
+        XCTAssertEqual(loaded.config.providerLimits["volcengine"], ProviderLimits(requestsPerSecond: 1, maxConcurrency: 2, identityKeys: ["access_key", "role_trn"]))
     }
 
     func testZeroConfigAccountFromTheSDKsVariables() throws {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests/bench/run.sh [--quick] [bench.py options]
 #   Builds the release binary as the Dockerfile does, then runs bench.py (exporter vs nginx, go-static,
-#   go-promhttp for N = 10, 100, 1000, 10000; --quick: N = 100 only). Loopback only;
-#   bounded by a hard 45-minute timeout (about 25 minutes for all four N).
+#   go-promhttp for N = 100, 1000, 10000, with the bare request and Prometheus 3's; then the refresh
+#   phase of 10,000 accounts; --quick: N = 100 only). Loopback only; bounded by a hard 45-minute
+#   timeout (about 17 minutes in all).
 #   The reference peers are not part of this repository: BENCH_PEERS names the directory of that kit
 #   (its setup.sh installs wrk and nginx and builds the Go peer, once; bench.sh drives wrk, rss.sh
 #   reads RSS, nginx/run.sh serves a body). Env BENCH_WORK (default /tmp/balance-bench), PORT_BASE

@@ -38,7 +38,10 @@ func fuzzConfig(_ bytes: [UInt8]) -> CInt {
             }
         }
         for (provider, limits) in config.providerLimits {
-            fuzzRequire(limits.requestsPerSecond > 0 && limits.requestsPerSecond.isFinite, "\(provider) requests_per_second")
+            for (key, rate) in [("requests_per_second", limits.requestsPerSecond),
+                                ("requests_per_second_per_identity", limits.requestsPerSecondPerIdentity)] {
+                if let rate { fuzzRequire(rate > 0 && rate.isFinite, "\(provider) \(key)") }
+            }
             fuzzRequire(limits.maxConcurrency >= 1, "\(provider) max_concurrency")
         }
     }

@@ -48,7 +48,7 @@ package struct ConfigLoader: Sendable {
         let lower = path.lowercased()
         return lower.hasSuffix(".yml") || lower.hasSuffix(".yaml")
     }
-    static let providerLimitKeys: Set<String> = ["requests_per_second", "max_concurrency"]
+    static let providerLimitKeys: Set<String> = ["requests_per_second", "requests_per_second_per_identity", "max_concurrency"]
 
     /// Loads `path`, or the environment when `path` is nil, and throws every
     /// problem found.
@@ -196,8 +196,7 @@ package struct ConfigLoader: Sendable {
     private func providerLimits(_ value: JSONValue?, problems: inout [ConfigProblem]) -> [String: ProviderLimits] {
         var limits: [String: ProviderLimits] = [:]
         for schema in schemas {
-            limits[schema.name] = ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
-                                                 maxConcurrency: schema.defaultMaxConcurrency)
+            limits[schema.name] = schema.defaultLimits
         }
         switch value {
         case nil, .null?:
@@ -217,9 +216,15 @@ package struct ConfigLoader: Sendable {
                 for key in fields.keys.sorted() where !Self.providerLimitKeys.contains(key) {
                     reader.problem(key, "unknown key (known: \(Self.providerLimitKeys.sorted().joined(separator: ", ")))")
                 }
-                let rate = reader.number(fields, "requests_per_second", minimumExclusive: 0) ?? current.requestsPerSecond
-                let concurrency = reader.number(fields, "max_concurrency", minimumExclusive: 0, integer: true).map { Int($0) } ?? current.maxConcurrency
-                limits[name] = ProviderLimits(requestsPerSecond: rate, maxConcurrency: concurrency)
+                var chosen = current
+                if let rate = reader.number(fields, "requests_per_second", minimumExclusive: 0) { chosen.requestsPerSecond = rate }
+                if let rate = reader.number(fields, "requests_per_second_per_identity", minimumExclusive: 0) {
+                    chosen.requestsPerSecondPerIdentity = rate
+                }
+                if let concurrency = reader.number(fields, "max_concurrency", minimumExclusive: 0, integer: true) {
+                    chosen.maxConcurrency = Int(concurrency)
+                }
+                limits[name] = chosen
                 problems += reader.problems
             }
         case let other?:

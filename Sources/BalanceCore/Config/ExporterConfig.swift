@@ -44,13 +44,26 @@ package struct UpstreamNetwork: Sendable, Equatable, Hashable {
     }
 }
 
-/// Per provider: the request-rate limit and the cap on concurrent upstream
-/// calls, shared by all accounts of that provider.
+/// Per provider: the limits its accounts' upstream calls keep (see `ProviderGate`).
 package struct ProviderLimits: Sendable, Equatable {
-    package var requestsPerSecond: Double
+    /// Calls per second of all the provider's accounts together
+    /// (`requests_per_second`); nil: no provider-wide rate cap.
+    package var requestsPerSecond: Double?
+    /// Calls per second of the accounts of one upstream identity together
+    /// (`requests_per_second_per_identity`), where the upstream counts its
+    /// limit per account; nil: not counted per identity.
+    package var requestsPerSecondPerIdentity: Double?
+    /// Calls in flight at once, of all the provider's accounts (`max_concurrency`).
     package var maxConcurrency: Int
-    package init(requestsPerSecond: Double, maxConcurrency: Int) {
+    /// The account keys that name the identity until the upstream has
+    /// reported the account's `uin` (the schema's `identityKeys`).
+    package var identityKeys: [String]
+
+    package init(requestsPerSecond: Double?, requestsPerSecondPerIdentity: Double? = nil, maxConcurrency: Int,
+                identityKeys: [String] = []) {
         self.requestsPerSecond = requestsPerSecond
+        self.requestsPerSecondPerIdentity = requestsPerSecondPerIdentity
         self.maxConcurrency = maxConcurrency
+        self.identityKeys = identityKeys
     }
 }

@@ -1,4 +1,5 @@
 import BalanceHTTP
+import Synchronization
 
 /// Content negotiation for the metrics endpoint: which exposition format to
 /// send (from `Accept`) and whether gzip is allowed (from `Accept-Encoding`).
@@ -97,4 +98,55 @@ package enum ExpositionFormat: Sendable, Equatable {
             return candidate.specificity > current.specificity ? candidate : current
         }
     }
+}
+
+/// What a scrape's headers negotiate: the body's format and whether it may
+/// be gzip-compressed.
+package struct Negotiated: Sendable, Equatable {
+    package var format: ExpositionFormat
+    package var gzip: Bool
+
+    package init(format: ExpositionFormat, gzip: Bool) {
+        self.format = format
+        self.gzip = gzip
+    }
+
+    /// `ExpositionFormat.negotiate(accept:)` and `acceptsGzip(acceptEncoding:)`.
+    package init(accept: String?, acceptEncoding: String?) {
+        self.init(format: ExpositionFormat.negotiate(accept: accept),
+                  gzip: ExpositionFormat.acceptsGzip(acceptEncoding: acceptEncoding))
+    }
+}
+
+/// The negotiation of each distinct `Accept` / `Accept-Encoding` pair,
+/// computed once: a Prometheus server sends the same two values on every
+/// scrape, and parsing its `Accept` list cost more than serving the cached
+/// body. At most `capacity` pairs are kept; a new pair beyond them empties
+/// the cache first, so a client sending ever new values costs what parsing
+/// costs and no memory.
+package final class NegotiationCache: Sendable {
+    package static let capacity = 64
+
+    private struct Key: Hashable {
+        var accept: String?
+        var acceptEncoding: String?
+    }
+
+    private let entries = Mutex<[Key: Negotiated]>([:])
+
+    package init() {}
+
+    package func negotiate(accept: String?, acceptEncoding: String?) -> Negotiated {
+        let key = Key(accept: accept, acceptEncoding: acceptEncoding)
+        if let known = entries.withLock({ $0[key] }) { return known }
+        let negotiated = Negotiated(accept: accept, acceptEncoding: acceptEncoding)
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = negotiated
+        }
+        return negotiated
+    }
+
+    /// The pairs kept now.
+    package var count: Int { entries.withLock { $0.count } }
 }

@@ -50,6 +50,7 @@ package enum AccountFamilies {
         for (provider, count) in perProvider {
             add(Catalog.accounts, [Label("provider", provider)], Double(count))
         }
+        if let duration = snapshot.lastRoundDuration { add(Catalog.refreshRoundDuration, [], duration) }
         return byDescriptor.map { MetricFamily($0.key, samples: $0.value) }
     }
 }

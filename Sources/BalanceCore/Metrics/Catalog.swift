@@ -57,6 +57,9 @@ package enum Catalog {
     package static let accounts = MetricDescriptor(
         name: "balance_exporter_accounts", type: .gauge,
         help: "Number of configured accounts, by provider.")
+    package static let refreshRoundDuration = MetricDescriptor(
+        name: "balance_exporter_refresh_round_duration_seconds", type: .gauge,
+        help: "Seconds the last complete round of refreshes took, from the scrape that started it while none was in flight to the end of its last refresh. Above refresh_interval, accounts are refreshed less often than configured.")
     package static let httpConnectionsRefused = MetricDescriptor(
         name: "balance_exporter_http_connections_refused_total", type: .counter,
         help: "Connections the HTTP server answered 503 and closed, with no idle connection to close instead: at --web.max-connections (max_connections) or at --web.max-connections-per-peer for the address (per_peer).")

@@ -10,7 +10,12 @@ package struct ProviderSchema: Sendable {
     /// Provider-specific account keys (beyond the common ones:
     /// name, provider, endpoint, uin, currency, refresh_interval).
     package let keys: [ConfigKeySpec]
-    package let defaultRequestsPerSecond: Double
+    /// Provider-wide calls per second; nil where the upstream counts its
+    /// limit per identity only.
+    package let defaultRequestsPerSecond: Double?
+    /// Calls per second per upstream identity (the `uin`, or `identityKeys`
+    /// until it is known); nil where the upstream does not count per account.
+    package let defaultRequestsPerSecondPerIdentity: Double?
     package let defaultMaxConcurrency: Int
     /// The keys that, with the endpoint, say whose balance an account reads
     /// (Tencent Cloud: `secret_id`, `role_arn`): two accounts alike in all of
@@ -24,17 +29,25 @@ package struct ProviderSchema: Sendable {
     package let make: @Sendable (AccountConfig, ProviderContext) throws(ConfigProblems) -> any BalanceProvider
 
     package init(name: String, defaultEndpoint: String, keys: [ConfigKeySpec],
-                defaultRequestsPerSecond: Double, defaultMaxConcurrency: Int, identityKeys: [String] = [],
+                defaultRequestsPerSecond: Double?, defaultRequestsPerSecondPerIdentity: Double? = nil, defaultMaxConcurrency: Int,
+                identityKeys: [String] = [],
                 environmentAccount: EnvironmentAccount? = nil,
                 make: @escaping @Sendable (AccountConfig, ProviderContext) throws(ConfigProblems) -> any BalanceProvider) {
         self.name = name
         self.defaultEndpoint = defaultEndpoint
         self.keys = keys
         self.defaultRequestsPerSecond = defaultRequestsPerSecond
+        self.defaultRequestsPerSecondPerIdentity = defaultRequestsPerSecondPerIdentity
         self.defaultMaxConcurrency = defaultMaxConcurrency
         self.identityKeys = identityKeys
         self.environmentAccount = environmentAccount
         self.make = make
+    }
+
+    /// The limits of a configuration that sets none under `providers`.
+    package var defaultLimits: ProviderLimits {
+        ProviderLimits(requestsPerSecond: defaultRequestsPerSecond, requestsPerSecondPerIdentity: defaultRequestsPerSecondPerIdentity,
+                       maxConcurrency: defaultMaxConcurrency, identityKeys: identityKeys)
     }
 }
 

@@ -12,7 +12,11 @@ import Synchronization
 /// - One refresh in flight per account: concurrent scrapes share it, and it
 ///   holds across reloads (an account changed or re-added while its old call
 ///   runs waits for that call).
-/// - Per provider, a `ProviderGate` bounds the request rate and concurrency.
+/// - Per provider, a `ProviderGate` bounds the concurrency and the request
+///   rate, provider-wide and per upstream identity (`identity(of:keys:)`).
+/// - A round of refreshes begins when a scrape starts refreshes while none
+///   is in flight and ends when the last in flight finishes; its duration is
+///   `EngineSnapshot.lastRoundDuration`.
 /// - A failure keeps the last good values while younger than `max_stale`,
 ///   backs off with jitter (at least the upstream's `Retry-After`), and is
 ///   logged once per change of state.
@@ -53,6 +57,9 @@ package final class RefreshEngine: Sendable {
         var nextDue: Double?
         /// Set at shutdown: scrapes no longer wait for refreshes.
         var waitingStopped = false
+        /// When the round of refreshes in flight began.
+        var roundStarted: Double?
+        var lastRoundDuration: Double?
     }
 
     private let state = Mutex(State())
@@ -204,7 +211,7 @@ package final class RefreshEngine: Sendable {
         let now = clock.now()
         return state.withLock { s in
             EngineSnapshot(accounts: s.order.compactMap { name in s.entries[name].map { ($0.config, $0.status) } },
-                           now: now, maxStale: s.maxStale, generation: s.generation)
+                           now: now, maxStale: s.maxStale, generation: s.generation, lastRoundDuration: s.lastRoundDuration)
         }
     }
 
@@ -227,6 +234,7 @@ package final class RefreshEngine: Sendable {
                 }
                 // Accounts in flight get their next due time when they finish.
                 s.nextDue = nextDue
+                if !started.isEmpty, s.roundStarted == nil { s.roundStarted = now }
             }
             // Not the calls of accounts a reload removed: nobody waits for those.
             let pending = s.inFlight.filter { s.entries[$0] != nil }
@@ -239,16 +247,28 @@ package final class RefreshEngine: Sendable {
         return id
     }
 
+    /// Whose upstream limit a call of this account counts on: the account
+    /// the upstream reported (`uin`), and until it is known the values of the
+    /// provider's identity keys (its credentials), as `DuplicateAccounts`
+    /// compares them. Kept in memory only, never logged or exported.
+    static func identity(of entry: Entry, keys: [String]) -> String {
+        if let uin = entry.status.uin { return "uin:" + uin }
+        return "keys:" + keys.map { entry.config.string($0) ?? "" }.joined(separator: "\u{0}")
+    }
+
     private func launch(_ entry: Entry, gate: ProviderGate?) {
         let epoch = entry.epoch
         let config = entry.config
         let provider = entry.provider
+        let identity = gate.map { Self.identity(of: entry, keys: $0.limits.identityKeys) }
         Task {
             let result: Result<BalanceReading, ProviderError>
             // The duration on the monotonic clock: a wall clock set meanwhile must not make it jump.
             var started = clock.uptime()
+            var acquired = false
             do {
-                try await gate?.acquire()
+                try await gate?.acquire(identity: identity)
+                acquired = true
                 started = clock.uptime()
                 result = .success(try await provider.fetchBalance())
             } catch let error as ProviderError {
@@ -256,7 +276,8 @@ package final class RefreshEngine: Sendable {
             } catch {
                 result = .failure(ProviderError(.network, message: "refresh cancelled"))
             }
-            await gate?.release()
+            // A cancelled wait holds no slot.
+            if acquired { await gate?.release() }
             let duration = max(0, clock.uptime() - started), finished = clock.now()
             finish(config, epoch: epoch, result: result, started: finished - duration, finished: finished)
         }
@@ -291,6 +312,11 @@ package final class RefreshEngine: Sendable {
         }
         let settled = state.withLock { s in
             wakeFinished(&s, finishedAccount: name)
+            if s.inFlight.isEmpty, let roundStarted = s.roundStarted {
+                s.lastRoundDuration = max(0, finished - roundStarted)
+                s.roundStarted = nil
+                s.generation += 1
+            }
             return s.inFlight.isEmpty
         }
         if settled { whenSettled() }
@@ -381,4 +407,6 @@ package struct EngineSnapshot: Sendable {
     package var now: Double
     package var maxStale: Double
     package var generation: UInt64
+    /// Seconds the last complete round of refreshes took; nil before the first.
+    package var lastRoundDuration: Double? = nil
 }

@@ -9,8 +9,7 @@ enum DemoConfig {
     static func make(accounts: [AccountConfig], schemas: [ProviderSchema]) -> ExporterConfig {
         var limits: [String: ProviderLimits] = [:]
         for schema in schemas {
-            limits[schema.name] = ProviderLimits(requestsPerSecond: schema.defaultRequestsPerSecond,
-                                                 maxConcurrency: schema.defaultMaxConcurrency)
+            limits[schema.name] = schema.defaultLimits
         }
         let located = accounts.enumerated().map { index, account in
             var account = account

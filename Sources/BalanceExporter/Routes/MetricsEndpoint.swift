@@ -17,6 +17,8 @@ struct MetricsEndpoint: Sendable {
     /// `X-Prometheus-Scrape-Timeout-Seconds` (curl, a browser).
     let defaultBudget: Double
     let exporterFamilies: @Sendable () -> [MetricFamily]
+    /// Kept across scrapes: each distinct pair of headers is parsed once.
+    let negotiation: NegotiationCache
 
     /// The scrape's budget: Prometheus's timeout minus the margin.
     static func budget(scrapeTimeoutHeader: String?, default defaultBudget: Double) -> Double {
@@ -39,10 +41,9 @@ struct MetricsEndpoint: Sendable {
                                              default: defaultBudget)
         let deadline = Self.waitDeadline(arrival: arrival, answerBy: answerBy, renderSeconds: cache.expectedRenderSeconds)
         engine.refresh(budget: deadline - clock.now())
-        let accept = request.headers.filter { $0.name.lowercased() == "accept" }.map(\.value).joined(separator: ",")
-        let format = ExpositionFormat.negotiate(accept: accept.isEmpty ? nil : accept)
-        let codings = request.headers.filter { $0.name.lowercased() == "accept-encoding" }.map(\.value)
-        let gzip = ExpositionFormat.acceptsGzip(acceptEncoding: codings.isEmpty ? nil : codings.joined(separator: ","))
+        let negotiated = negotiation.negotiate(accept: request.headers.combined("Accept"),
+                                               acceptEncoding: request.headers.combined("Accept-Encoding"))
+        let format = negotiated.format
         let render: @Sendable () -> RenderCache.Rendered = { [engine, exporterFamilies, exporterVersion] in
             let snapshot = engine.snapshot()
             var part: [UInt8] = []
@@ -60,15 +61,36 @@ struct MetricsEndpoint: Sendable {
         }
         // A render that would not finish in time leaves this scrape the last rendering.
         let (key, compress) = cache.answerable(RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion),
-                                               format: format, gzip: gzip, by: answerBy, render: render)
+                                               format: format, gzip: negotiated.gzip, by: answerBy, render: render)
         if compress, let body = cache.gzipBody(format: format, key: key, now: clock.now(), process: processPart, render: render) {
-            return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType), ("Content-Encoding", "gzip"),
-                                                       ("Vary", "Accept-Encoding")],
-                                body: body)
+            return HTTPResponse(status: 200, headers: Self.headers(format, gzip: true), body: body)
         }
         // The cached part is shared, not copied: the server sends it and the
         // fresh process part with one sendmsg.
-        return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)],
+        return HTTPResponse(status: 200, headers: Self.headers(format, gzip: false),
                             chunks: [cache.body(format: format, key: key, now: clock.now(), render: render), processPart.bytes])
+    }
+
+    /// The response headers of each format and coding, made once.
+    static func headers(_ format: ExpositionFormat, gzip: Bool) -> HTTPHeaders {
+        switch (format, gzip) {
+        case (.text004, false): textHeaders
+        case (.text004, true): textGzipHeaders
+        case (.openMetrics100, false): openMetricsHeaders
+        case (.openMetrics100, true): openMetricsGzipHeaders
+        }
+    }
+
+    private static let textHeaders = plainHeaders(.text004)
+    private static let textGzipHeaders = gzipHeaders(.text004)
+    private static let openMetricsHeaders = plainHeaders(.openMetrics100)
+    private static let openMetricsGzipHeaders = gzipHeaders(.openMetrics100)
+
+    private static func plainHeaders(_ format: ExpositionFormat) -> HTTPHeaders {
+        [("Content-Type", format.contentType)]
+    }
+
+    private static func gzipHeaders(_ format: ExpositionFormat) -> HTTPHeaders {
+        [("Content-Type", format.contentType), ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
     }
 }

@@ -49,8 +49,11 @@ package struct Router: HTTPHandler {
     private static let pageHeaders: HTTPHeaders = [("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff"),
                                                    ("Content-Security-Policy", "default-src 'none'; style-src 'self'")]
 
+    /// The methods of the read-only paths, made once.
+    private static let readOnly = ["GET", "HEAD"]
+
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let readOnly = ["GET", "HEAD"]
+        let readOnly = Self.readOnly
         switch request.path {
         case endpoints.telemetryPath:
             // A query string on the metrics path is ignored (request.path has none).

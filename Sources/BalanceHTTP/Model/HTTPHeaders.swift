@@ -57,9 +57,13 @@ package struct HTTPHeaders: Sendable, Equatable, RandomAccessCollection, Mutable
 
     /// The values of `name` as one comma-separated list, as repeated fields
     /// combine (RFC 9110 §5.3); nil when the field is absent.
+    /// One field, the usual case, is its value as stored: nothing is copied.
     package func combined(_ name: String) -> String? {
-        let all = values(name)
-        return all.isEmpty ? nil : all.joined(separator: ", ")
+        var combined: String?
+        for field in fields where Self.sameName(field.name, name) {
+            combined = combined.map { $0 + ", " + field.value } ?? field.value
+        }
+        return combined
     }
 
     package func contains(_ name: String) -> Bool {
@@ -98,8 +102,9 @@ package struct HTTPHeaders: Sendable, Equatable, RandomAccessCollection, Mutable
     }
 
     /// ASCII case-insensitive equality of two field names, without allocating.
+    /// Names of different lengths (most of them) differ without a byte read.
     package static func sameName(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8) { lower($0) == lower($1) }
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { lower($0) == lower($1) }
     }
 
     private static func lower(_ byte: UInt8) -> UInt8 {

@@ -38,11 +38,51 @@ package final class HTTPServer: Sendable {
     private struct Tracked {
         let socket: Socket
         let peer: String
-        var activity = ConnectionActivity.awaitingRequestLine
-        /// When `activity` began (monotonic seconds).
-        var since: Double
+        let activity: TrackedActivity
         /// Closed to make room; its thread is on its way out.
-        var evicted = false
+        var evicted: Bool { activity.seen == nil }
+    }
+
+    /// What a connection is doing, under a lock of its own: a connection
+    /// reports every change (twice per request) without taking the server's
+    /// lock, which every connection, every scrape and the accept loop share.
+    private final class TrackedActivity: Sendable {
+        private struct Seen {
+            var activity = ConnectionActivity.awaitingRequestLine
+            /// When `activity` began (monotonic seconds).
+            var since: Double
+            var evicted = false
+        }
+        private let value: Mutex<Seen>
+
+        init(since: Double) {
+            value = Mutex(Seen(since: since))
+        }
+
+        /// The activity and when it began; nil once evicted.
+        var seen: (activity: ConnectionActivity, since: Double)? {
+            value.withLock { $0.evicted ? nil : ($0.activity, $0.since) }
+        }
+
+        /// A connection tells what it is doing; false once it was closed to make room.
+        func report(_ activity: ConnectionActivity, at now: Double) -> Bool {
+            value.withLock { seen in
+                guard !seen.evicted else { return false }
+                seen.activity = activity
+                seen.since = now
+                return true
+            }
+        }
+
+        /// Marks it evicted if it has not reported since `since` (so it is
+        /// still as idle or stalled as when it was chosen); whether it did.
+        func evict(ifUnchangedSince since: Double) -> Bool {
+            value.withLock { seen in
+                guard !seen.evicted, seen.since == since else { return false }
+                seen.evicted = true
+                return true
+            }
+        }
     }
     private struct State {
         var phase = Phase.created
@@ -66,6 +106,11 @@ package final class HTTPServer: Sendable {
         }
     }
     private let state = Mutex(State())
+    /// `phase` is `.stopping` or `.stopped`: read by every connection after
+    /// each answer, without the lock.
+    private let stopping = Atomic<Bool>(false)
+    /// The sum of `State.refused`, read on every scrape without the lock.
+    private let refusedTotal = Atomic<Int>(0)
     private let acceptThreads = DispatchGroup()
     private let connectionThreads = DispatchGroup()
 
@@ -145,6 +190,9 @@ package final class HTTPServer: Sendable {
         state.withLock { s in Dictionary(uniqueKeysWithValues: RefusalReason.allCases.map { ($0, s.refused[$0] ?? 0) }) }
     }
 
+    /// Connections refused since the start, all reasons together.
+    package var refusedConnectionCount: Int { refusedTotal.load(ordering: .relaxed) }
+
     /// Stops accepting (new connections are refused by the kernel), closes
     /// idle keep-alive connections, lets in-flight requests finish and be
     /// answered with `Connection: close` for up to `grace` seconds, then
@@ -162,6 +210,7 @@ package final class HTTPServer: Sendable {
                 return nil
             case .running:
                 s.phase = .stopping
+                stopping.store(true, ordering: .releasing)
                 return s.wake.map { ($0.write, s.listeners) }
             }
         }
@@ -216,7 +265,7 @@ package final class HTTPServer: Sendable {
     }
 
     private enum Admission {
-        case serve(id: Int, wake: Socket)
+        case serve(id: Int, activity: TrackedActivity, wake: Socket)
         /// `log`: the refusals to log now (this one and those held back), if any.
         case refuse(RefusalReason, log: Int?)
         case stopping
@@ -227,18 +276,17 @@ package final class HTTPServer: Sendable {
         let admission: Admission = state.withLock { s in
             guard s.phase == .running, let wake = s.wake else { return .stopping }
             if s.servedPerPeer[peer, default: 0] >= limits.maxConnectionsPerPeer {
-                guard let victim = victim(in: s, from: peer, now: now) else { return refusal(.perPeer, &s, now: now) }
-                evict(victim, &s)
+                guard makeRoom(&s, from: peer, now: now) else { return refusal(.perPeer, &s, now: now) }
             }
             if s.served >= limits.maxConnections {
-                guard let victim = victim(in: s, from: nil, now: now) else { return refusal(.maxConnections, &s, now: now) }
-                evict(victim, &s)
+                guard makeRoom(&s, from: nil, now: now) else { return refusal(.maxConnections, &s, now: now) }
             }
             s.lastConnectionID += 1
-            s.connections[s.lastConnectionID] = Tracked(socket: client, peer: peer, since: now)
+            let tracked = Tracked(socket: client, peer: peer, activity: TrackedActivity(since: now))
+            s.connections[s.lastConnectionID] = tracked
             s.served += 1
             s.servedPerPeer[peer, default: 0] += 1
-            return .serve(id: s.lastConnectionID, wake: wake.read)
+            return .serve(id: s.lastConnectionID, activity: tracked.activity, wake: wake.read)
         }
         switch admission {
         case .stopping:
@@ -246,12 +294,12 @@ package final class HTTPServer: Sendable {
         case .refuse(let reason, let log):
             if let log { logRefusals(reason, count: log) }
             refuse(client, reason)
-        case .serve(let id, let wake):
+        case .serve(let id, let activity, let wake):
             connectionThreads.enter()
             let started = DetachedThread.start { [self] in
                 var connection = HTTPConnection(socket: client, wake: wake, limits: limits, handler: handler, logger: logger,
-                                                isStopping: { [self] in state.withLock { $0.phase != .running } },
-                                                report: { [self] activity in report(id, activity) })
+                                                isStopping: { [self] in stopping.load(ordering: .acquiring) },
+                                                report: { activity.report($0, at: HTTPConnection.now()) })
                 // On the connection's thread: fetching the context may re-read the web configuration.
                 connection.session = tls.flatMap { $0() }.flatMap { ServerTLSSession(socket: client, context: $0) }
                 if tls == nil || connection.session != nil { connection.run() }
@@ -268,11 +316,24 @@ package final class HTTPServer: Sendable {
         }
     }
 
-    /// The connection to close to make room among `peer`'s (nil: everyone's).
-    private func victim(in s: State, from peer: String?, now: Double) -> Int? {
-        Self.victim(among: s.connections.lazy.filter { !$0.value.evicted && (peer == nil || $0.value.peer == peer) }
-                        .map { (id: $0.key, activity: $0.value.activity, since: $0.value.since) },
-                    now: now, grace: limits.requestLineGrace)
+    /// Closes a connection among `peer`'s (nil: everyone's) to make room;
+    /// false when none may be closed. One that reports a change while it is
+    /// chosen is not closed: the choice is made again.
+    private func makeRoom(_ s: inout State, from peer: String?, now: Double) -> Bool {
+        while true {
+            let candidates = s.connections.compactMap { id, tracked -> (id: Int, activity: ConnectionActivity, since: Double)? in
+                guard peer == nil || tracked.peer == peer, let seen = tracked.activity.seen else { return nil }
+                return (id, seen.activity, seen.since)
+            }
+            guard let id = Self.victim(among: candidates, now: now, grace: limits.requestLineGrace) else { return false }
+            guard let since = candidates.first(where: { $0.id == id })?.since, let tracked = s.connections[id] else { return false }
+            guard tracked.activity.evict(ifUnchangedSince: since) else { continue }
+            // SHUT_RDWR wakes the connection's thread, which closes the descriptor
+            // itself on its way out (under this lock it is still open: no reuse race).
+            s.stopCounting(tracked.peer)
+            tracked.socket.shutdown(Socket.shutBoth)
+            return true
+        }
     }
 
     /// The oldest connection that has not sent its request line within
@@ -295,18 +356,9 @@ package final class HTTPServer: Sendable {
         return (stalled ?? idle)?.id
     }
 
-    /// SHUT_RDWR wakes the connection's thread, which closes the descriptor
-    /// itself on its way out (under this lock it is still open: no reuse race).
-    private func evict(_ id: Int, _ s: inout State) {
-        guard var tracked = s.connections[id], !tracked.evicted else { return }
-        tracked.evicted = true
-        s.connections[id] = tracked
-        s.stopCounting(tracked.peer)
-        tracked.socket.shutdown(Socket.shutBoth)
-    }
-
     private func refusal(_ reason: RefusalReason, _ s: inout State, now: Double) -> Admission {
         s.refused[reason, default: 0] += 1
+        refusedTotal.add(1, ordering: .relaxed)
         return .refuse(reason, log: s.refusalLog[reason, default: LogThrottle()].record(now: now))
     }
 
@@ -318,18 +370,6 @@ package final class HTTPServer: Sendable {
         switch reason {
         case .maxConnections: logger.warn("Refusing connections: too many open connections, none idle", fields)
         case .perPeer: logger.warn("Refusing connections: too many open connections from one address, none idle", fields)
-        }
-    }
-
-    /// A connection tells what it is doing; false once it was closed to make room.
-    private func report(_ id: Int, _ activity: ConnectionActivity) -> Bool {
-        let now = HTTPConnection.now()
-        return state.withLock { s in
-            guard var tracked = s.connections[id], !tracked.evicted else { return false }
-            tracked.activity = activity
-            tracked.since = now
-            s.connections[id] = tracked
-            return true
         }
     }
 
