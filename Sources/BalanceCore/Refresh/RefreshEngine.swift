@@ -63,6 +63,13 @@ package final class RefreshEngine: Sendable {
     }
 
     private let state = Mutex(State())
+    /// `State.generation`, published by every change under the lock, so a
+    /// scrape reads it without taking the lock.
+    private let publishedGeneration = Atomic<UInt64>(0)
+    /// Until when (a `Double`'s bit pattern) no account is due and none is in
+    /// flight: a scrape before it has nothing to start or wait for, and skips
+    /// the lock that every other scrape would otherwise queue on. -inf: unknown.
+    private let quietUntil = Atomic<UInt64>((-Double.infinity).bitPattern)
     private let clock: any WallClock
     private let logger: Logger
     private let backoff: BackoffPolicy
@@ -111,6 +118,7 @@ package final class RefreshEngine: Sendable {
             s.maxStale = config.maxStale
             s.generation += 1
             let events = resolveOwners(&s)
+            publish(s)
             // Waiters on accounts that disappeared must not wait for them.
             for id in Array(s.waiters.keys) {
                 s.waiters[id]?.pending.formIntersection(entries.keys)
@@ -183,7 +191,14 @@ package final class RefreshEngine: Sendable {
     }
 
     /// Changes whenever the cached data changes (a refresh finished, a reload).
-    package var generation: UInt64 { state.withLock { $0.generation } }
+    package var generation: UInt64 { publishedGeneration.load(ordering: .acquiring) }
+
+    /// Publishes what scrapes read without the lock; called under it after every change.
+    private func publish(_ s: State) {
+        publishedGeneration.store(s.generation, ordering: .releasing)
+        let quiet = s.inFlight.isEmpty ? (s.nextDue ?? -.infinity) : -.infinity
+        quietUntil.store(quiet.bitPattern, ordering: .releasing)
+    }
 
     /// For tests and start-up: starts due refreshes and waits until every
     /// refresh in flight has finished.
@@ -218,6 +233,7 @@ package final class RefreshEngine: Sendable {
     /// Returns the waiter's id, or nil when nothing is in flight.
     private func startDueAndRegister(wake: @escaping @Sendable () -> Void) -> UInt64? {
         let now = clock.now()
+        if now < Double(bitPattern: quietUntil.load(ordering: .acquiring)) { return nil }
         let (id, started) = state.withLock { s -> (UInt64?, [(Entry, ProviderGate?)]) in
             var started: [(Entry, ProviderGate?)] = []
             if s.nextDue.map({ now >= $0 }) ?? true {
@@ -237,6 +253,7 @@ package final class RefreshEngine: Sendable {
                 if !started.isEmpty, s.roundStarted == nil { s.roundStarted = now }
             }
             // Not the calls of accounts a reload removed: nobody waits for those.
+            publish(s)
             let pending = s.inFlight.filter { s.entries[$0] != nil }
             guard !pending.isEmpty, !s.waitingStopped else { return (nil, started) }
             s.nextID += 1
@@ -317,6 +334,7 @@ package final class RefreshEngine: Sendable {
                 s.roundStarted = nil
                 s.generation += 1
             }
+            publish(s)
             return s.inFlight.isEmpty
         }
         if settled { whenSettled() }
@@ -377,6 +395,7 @@ package final class RefreshEngine: Sendable {
         s.entries[name] = entry
         s.generation += 1
         s.nextDue = min(s.nextDue ?? .infinity, entry.status.dueTime(refreshInterval: entry.config.refreshInterval))
+        publish(s)
         return events
     }
 
