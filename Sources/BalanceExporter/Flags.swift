@@ -32,7 +32,7 @@ package struct Flags: Sendable, Equatable {
                                           "web.max-connections-per-peer", "log.level", "log.format"]
     static let boolFlags: Set<String> = ["config.check", "web.enable-lifecycle", "demo", "health-check", "version", "help"]
 
-    package static func parse(_ arguments: [String]) -> Result<Flags, Problem> {
+    package static func parse(_ arguments: [String]) throws(Problem) -> Flags {
         var flags = Flags()
         var index = 0
         while index < arguments.count {
@@ -40,7 +40,7 @@ package struct Flags: Sendable, Equatable {
             index += 1
             if argument == "-h" { flags.help = true; continue }
             guard argument.hasPrefix("--"), argument.count > 2 else {
-                return .failure(Problem(message: "unexpected argument \"\(argument)\""))
+                throw Problem(message: "unexpected argument \"\(argument)\"")
             }
             var name = String(argument.dropFirst(2))
             var value: String?
@@ -51,7 +51,7 @@ package struct Flags: Sendable, Equatable {
             if boolFlags.contains(name) {
                 var on = true
                 if let value {
-                    guard let parsed = Bool(value) else { return .failure(Problem(message: "flag --\(name) takes no value or true/false, got \"\(value)\"")) }
+                    guard let parsed = Bool(value) else { throw Problem(message: "flag --\(name) takes no value or true/false, got \"\(value)\"") }
                     on = parsed
                 }
                 switch name {
@@ -64,9 +64,9 @@ package struct Flags: Sendable, Equatable {
                 }
                 continue
             }
-            guard valueFlags.contains(name) else { return .failure(Problem(message: "unknown flag --\(name)")) }
+            guard valueFlags.contains(name) else { throw Problem(message: "unknown flag --\(name)") }
             if value == nil {
-                guard index < arguments.count else { return .failure(Problem(message: "flag --\(name) needs a value")) }
+                guard index < arguments.count else { throw Problem(message: "flag --\(name) needs a value") }
                 value = arguments[index]
                 index += 1
             }
@@ -80,29 +80,29 @@ package struct Flags: Sendable, Equatable {
                 flags.listenAddresses.append(text)
             case "web.telemetry-path":
                 guard isAbsolutePath(text), !Router.fixedPaths.contains(text) else {
-                    return .failure(Problem(message: "--web.telemetry-path must be an absolute path of URL path characters (RFC 3986: letters, digits, -._~!$&'()*+,;=:@/ and %XX) other than \(Router.fixedPaths.joined(separator: ", ")), got \"\(text)\""))
+                    throw Problem(message: "--web.telemetry-path must be an absolute path of URL path characters (RFC 3986: letters, digits, -._~!$&'()*+,;=:@/ and %XX) other than \(Router.fixedPaths.joined(separator: ", ")), got \"\(text)\"")
                 }
                 flags.telemetryPath = text
             case "web.max-connections":
-                guard let n = Int(text), n > 0 else { return .failure(Problem(message: "--web.max-connections must be a positive integer, got \"\(text)\"")) }
+                guard let n = Int(text), n > 0 else { throw Problem(message: "--web.max-connections must be a positive integer, got \"\(text)\"") }
                 flags.maxConnections = n
             case "web.max-connections-per-peer":
                 guard let n = Int(text), n > 0 else {
-                    return .failure(Problem(message: "--web.max-connections-per-peer must be a positive integer, got \"\(text)\""))
+                    throw Problem(message: "--web.max-connections-per-peer must be a positive integer, got \"\(text)\"")
                 }
                 flags.maxConnectionsPerPeer = n
             case "log.level":
-                guard let level = LogLevel(name: text) else { return .failure(Problem(message: "--log.level must be one of debug, info, warn, error, got \"\(text)\"")) }
+                guard let level = LogLevel(name: text) else { throw Problem(message: "--log.level must be one of debug, info, warn, error, got \"\(text)\"") }
                 flags.logLevel = level
             default:
-                guard let format = LogFormat(rawValue: text) else { return .failure(Problem(message: "--log.format must be logfmt or json, got \"\(text)\"")) }
+                guard let format = LogFormat(rawValue: text) else { throw Problem(message: "--log.format must be logfmt or json, got \"\(text)\"") }
                 flags.logFormat = format
             }
         }
         if flags.demo && flags.configFile != nil {
-            return .failure(Problem(message: "--demo runs on simulated accounts and cannot be combined with --config.file"))
+            throw Problem(message: "--demo runs on simulated accounts and cannot be combined with --config.file")
         }
-        return .success(flags)
+        return flags
     }
 
     /// RFC 3986 §3.3 path-absolute: "/" and segments of pchar (unreserved,

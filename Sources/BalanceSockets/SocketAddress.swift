@@ -12,10 +12,10 @@ package struct SocketAddress: @unchecked Sendable, CustomStringConvertible {
 
     /// The TCP addresses, IPv4 and IPv6, that `host` resolves to with
     /// `port`, in the resolver's order (RFC 6724 preference); or the
-    /// resolver's error text. Numeric hosts need no lookup, so `127.0.0.1`
+    /// throws the resolver's error text. Numeric hosts need no lookup, so `127.0.0.1`
     /// and `::1` never leave the machine. No AI_ADDRCONFIG: it hides ::1 on
     /// hosts whose only IPv6 address is loopback.
-    package static func lookup(_ host: String, port: UInt16) -> Result<[SocketAddress], LookupFailure> {
+    package static func lookup(_ host: String, port: UInt16) throws(LookupFailure) -> [SocketAddress] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_flags = AI_NUMERICSERV
@@ -23,7 +23,7 @@ package struct SocketAddress: @unchecked Sendable, CustomStringConvertible {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, let first = list else {
-            return .failure(LookupFailure(message: gai_strerror(status).map { String(cString: $0) } ?? "resolution failed"))
+            throw LookupFailure(message: gai_strerror(status).map { String(cString: $0) } ?? "resolution failed")
         }
         defer { freeaddrinfo(first) }
         var found: [SocketAddress] = []
@@ -40,8 +40,8 @@ package struct SocketAddress: @unchecked Sendable, CustomStringConvertible {
             }
             entry = info.ai_next
         }
-        guard !found.isEmpty else { return .failure(LookupFailure(message: "no IP address found")) }
-        return .success(found)
+        guard !found.isEmpty else { throw LookupFailure(message: "no IP address found") }
+        return found
     }
 
     package struct LookupFailure: Error {

@@ -22,11 +22,10 @@ func usageError(_ message: String) -> Never {
 }
 
 let flags: Flags
-switch Flags.parse(Array(CommandLine.arguments.dropFirst())) {
-case .success(let parsed):
-    flags = parsed
-case .failure(let problem):
-    usageError(problem.message)
+do {
+    flags = try Flags.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    usageError(error.message)
 }
 
 if flags.help {

@@ -8,7 +8,7 @@ final class FlagsTests: XCTestCase {
     func testBothSpellingsAndRepeatableListenAddress() throws {
         let flags = try Flags.parse(["--config.file=/etc/b.json", "--web.listen-address", ":9788", "--web.listen-address=[::1]:9999",
                                      "--log.level=debug", "--log.format", "json", "--web.max-connections=10",
-                                     "--web.telemetry-path=/m", "--web.config.file", "/etc/web.yml"]).get()
+                                     "--web.telemetry-path=/m", "--web.config.file", "/etc/web.yml"])
         XCTAssertEqual(flags.configFile, "/etc/b.json")
         XCTAssertEqual(flags.listenAddresses, [":9788", "[::1]:9999"])
         XCTAssertEqual(flags.logLevel, .debug)
@@ -20,7 +20,7 @@ final class FlagsTests: XCTestCase {
 
     func testErrors() {
         func message(_ args: [String]) -> String? {
-            if case .failure(let problem) = Flags.parse(args) { return problem.message }
+            if case .failure(let problem) = Result(catching: { () throws(Flags.Problem) in try Flags.parse(args) }) { return problem.message }
             return nil
         }
         XCTAssertEqual(message(["--nope"]), "unknown flag --nope")
@@ -34,24 +34,24 @@ final class FlagsTests: XCTestCase {
 
     func testTheTelemetryPathCannotTakeThePathOfThePageTheAPIOrTheStylesheet() {
         for path in ["/", "/api/v1/accounts", "/static/status.css", "/-/ready", "/-/reload"] {
-            guard case .failure(let problem) = Flags.parse(["--web.telemetry-path=\(path)"]) else {
+            guard case .failure(let problem) = Result(catching: { () throws(Flags.Problem) in try Flags.parse(["--web.telemetry-path=\(path)"]) }) else {
                 return XCTFail("\(path) accepted as the telemetry path")
             }
             XCTAssertTrue(problem.message.contains("other than /, /-/healthy, /-/ready, /-/reload, /api/v1/accounts, /static/status.css"),
                           problem.message)
         }
-        XCTAssertEqual(try Flags.parse(["--web.telemetry-path=/api/v1/metrics"]).get().telemetryPath, "/api/v1/metrics")
+        XCTAssertEqual(try Flags.parse(["--web.telemetry-path=/api/v1/metrics"]).telemetryPath, "/api/v1/metrics")
     }
 
     func testConnectionLimitsAndLifecycle() throws {
-        let defaults = try Flags.parse([]).get()
+        let defaults = try Flags.parse([])
         XCTAssertEqual(defaults.maxConnections, ServerLimits().maxConnections)
         XCTAssertEqual(defaults.maxConnectionsPerPeer, 64)
         XCTAssertFalse(defaults.enableLifecycle, "reload over HTTP is off unless asked for, as in Prometheus")
-        let flags = try Flags.parse(["--web.max-connections-per-peer=8", "--web.enable-lifecycle"]).get()
+        let flags = try Flags.parse(["--web.max-connections-per-peer=8", "--web.enable-lifecycle"])
         XCTAssertEqual(flags.maxConnectionsPerPeer, 8)
         XCTAssertTrue(flags.enableLifecycle)
-        if case .failure(let problem) = Flags.parse(["--web.max-connections-per-peer=-1"]) {
+        if case .failure(let problem) = Result(catching: { () throws(Flags.Problem) in try Flags.parse(["--web.max-connections-per-peer=-1"]) }) {
             XCTAssertEqual(problem.message, "--web.max-connections-per-peer must be a positive integer, got \"-1\"")
         } else {
             XCTFail("a negative per-peer limit was accepted")
@@ -60,11 +60,11 @@ final class FlagsTests: XCTestCase {
 
     func testTelemetryPathMustBeAnAbsoluteURLPath() throws {
         for path in ["/m", "/metrics/v1", "/a%2Fb", "/~user/-._!$&'()*+,;=:@", "//double"] {
-            XCTAssertEqual(try Flags.parse(["--web.telemetry-path=\(path)"]).get().telemetryPath, path)
+            XCTAssertEqual(try Flags.parse(["--web.telemetry-path=\(path)"]).telemetryPath, path)
         }
         for path in ["/metrics?x=1", "/metrics#top", "/my metrics", "/tab\there", "/zoë", "/%zz", "/%4", "metrics", "", "/", "/-/reload",
                      "/a\"b", "/a<b>", "/a\\b", "/a^b", "/a|b", "/a`b", "/a{b}", "/a[b]"] {
-            guard case .failure(let problem) = Flags.parse(["--web.telemetry-path=\(path)"]) else {
+            guard case .failure(let problem) = Result(catching: { () throws(Flags.Problem) in try Flags.parse(["--web.telemetry-path=\(path)"]) }) else {
                 XCTFail("accepted \(path.debugDescription)")
                 continue
             }
@@ -82,8 +82,8 @@ final class FlagsTests: XCTestCase {
     }
 
     func testBooleans() throws {
-        let flags = try Flags.parse(["--demo", "--version", "--config.check", "--health-check", "-h"]).get()
+        let flags = try Flags.parse(["--demo", "--version", "--config.check", "--health-check", "-h"])
         XCTAssertTrue(flags.demo && flags.version && flags.configCheck && flags.healthCheck && flags.help)
-        XCTAssertFalse(try Flags.parse(["--demo=false"]).get().demo)
+        XCTAssertFalse(try Flags.parse(["--demo=false"]).demo)
     }
 }

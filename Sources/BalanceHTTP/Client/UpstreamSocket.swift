@@ -43,7 +43,7 @@ struct UpstreamSocket: UpstreamStream {
     /// Every address `host` resolves to (`SocketAddress.lookup`); any
     /// failure is "host not found", without the resolver's details.
     static func resolve(_ host: String, port: Int) throws(TransportError) -> [SocketAddress] {
-        guard let port = UInt16(exactly: port), case .success(let found) = SocketAddress.lookup(host, port: port) else {
+        guard let port = UInt16(exactly: port), let found = try? SocketAddress.lookup(host, port: port) else {
             throw .network("host not found")
         }
         return found

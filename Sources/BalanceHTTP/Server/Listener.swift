@@ -56,14 +56,15 @@ struct Listener: Sendable {
     /// The first address `name` resolves to, IPv4 preferred (as Go does for
     /// `localhost:port`, which then means 127.0.0.1).
     private static func resolve(_ name: String, port: UInt16) throws(SocketError) -> SocketAddress {
-        switch SocketAddress.lookup(name, port: port) {
-        case .failure(let failure):
-            throw SocketError(call: "lookup \(name)", code: 0, message: SocketError.lowercasedFirst(failure.message))
-        case .success(let found):
-            guard let best = found.first(where: { $0.family == AF_INET }) ?? found.first else {
-                throw SocketError(call: "lookup \(name)", code: 0, message: "no IP address found")
-            }
-            return best
+        let found: [SocketAddress]
+        do {
+            found = try SocketAddress.lookup(name, port: port)
+        } catch {
+            throw SocketError(call: "lookup \(name)", code: 0, message: SocketError.lowercasedFirst(error.message))
         }
+        guard let best = found.first(where: { $0.family == AF_INET }) ?? found.first else {
+            throw SocketError(call: "lookup \(name)", code: 0, message: "no IP address found")
+        }
+        return best
     }
 }
