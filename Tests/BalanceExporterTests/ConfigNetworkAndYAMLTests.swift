@@ -54,6 +54,22 @@ final class ConfigNetworkAndYAMLTests: XCTestCase {
         XCTAssertEqual(try load(yaml, source: "CONFIG.YAML").config.accounts, fromJSON.accounts)
     }
 
+    /// A plain scalar that the core schema reads as a number keeps its
+    /// spelling where a string is expected: a key of `0640` or `+12` is not `640` or `12`.
+    func testANumberWhereAStringIsExpectedKeepsItsSpelling() throws {
+        let yaml = """
+        accounts:
+          - {name: pbx, provider: yeastar, client_id: 0640, client_secret: +12}
+          - {name: big, provider: yeastar, client_id: 0x1F, client_secret: 1e3, uin: 007}
+        """
+        let accounts = try load(yaml, source: "config.yml").config.accounts
+        XCTAssertEqual(accounts[0].values["client_id"], .string("0640"))
+        XCTAssertEqual(accounts[0].values["client_secret"], .string("+12"))
+        XCTAssertEqual(accounts[1].values["client_id"], .string("0x1F"))
+        XCTAssertEqual(accounts[1].values["client_secret"], .string("1e3"))
+        XCTAssertEqual(accounts[1].uin, "007", "an account ID keeps its leading zeros")
+    }
+
     func testJSONStaysStrictAndYAMLErrorsNameLineAndColumn() {
         XCTAssertTrue(problems("accounts: []\n", source: "config.json").first?.contains("not valid JSON") == true)
         let numeric = #"{"accounts": [{"name": "a", "provider": "tencentcloud", "secret_id": 1, "secret_key": "k"}]}"#

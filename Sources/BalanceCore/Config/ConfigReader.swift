@@ -24,7 +24,7 @@ struct Reader {
         case .string(let s)?:
             return s
         case .number(let number)? where numbersAsText:
-            return number.literal
+            return number.spelling ?? number.literal
         case let other?:
             problem(key, "expected a string, got \(other.typeName)")
             return nil
@@ -34,7 +34,7 @@ struct Reader {
     /// An account ID: a string, or a whole number written without quotes
     /// (kept digit for digit: JSONValue numbers are exact).
     mutating func identifier(_ fields: [String: JSONValue], _ key: String) -> String? {
-        if let digits = fields[key]?.number?.wholeNumberText, !digits.hasPrefix("-") {
+        if let number = fields[key]?.number, number.spelling == nil, let digits = number.wholeNumberText, !digits.hasPrefix("-") {
             return digits
         }
         return string(fields, key)

@@ -11,6 +11,10 @@
 package struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
     /// The number as written: in JSON syntax, and what `JSONValue.text` writes.
     package let literal: String
+    /// The text a YAML plain scalar spelled it as, when that differs from
+    /// `literal` (`0640`, `+12`, `0x1F`): what a reader that expects a string
+    /// takes, so `mode: 0640` stays `"0640"`. Not part of the value (`==`).
+    package var spelling: String?
 
     /// `literal` must be in JSON number syntax and within Double's range
     /// (the parser has checked both).

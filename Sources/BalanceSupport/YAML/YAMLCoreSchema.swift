@@ -95,7 +95,10 @@ extension YAMLNode {
             guard scalar.style == .plain else { return .string(scalar.text) }
             if scalar.isNull { return .null }
             if let bool = YAMLCoreSchema.bool(scalar.text) { return .bool(bool) }
-            if let number = YAMLCoreSchema.number(scalar.text) { return .number(number) }
+            if var number = YAMLCoreSchema.number(scalar.text) {
+                if number.literal != scalar.text { number.spelling = scalar.text }
+                return .number(number)
+            }
             return .string(scalar.text)
         case .sequence(let nodes):
             return .array(nodes.map(\.jsonValue))
