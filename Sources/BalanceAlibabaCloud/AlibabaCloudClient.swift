@@ -25,32 +25,19 @@ package final class AlibabaCloudClient: BalanceProvider {
         self.logger = logger
     }
 
-    /// Every error leaves scrubbed of the secrets and tokens it was made with, and bounded.
+    /// Every error leaves scrubbed of the secrets and tokens it was made with, and bounded; a security
+    /// token refused (`InvalidSecurityToken.*`) is renewed once (`RenewOnce`).
     package func fetchBalance() async throws(ProviderError) -> BalanceReading {
-        var secrets: [String] = []
-        do throws(ProviderError) {
-            let credentials = try await credentialProvider.credentials()
-            secrets += credentials.secrets
-            do throws(ProviderError) {
-                return try await fetch(with: credentials)
-            } catch where AlibabaErrorCode.isSecurityTokenRejection(error) && credentials.securityToken != nil {
-                // Temporary credentials refused (expired early, revoked): refresh them and retry exactly
-                // once; a second refusal stays an auth failure.
-                logger.info("Alibaba Cloud security token rejected; refreshing the credentials once",
-                            ["account": .string(account), "source": .string(credentials.source),
-                             "code": error.code.map(LogValue.string),
-                             "request_id": error.bounded(removing: secrets).requestID.map(LogValue.string)])
-                await credentialProvider.invalidate(credentials)
-                let fresh = try await credentialProvider.credentials()
-                secrets += fresh.secrets
-                // A configured security_token cannot be refreshed: retrying with it is pointless.
-                guard fresh != credentials else { throw error }
-                return try await fetch(with: fresh)
-            }
+        let source = credentialProvider
+        do {
+            return try await RenewOnce(provider: "Alibaba Cloud", account: account, logger: logger,
+                                       credentials: { () throws(ProviderError) in try await source.credentials() },
+                                       invalidate: { await source.invalidate($0) },
+                                       isTokenRefusal: AlibabaErrorCode.isSecurityTokenRejection)
+                .fetch(fetch(with:))
         } catch {
-            let bounded = error.bounded(removing: secrets)
-            if bounded.code == AlibabaErrorCode.notApplicable { warnOtherSite(bounded) }
-            throw bounded
+            if error.code == AlibabaErrorCode.notApplicable { warnOtherSite(error) }
+            throw error
         }
     }
 

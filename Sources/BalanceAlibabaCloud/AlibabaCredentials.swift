@@ -2,7 +2,7 @@ import BalanceCore
 
 /// One set of Alibaba Cloud credentials: an AccessKey pair, or temporary
 /// STS credentials with their security token.
-package struct AlibabaCredentials: Sendable, Equatable, CustomStringConvertible {
+package struct AlibabaCredentials: SigningCredential, CustomStringConvertible {
     package var accessKeyId: String
     package var accessKeySecret: String
     /// The security token of temporary credentials (STS, ECS role): sent and
@@ -25,6 +25,7 @@ package struct AlibabaCredentials: Sendable, Equatable, CustomStringConvertible 
     /// What must never appear in an error or a log line: the secret and the
     /// token (an upstream may quote back what it was sent, in any field).
     package var secrets: [String] { [accessKeySecret, securityToken].compactMap { $0 } }
+    package var isTemporary: Bool { securityToken != nil }
 
     /// Never prints the secret or the token.
     package var description: String { "AlibabaCredentials(accessKeyId: \(accessKeyId), source: \(source))" }

@@ -48,29 +48,15 @@ package final class HuaweiCloudClient: BalanceProvider {
         userAgent = context.userAgent
     }
 
-    /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded.
+    /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded; temporary keys
+    /// refused as expired are renewed once (`RenewOnce`).
     package func fetchBalance() async throws(ProviderError) -> BalanceReading {
-        var secrets: [String] = []
-        do throws(ProviderError) {
-            let profile = try await credentialProvider.profile()
-            secrets += profile.credentials.secrets
-            do throws(ProviderError) {
-                return try await fetch(with: profile)
-            } catch where HuaweiErrorCode.isTokenExpired(error) && profile.credentials.securityToken != nil {
-                // Temporary keys expired early (revoked, rotated, clock skew): renew them and retry
-                // exactly once; configured ones cannot be renewed, so the same ones are not retried.
-                logger.info("Huawei Cloud temporary credentials rejected as expired; renewing them once",
-                            ["account": .string(accountName), "source": .string(profile.credentials.source),
-                             "request_id": error.bounded(removing: secrets).requestID.map(LogValue.string)])
-                await credentialProvider.invalidate(profile.credentials)
-                let fresh = try await credentialProvider.profile()
-                secrets += fresh.credentials.secrets
-                guard fresh.credentials != profile.credentials else { throw error }
-                return try await fetch(with: fresh)
-            }
-        } catch {
-            throw error.bounded(removing: secrets)
-        }
+        let source = credentialProvider
+        return try await RenewOnce(provider: "Huawei Cloud", account: accountName, logger: logger,
+                                   credentials: { () throws(ProviderError) in try await source.profile() },
+                                   invalidate: { await source.invalidate($0.credentials) },
+                                   isTokenRefusal: HuaweiErrorCode.isTokenExpired)
+            .fetch(fetch(with:))
     }
 
     private func fetch(with profile: HuaweiProfile) async throws(ProviderError) -> BalanceReading {

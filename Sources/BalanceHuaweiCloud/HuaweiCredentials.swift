@@ -1,3 +1,4 @@
+import BalanceCore
 import BalanceSupport
 
 /// One set of Huawei Cloud AK/SK credentials.
@@ -31,8 +32,11 @@ package struct HuaweiCredentials: Sendable, Equatable, CustomStringConvertible {
 
 /// Credentials found outside the account's configuration, with the settings
 /// the official SDK reads next to them.
-package struct HuaweiProfile: Sendable, Equatable {
+package struct HuaweiProfile: SigningCredential {
     package var credentials: HuaweiCredentials
+    package var secrets: [String] { credentials.secrets }
+    package var source: String { credentials.source }
+    package var isTemporary: Bool { credentials.securityToken != nil }
     /// The account id, for `X-Domain-Id` and the `uin` label.
     package var domainId: String?
     package var iamEndpoint: String?

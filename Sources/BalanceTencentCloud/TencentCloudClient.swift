@@ -25,30 +25,15 @@ package final class TencentCloudClient: BalanceProvider {
         self.userAgent = userAgent
     }
 
-    /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded.
+    /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded; temporary
+    /// credentials refused as expired (`AuthFailure.TokenFailure`) are renewed once (`RenewOnce`).
     package func fetchBalance() async throws(ProviderError) -> BalanceReading {
-        var secrets: [String] = []
-        do throws(ProviderError) {
-            let credentials = try await credentialProvider.credentials()
-            secrets += credentials.secrets
-            do throws(ProviderError) {
-                return try await fetch(with: credentials)
-            } catch where error.code == TencentErrorCode.tokenFailure && credentials.token != nil {
-                // Temporary credentials expired early (revoked, clock skew): refresh them and retry
-                // exactly once; a second TokenFailure stays an auth failure.
-                logger.info("Tencent Cloud temporary credentials rejected as expired; refreshing once",
-                            ["source": .string(credentials.source),
-                             "request_id": error.bounded(removing: secrets).requestID.map(LogValue.string)])
-                await credentialProvider.invalidate(credentials)
-                let fresh = try await credentialProvider.credentials()
-                secrets += fresh.secrets
-                // Configured session tokens cannot be refreshed: retrying with the same ones is pointless.
-                guard fresh != credentials else { throw error }
-                return try await fetch(with: fresh)
-            }
-        } catch {
-            throw error.bounded(removing: secrets)
-        }
+        let source = credentialProvider
+        return try await RenewOnce(provider: "Tencent Cloud", account: nil, logger: logger,
+                                   credentials: { () throws(ProviderError) in try await source.credentials() },
+                                   invalidate: { await source.invalidate($0) },
+                                   isTokenRefusal: { $0.code == TencentErrorCode.tokenFailure })
+            .fetch(fetch(with:))
     }
 
     private func fetch(with credentials: TencentCredentials) async throws(ProviderError) -> BalanceReading {
@@ -68,9 +53,10 @@ package final class TencentCloudClient: BalanceProvider {
     }
 }
 
-extension TencentCredentials {
+extension TencentCredentials: SigningCredential {
     /// What must never appear in an error: the key and the session token
     /// (an upstream may quote back what it was sent, in any field:
     /// LiveSecretsTests found a token in `RequestId`).
     var secrets: [String] { [secretKey, token].compactMap { $0 } }
+    var isTemporary: Bool { token != nil }
 }

@@ -24,29 +24,15 @@ package final class VolcengineClient: BalanceProvider {
         self.userAgent = userAgent
     }
 
-    /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded.
+    /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded; a temporary
+    /// token refused (`InvalidSecretToken`) is renewed once (`RenewOnce`).
     package func fetchBalance() async throws(ProviderError) -> BalanceReading {
-        var secrets: [String] = []
-        do throws(ProviderError) {
-            let credentials = try await credentialProvider.credentials()
-            secrets += credentials.secrets
-            do throws(ProviderError) {
-                return try await fetch(with: credentials)
-            } catch where error.code == VolcengineErrorCode.invalidSecretToken && credentials.sessionToken != nil {
-                // Temporary credentials refused early (revoked, clock skew): renew them and retry
-                // exactly once; a second refusal stays an auth failure.
-                logger.info("Volcengine temporary credentials refused (InvalidSecretToken); renewing them once",
-                            ["source": .string(credentials.source), "request_id": error.requestID.map(LogValue.string)])
-                await credentialProvider.invalidate(credentials)
-                let fresh = try await credentialProvider.credentials()
-                secrets += fresh.secrets
-                // Configured session tokens cannot be renewed: retrying with the same ones is pointless.
-                guard fresh != credentials else { throw error }
-                return try await fetch(with: fresh)
-            }
-        } catch {
-            throw error.bounded(removing: secrets)
-        }
+        let source = credentialProvider
+        return try await RenewOnce(provider: "Volcengine", account: nil, logger: logger,
+                                   credentials: { () throws(ProviderError) in try await source.credentials() },
+                                   invalidate: { await source.invalidate($0) },
+                                   isTokenRefusal: { $0.code == VolcengineErrorCode.invalidSecretToken })
+            .fetch(fetch(with:))
     }
 
     private func fetch(with credentials: VolcengineCredentials) async throws(ProviderError) -> BalanceReading {

@@ -3,7 +3,7 @@ import BalanceSupport
 
 /// One set of Volcengine API credentials: an access key pair, and for
 /// temporary credentials (STS, instance role) a session token and expiry.
-package struct VolcengineCredentials: ExpiringCredential, CustomStringConvertible {
+package struct VolcengineCredentials: ExpiringCredential, SigningCredential, CustomStringConvertible {
     /// The official SDK renews STS credentials 60 s before `ExpiredTime`
     /// (https://github.com/volcengine/volcengine-python-sdk, `auth/providers/sts_provider.py`);
     /// 300 s, as for its ECS role credentials, leaves room for a clock that is off.
@@ -34,6 +34,7 @@ package struct VolcengineCredentials: ExpiringCredential, CustomStringConvertibl
 
     /// What must never appear in an error, a log line or a metric.
     package var secrets: [String] { [secretAccessKey, sessionToken].compactMap { $0 } }
+    package var isTemporary: Bool { sessionToken != nil }
 
     /// The official SDKs' environment variables: `VOLCENGINE_ACCESS_KEY`,
     /// `VOLCENGINE_SECRET_KEY` and optional `VOLCENGINE_SESSION_TOKEN`

@@ -122,7 +122,7 @@ final class AlibabaCloudClientTests: XCTestCase {
         let reading = try await client.fetchBalance()
         XCTAssertEqual(reading.available, 77.7)
         XCTAssertEqual(world.gateway.issuedCount, 2, "one refresh")
-        XCTAssertTrue(logs.all.contains { $0.contains("security token rejected") }, "\(logs.all)")
+        XCTAssertTrue(logs.all.contains { $0.contains("renewing them and retrying once") }, "\(logs.all)")
 
         // Refused again after the refresh: an auth failure, not a loop.
         let fault = AlibabaSimulatorFault.error(code: "InvalidSecurityToken.Expired", message: "expired", status: 400)

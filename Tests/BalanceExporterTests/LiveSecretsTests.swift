@@ -93,7 +93,7 @@ final class LiveSecretsTests: XCTestCase {
                        "sts-secret-1", "sts-token-1", "sts-secret-2", "sts-token-2", "sts-secret-3", "sts-token-3",
                        "cvm-secret-1", "cvm-token-1"]
         XCTAssertGreaterThan(texts.count, 40)
-        XCTAssertTrue(logs.all.contains { $0.contains("refreshing once") }, "the retry after a rejected token was logged")
+        XCTAssertTrue(logs.all.contains { $0.contains("renewing them and retrying once") }, "the retry after a rejected token was logged")
         assertNone(of: secrets, in: texts + logs.all)
     }
 

@@ -308,7 +308,7 @@ final class HuaweiCloudClientTests: XCTestCase {
 
         XCTAssertEqual(reading.available, 1234.56)
         XCTAssertEqual(world.balanceRequests.map(\.signingKey), ["HSTASIMULATED1", "HSTASIMULATED1", "HSTASIMULATED2"])
-        XCTAssertTrue(world.logs.all.contains { $0.contains("rejected as expired") })
+        XCTAssertTrue(world.logs.all.contains { $0.contains("renewing them and retrying once") })
     }
 
     func testAConfiguredTokenRejectedAsExpiredIsNotRetried() async throws {

@@ -172,7 +172,7 @@ final class VolcengineClientTests: XCTestCase {
         XCTAssertEqual(reading.uin, "4294967296123")
         XCTAssertEqual(simulator.issuedCount, 2)
         XCTAssertEqual(simulator.requests.last?.headers["X-Security-Token"], "STSsim-token-2")
-        XCTAssertEqual(logs.all.filter { $0.contains("renewing them once") }.count, 1, logs.all.joined(separator: "\n"))
+        XCTAssertEqual(logs.all.filter { $0.contains("renewing them and retrying once") }.count, 1, logs.all.joined(separator: "\n"))
         for line in logs.all {
             XCTAssertFalse(line.contains("sim-sts-secret") || line.contains("STSsim-token") || line.contains(Self.secretKey), line)
         }
