@@ -309,17 +309,21 @@ package final class RefreshEngine: Sendable {
     private func finish(_ config: AccountConfig, epoch: UInt64, result: Result<BalanceReading, ProviderError>,
                         started: Double, finished: Double) {
         let name = config.name
-        let (events, relaunch) = state.withLock { s -> ([LogEvent], (Entry, ProviderGate?)?) in
+        // `lastOfBurst`: this call emptied the set of calls in flight. Decided where the call is
+        // removed from it, so two calls finishing together never both see the burst end.
+        let (events, relaunch, lastOfBurst) = state.withLock { s -> ([LogEvent], (Entry, ProviderGate?)?, Bool) in
             s.inFlight.remove(name)
-            guard let entry = s.entries[name] else { return ([], nil) }
+            guard let entry = s.entries[name] else { return ([], nil, s.inFlight.isEmpty) }
             // The same account, or one re-added with the very same configuration: the result is its.
             if entry.epoch == epoch || entry.config == config {
-                return (record(&s, name: name, result: result, started: started, finished: finished), nil)
+                return (record(&s, name: name, result: result, started: started, finished: finished), nil, s.inFlight.isEmpty)
             }
             // Changed while the old call ran, which it waited for: its own call starts now.
-            guard finished >= entry.status.dueTime(refreshInterval: entry.config.refreshInterval) else { return ([], nil) }
+            guard finished >= entry.status.dueTime(refreshInterval: entry.config.refreshInterval) else {
+                return ([], nil, s.inFlight.isEmpty)
+            }
             s.inFlight.insert(name)
-            return ([], (entry, s.gates[entry.config.provider]))
+            return ([], (entry, s.gates[entry.config.provider]), false)
         }
         // Logged before waking the scrapes, so whoever waited sees the log too.
         for event in events { logger.log(event.level, event.message, event.fields) }
@@ -327,17 +331,16 @@ package final class RefreshEngine: Sendable {
             // Scrapes waiting for the account keep waiting, now for its own call.
             return launch(entry, gate: gate)
         }
-        let settled = state.withLock { s in
+        state.withLock { s in
             wakeFinished(&s, finishedAccount: name)
-            if s.inFlight.isEmpty, let roundStarted = s.roundStarted {
+            if lastOfBurst, let roundStarted = s.roundStarted {
                 s.lastRoundDuration = max(0, finished - roundStarted)
                 s.roundStarted = nil
                 s.generation += 1
             }
             publish(s)
-            return s.inFlight.isEmpty
         }
-        if settled { whenSettled() }
+        if lastOfBurst { whenSettled() }
     }
 
     /// Folds one refresh result into the account's status; returns what to
