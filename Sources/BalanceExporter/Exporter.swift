@@ -81,7 +81,7 @@ package final class Exporter: ExporterEndpoints {
     private let engine: RefreshEngine
     private let renderCache: RenderCache
     private let negotiation = NegotiationCache()
-    private let state = Mutex(State())
+    private let state = ReadWriteLock(State())
     /// Held while a reload runs (SIGHUP and POST /-/reload may race).
     private let reloadLock = Mutex(())
 
@@ -173,7 +173,7 @@ package final class Exporter: ExporterEndpoints {
         } catch {
             throw .listen(error.description)
         }
-        state.withLock { $0.server = server }
+        state.write { $0.server = server }
     }
 
     /// Re-reads the configuration (and secret files), after any reload
@@ -194,7 +194,7 @@ package final class Exporter: ExporterEndpoints {
             install(try prepare())
             return nil
         } catch let problems {
-            state.withLock {
+            state.write {
                 $0.lastReloadSuccessful = false
                 $0.version += 1
             }
@@ -210,7 +210,7 @@ package final class Exporter: ExporterEndpoints {
         // its tokens) and their cached data inside the engine.
         engine.apply(prepared.config, providers: prepared.providers)
         let now = clock.now()
-        state.withLock {
+        state.write {
             $0.config = prepared.config
             $0.lastReloadSuccessful = true
             $0.lastReloadSuccessTime = now
@@ -222,14 +222,14 @@ package final class Exporter: ExporterEndpoints {
                                              "providers": .string(byProvider.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))])
     }
 
-    package var isReady: Bool { state.withLock { $0.config != nil && $0.server != nil } }
+    package var isReady: Bool { state.read { $0.config != nil && $0.server != nil } }
 
     package func statusSnapshot() -> EngineSnapshot { engine.snapshot() }
 
-    package var boundPorts: [Int] { state.withLock { $0.server?.boundPorts ?? [] } }
+    package var boundPorts: [Int] { state.read { $0.server?.boundPorts ?? [] } }
 
     package func metrics(_ request: HTTPRequest) -> HTTPResponse {
-        let (version, server) = state.withLock { ($0.version, $0.server) }
+        let (version, server) = state.read { ($0.version, $0.server) }
         // The refusal counter is one of our families; both only grow, so the sum changes whenever either does.
         let exporterVersion = version &+ UInt64(server?.refusedConnectionCount ?? 0)
         return MetricsEndpoint(engine: engine, cache: renderCache, clock: clock, exporterVersion: exporterVersion,
@@ -239,7 +239,7 @@ package final class Exporter: ExporterEndpoints {
     }
 
     func exporterFamilies() -> [MetricFamily] {
-        let (successful, time, server) = state.withLock { ($0.lastReloadSuccessful, $0.lastReloadSuccessTime, $0.server) }
+        let (successful, time, server) = state.read { ($0.lastReloadSuccessful, $0.lastReloadSuccessTime, $0.server) }
         let refused = server?.refusedConnections ?? [:]
         var families = [
             MetricFamily(Catalog.buildInfo, samples: [Sample(labels: [
@@ -260,7 +260,7 @@ package final class Exporter: ExporterEndpoints {
     /// seconds; scrapes waiting on upstreams stop waiting and answer with
     /// what is cached.
     package func shutdown(grace: Double) {
-        let server = state.withLock { s -> HTTPServer? in
+        let server = state.write { s -> HTTPServer? in
             defer { s.server = nil }
             return s.server
         }

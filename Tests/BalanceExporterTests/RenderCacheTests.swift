@@ -183,4 +183,45 @@ final class RenderCacheTests: XCTestCase {
         for generation in 3..<(3 + UInt64(RenderCache.costSamples)) { scrape(generation: generation, renderTakes: 0.1) }
         XCTAssertEqual(cache.expectedRenderSeconds, 0.1, accuracy: 1e-6, "only the last renders count")
     }
+
+    /// Between changes a scrape's whole answer comes from the cache in one
+    /// read; it stops doing so as soon as any of its parts would be too old.
+    func testAWholeAnswerIsReusedOnlyWhileItsAccountAndProcessPartsAreCurrent() throws {
+        let cache = RenderCache(clock: TestClock())
+        let key = RenderCache.Key(generation: 4, exporterVersion: 1)
+        let render = { RenderCache.Rendered(body: Array("balance_x 1\n".utf8), validUntil: 100, key: key) }
+        func process(_ now: Double) -> RenderCache.ProcessPart {
+            cache.processPart(format: .text004, now: now) { Array("process_x \(now)\n".utf8) }
+        }
+        XCTAssertNil(cache.cached(format: .text004, key: key, gzip: false, now: 10), "nothing rendered yet")
+        let first = process(10)
+        XCTAssertNil(cache.cached(format: .text004, key: key, gzip: false, now: 10), "no account part yet")
+        _ = cache.body(format: .text004, key: key, now: 10, render: render)
+        guard case .plain(let body, let tail)? = cache.cached(format: .text004, key: key, gzip: false, now: 10.5) else {
+            return XCTFail("both parts are cached")
+        }
+        XCTAssertEqual(String(decoding: body + tail, as: UTF8.self), "balance_x 1\nprocess_x 10.0\n")
+        XCTAssertNil(cache.cached(format: .text004, key: key, gzip: true, now: 10.5), "not compressed yet")
+        let gzip = try XCTUnwrap(cache.gzipBody(format: .text004, key: key, now: 10.5, process: first, render: render))
+        guard case .gzip(let cachedGzip)? = cache.cached(format: .text004, key: key, gzip: true, now: 10.9) else {
+            return XCTFail("the finished gzip body is cached")
+        }
+        XCTAssertEqual(cachedGzip, gzip)
+        XCTAssertNil(cache.cached(format: .openMetrics100, key: key, gzip: false, now: 10.5), "each format on its own")
+
+        XCTAssertNil(cache.cached(format: .text004, key: key, gzip: true, now: 11), "process metrics a second old are read again")
+        XCTAssertNil(cache.cached(format: .text004, key: key, gzip: false, now: 11))
+        let second = process(11)
+        XCTAssertNotNil(cache.cached(format: .text004, key: key, gzip: false, now: 11))
+        XCTAssertNil(cache.cached(format: .text004, key: key, gzip: true, now: 11), "the gzip body was made with the old process part")
+        _ = cache.gzipBody(format: .text004, key: key, now: 11, process: second, render: render)
+        XCTAssertNotNil(cache.cached(format: .text004, key: key, gzip: true, now: 11))
+
+        XCTAssertNil(cache.cached(format: .text004, key: RenderCache.Key(generation: 5, exporterVersion: 1), gzip: true, now: 11),
+                     "newer data than the cached part")
+        XCTAssertNil(cache.cached(format: .text004, key: RenderCache.Key(generation: 4, exporterVersion: 2), gzip: true, now: 11),
+                     "the exporter's own families changed")
+        _ = process(100)
+        XCTAssertNil(cache.cached(format: .text004, key: key, gzip: false, now: 100), "a staleness deadline passed")
+    }
 }

@@ -1,5 +1,5 @@
 import BalanceHTTP
-import Synchronization
+import BalanceSupport
 
 /// Content negotiation for the metrics endpoint: which exposition format to
 /// send (from `Accept`) and whether gzip is allowed (from `Accept-Encoding`).
@@ -132,15 +132,15 @@ package final class NegotiationCache: Sendable {
         var acceptEncoding: String?
     }
 
-    private let entries = Mutex<[Key: Negotiated]>([:])
+    private let entries = ReadWriteLock<[Key: Negotiated]>([:])
 
     package init() {}
 
     package func negotiate(accept: String?, acceptEncoding: String?) -> Negotiated {
         let key = Key(accept: accept, acceptEncoding: acceptEncoding)
-        if let known = entries.withLock({ $0[key] }) { return known }
+        if let known = entries.read({ $0[key] }) { return known }
         let negotiated = Negotiated(accept: accept, acceptEncoding: acceptEncoding)
-        entries.withLock { entries in
+        entries.write { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = negotiated
         }
@@ -148,5 +148,5 @@ package final class NegotiationCache: Sendable {
     }
 
     /// The pairs kept now.
-    package var count: Int { entries.withLock { $0.count } }
+    package var count: Int { entries.read { $0.count } }
 }

@@ -44,6 +44,16 @@ struct MetricsEndpoint: Sendable {
         let negotiated = negotiation.negotiate(accept: request.headers.combined("Accept"),
                                                acceptEncoding: request.headers.combined("Accept-Encoding"))
         let format = negotiated.format
+        let wanted = RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion)
+        // Between changes the whole answer is cached: one shared read.
+        switch cache.cached(format: format, key: wanted, gzip: negotiated.gzip, now: clock.now()) {
+        case .gzip(let body)?:
+            return HTTPResponse(status: 200, headers: Self.headers(format, gzip: true), body: body)
+        case .plain(let body, let process)?:
+            return HTTPResponse(status: 200, headers: Self.headers(format, gzip: false), chunks: [body, process])
+        case nil:
+            break
+        }
         let render: @Sendable () -> RenderCache.Rendered = { [engine, exporterFamilies, exporterVersion] in
             let snapshot = engine.snapshot()
             var part: [UInt8] = []
@@ -60,8 +70,7 @@ struct MetricsEndpoint: Sendable {
             return part
         }
         // A render that would not finish in time leaves this scrape the last rendering.
-        let (key, compress) = cache.answerable(RenderCache.Key(generation: engine.generation, exporterVersion: exporterVersion),
-                                               format: format, gzip: negotiated.gzip, by: answerBy, render: render)
+        let (key, compress) = cache.answerable(wanted, format: format, gzip: negotiated.gzip, by: answerBy, render: render)
         if compress, let body = cache.gzipBody(format: format, key: key, now: clock.now(), process: processPart, render: render) {
             return HTTPResponse(status: 200, headers: Self.headers(format, gzip: true), body: body)
         }

@@ -22,6 +22,10 @@ import Synchronization
 /// render within its timeout (`expectedRenderSeconds`); and a render that
 /// would still overrun leaves the scrape the last rendering
 /// (`answerable(_:format:gzip:by:render:)`).
+///
+/// A scrape between changes reads the cache once, beside every other scrape
+/// (`cached(format:key:gzip:now:)`, under a shared lock): the whole answer
+/// is already made.
 final class RenderCache: Sendable {
     /// What a scrape needs at least: the engine's generation it saw after
     /// its refreshes, and the exporter's own families as they are now.
@@ -52,12 +56,19 @@ final class RenderCache: Sendable {
         var gzipBody: (processTime: Double, bytes: [UInt8])?
     }
 
+    /// What each format's scrapes read: its account part and its process part.
+    private struct State {
+        var entries: [ExpositionFormat: Entry] = [:]
+        var processParts: [ExpositionFormat: ProcessPart] = [:]
+    }
+
     private let clock: any WallClock
-    private let entries = Mutex<[ExpositionFormat: Entry]>([:])
+    private let state = ReadWriteLock(State())
     /// The durations of the last `costSamples` productions, oldest first.
     private let costs = Mutex<[Double]>([])
+    /// The longest of `costs`, read by every scrape without the lock.
+    private let longestCost = Atomic<UInt64>(0.0.bitPattern)
     static let costSamples = 8
-    private let processParts = Mutex<[ExpositionFormat: ProcessPart]>([:])
     /// Held while rendering or compressing an account part (never while
     /// holding `entries`): one at a time, see the type's comment.
     private let producing = Mutex(())
@@ -70,7 +81,7 @@ final class RenderCache: Sendable {
     /// compression and the wait for another scrape's render): what a scrape
     /// that needs new data should expect to spend after its wait. 0 before
     /// the first.
-    var expectedRenderSeconds: Double { costs.withLock { $0.max() ?? 0 } }
+    var expectedRenderSeconds: Double { Double(bitPattern: longestCost.load(ordering: .relaxed)) }
 
     /// Runs `work` and keeps its duration as a cost sample.
     private func measured<T>(_ work: () -> T) -> T {
@@ -80,6 +91,7 @@ final class RenderCache: Sendable {
         costs.withLock { costs in
             costs.append(cost)
             if costs.count > Self.costSamples { costs.removeFirst(costs.count - Self.costSamples) }
+            longestCost.store((costs.max() ?? 0).bitPattern, ordering: .relaxed)
         }
         return result
     }
@@ -96,14 +108,39 @@ final class RenderCache: Sendable {
     /// scrapes (several Prometheus replicas, a benchmark) reads /proc once.
     static let processMetricsLifetime: Double = 1
 
+    /// A whole answer made before, for a scrape that needs `key`.
+    enum Answer {
+        /// The gzip body, process part included.
+        case gzip([UInt8])
+        /// The account part and the process part, sent one after the other.
+        case plain(body: [UInt8], process: [UInt8])
+    }
+
+    /// The answer for `format`, compressed if `gzip`, when everything it
+    /// is made of is cached and young enough: the account part for `key`
+    /// and a process part younger than `processMetricsLifetime`. nil when
+    /// something must be produced first (see `processPart`, `gzipBody`,
+    /// `body`).
+    func cached(format: ExpositionFormat, key: Key, gzip: Bool, now: Double) -> Answer? {
+        state.read { state in
+            guard let entry = state.entries[format], Self.isFresh(entry, key, now),
+                  let process = state.processParts[format], Self.isYoung(process, now) else { return nil }
+            if !gzip { return .plain(body: entry.body, process: process.bytes) }
+            guard let finished = entry.gzipBody, finished.processTime == process.time else { return nil }
+            return .gzip(finished.bytes)
+        }
+    }
+
+    private static func isYoung(_ part: ProcessPart, _ now: Double) -> Bool {
+        now >= part.time && now - part.time < processMetricsLifetime
+    }
+
     /// The rendered process metrics (ending the body: `# EOF` in OpenMetrics),
     /// re-rendered when older than `processMetricsLifetime`.
     func processPart(format: ExpositionFormat, now: Double, render: () -> [UInt8]) -> ProcessPart {
-        if let part = processParts.withLock({ $0[format] }), now >= part.time, now - part.time < Self.processMetricsLifetime {
-            return part
-        }
+        if let part = state.read({ $0.processParts[format] }), Self.isYoung(part, now) { return part }
         let part = ProcessPart(time: now, bytes: render())
-        processParts.withLock { $0[format] = part }
+        state.write { $0.processParts[format] = part }
         return part
     }
 
@@ -116,10 +153,10 @@ final class RenderCache: Sendable {
         }
         guard let prefix = gzipPrefix(format: format, key: key, now: now, render: render),
               let bytes = Gzip.finish(prefix, tail: process.bytes) else { return nil }
-        entries.withLock { entries in
-            if var entry = entries[format], entry.gzip?.bytes == prefix.bytes {
+        state.write { state in
+            if var entry = state.entries[format], entry.gzip?.bytes == prefix.bytes {
                 entry.gzipBody = (process.time, bytes)
-                entries[format] = entry
+                state.entries[format] = entry
             }
         }
         return bytes
@@ -147,11 +184,11 @@ final class RenderCache: Sendable {
                 let entry = fresh(format, key, now) ?? renderHoldingLock(format, render, compress: true)
                 if let gzip = entry.gzip { return gzip }
                 guard let gzip = Gzip.prefix(entry.body) else { return nil }
-                entries.withLock { entries in
+                state.write { state in
                     // Kept only with the very bytes it was made from.
-                    if var current = entries[format], current.body == entry.body {
+                    if var current = state.entries[format], current.body == entry.body {
                         current.gzip = gzip
-                        entries[format] = current
+                        state.entries[format] = current
                     }
                 }
                 return gzip
@@ -161,10 +198,12 @@ final class RenderCache: Sendable {
 
     /// The cached entry for `format` when it satisfies `key` and has not expired.
     private func fresh(_ format: ExpositionFormat, _ key: Key, _ now: Double) -> Entry? {
-        guard let entry = entries.withLock({ $0[format] }), key.isSatisfied(by: entry.key), now < entry.validUntil else {
-            return nil
-        }
+        guard let entry = state.read({ $0.entries[format] }), Self.isFresh(entry, key, now) else { return nil }
         return entry
+    }
+
+    private static func isFresh(_ entry: Entry, _ key: Key, _ now: Double) -> Bool {
+        key.isSatisfied(by: entry.key) && now < entry.validUntil
     }
 
     /// Renders (and compresses) and caches; only with `producing` held. A
@@ -173,7 +212,7 @@ final class RenderCache: Sendable {
         let rendered = render()
         var entry = Entry(key: rendered.key, validUntil: rendered.validUntil, body: rendered.body)
         if compress { entry.gzip = Gzip.prefix(entry.body) }
-        entries.withLock { $0[format] = entry }
+        state.write { $0.entries[format] = entry }
         return entry
     }
 
@@ -189,7 +228,7 @@ final class RenderCache: Sendable {
                     render: @escaping @Sendable () -> Rendered) -> (key: Key, gzip: Bool) {
         let now = clock.now()
         if let entry = fresh(format, key, now), !gzip || entry.gzip != nil { return (key, gzip) }
-        guard let last = entries.withLock({ $0[format] }), last.key.exporterVersion == key.exporterVersion,
+        guard let last = state.read({ $0.entries[format] }), last.key.exporterVersion == key.exporterVersion,
               now < last.validUntil else { return (key, gzip) }
         let produced = DispatchSemaphore(value: 0)
         let started = DetachedThread.start { [self] in
