@@ -16,8 +16,8 @@ import Glibc
 package final class ReadWriteLock<Value>: @unchecked Sendable {
     // @unchecked: `value` is only touched with `lock` held (shared to read,
     // exclusive to write), and only Sendable values may be kept (init).
-    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
-    private var value: Value
+    @usableFromInline let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    @usableFromInline var value: Value
 
     package init(_ value: sending Value) where Value: Sendable {
         self.value = value
@@ -37,7 +37,9 @@ package final class ReadWriteLock<Value>: @unchecked Sendable {
         lock.deallocate()
     }
 
-    /// `body` with the value, beside any other readers.
+    /// `body` with the value, beside any other readers. Inlinable, as the
+    /// standard library's `Mutex.withLock` is: specialised where it is used.
+    @inlinable
     package func read<T>(_ body: (Value) throws -> T) rethrows -> T {
         pthread_rwlock_rdlock(lock)
         defer { pthread_rwlock_unlock(lock) }
@@ -45,6 +47,7 @@ package final class ReadWriteLock<Value>: @unchecked Sendable {
     }
 
     /// `body` with the value to change, alone.
+    @inlinable
     package func write<T>(_ body: (inout Value) throws -> T) rethrows -> T {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }

@@ -22,7 +22,8 @@ struct MetricsEndpoint: Sendable {
 
     /// The scrape's budget: Prometheus's timeout minus the margin.
     static func budget(scrapeTimeoutHeader: String?, default defaultBudget: Double) -> Double {
-        guard let header = scrapeTimeoutHeader, let timeout = Double(header.trimmingWhitespace()),
+        // The parser has trimmed the value already: trim again only if it must.
+        guard let header = scrapeTimeoutHeader, let timeout = Double(header) ?? Double(header.trimmingWhitespace()),
               timeout.isFinite, timeout > 0 else { return defaultBudget }
         return max(0, timeout - timeoutMargin)
     }

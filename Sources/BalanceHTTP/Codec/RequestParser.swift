@@ -238,10 +238,15 @@ package struct RequestParser: Sendable {
         var value = line[(colon + 1)...]
         while let byte = value.first, byte == ASCII.space || byte == ASCII.tab { value.removeFirst() }
         while let byte = value.last, byte == ASCII.space || byte == ASCII.tab { value.removeLast() }
-        guard !value.contains(where: { ($0 < 0x20 && $0 != ASCII.tab) || $0 == 0x7F }) else {
-            throw .init(status: 400, detail: "control character in header value")
+        var ascii = true
+        for byte in value {
+            guard byte >= 0x20 || byte == ASCII.tab, byte != 0x7F else {
+                throw .init(status: 400, detail: "control character in header value")
+            }
+            ascii = ascii && byte < 0x80
         }
-        guard let text = String(validating: value, as: UTF8.self) else {
+        // Nearly every value is ASCII, which is valid UTF-8 as it stands.
+        guard let text = ascii ? String(decoding: value, as: UTF8.self) : String(validating: value, as: UTF8.self) else {
             throw .init(status: 400, detail: "header value is not UTF-8")
         }
         return (String(decoding: name, as: UTF8.self), text)
