@@ -63,8 +63,7 @@ package enum TencentCloud {
             credentials = TencentAssumeRoleCredentials(role: role, base: base, transport: context.transport, clock: context.clock,
                                                        timeout: settings.requestTimeout, userAgent: context.userAgent)
         }
-        return TencentCloudClient(settings: settings, credentials: credentials, transport: context.transport,
-                                  clock: context.clock, logger: context.logger, userAgent: context.userAgent)
+        return TencentCloudClient(settings: settings, credentials: credentials, context: context)
     }
 
     @Sendable static func readTextFile(_ path: String) -> String? {

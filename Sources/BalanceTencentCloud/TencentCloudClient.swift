@@ -10,26 +10,19 @@ package final class TencentCloudClient: BalanceProvider {
 
     private let settings: TencentCloudSettings
     private let credentialProvider: any TencentCredentialProvider
-    private let transport: any HTTPTransport
-    private let clock: any WallClock
-    private let logger: Logger
-    private let userAgent: String
+    private let context: ProviderContext
 
-    init(settings: TencentCloudSettings, credentials: any TencentCredentialProvider, transport: any HTTPTransport,
-         clock: any WallClock, logger: Logger, userAgent: String) {
+    init(settings: TencentCloudSettings, credentials: any TencentCredentialProvider, context: ProviderContext) {
         self.settings = settings
         self.credentialProvider = credentials
-        self.transport = transport
-        self.clock = clock
-        self.logger = logger
-        self.userAgent = userAgent
+        self.context = context
     }
 
     /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded; temporary
     /// credentials refused as expired (`AuthFailure.TokenFailure`) are renewed once (`RenewOnce`).
     package func fetchBalance() async throws(ProviderError) -> BalanceReading {
         let source = credentialProvider
-        return try await RenewOnce(provider: "Tencent Cloud", account: nil, logger: logger,
+        return try await RenewOnce(provider: "Tencent Cloud", account: nil, logger: context.logger,
                                    credentials: { () throws(ProviderError) in try await source.credentials() },
                                    invalidate: { await source.invalidate($0) },
                                    isTokenRefusal: { $0.code == TencentErrorCode.tokenFailure })
@@ -41,14 +34,14 @@ package final class TencentCloudClient: BalanceProvider {
         let body = Array((settings.tempCredit ? #"{"TempCredit":true}"# : "{}").utf8)
         let request = TencentRequest.make(endpoint: settings.endpoint, action: Self.action, version: Self.version,
                                           region: settings.region, language: settings.language,
-                                          credentials: credentials, body: body, timestamp: Int(clock.now()),
-                                          userAgent: userAgent)
-        let response = try await transport.exchange(request, to: settings.endpoint.url, timeout: settings.requestTimeout,
+                                          credentials: credentials, body: body, timestamp: Int(context.clock.now()),
+                                          userAgent: context.userAgent)
+        let response = try await context.transport.exchange(request, to: settings.endpoint.url, timeout: settings.requestTimeout,
                                                      what: Self.action)
         do {
             return try TencentBalanceMapping.reading(status: response.status, body: response.body)
         } catch {
-            throw error.retrying(after: response, now: clock.now())
+            throw error.retrying(after: response, now: context.clock.now())
         }
     }
 }

@@ -79,8 +79,7 @@ package enum Volcengine {
                                                           base: base, transport: context.transport, clock: context.clock,
                                                           timeout: settings.requestTimeout, userAgent: context.userAgent)
         }
-        return VolcengineClient(settings: settings, credentials: credentials, transport: context.transport,
-                                clock: context.clock, logger: context.logger, userAgent: context.userAgent)
+        return VolcengineClient(settings: settings, credentials: credentials, context: context)
     }
 
     /// The `provider` value in the configuration and the `provider` label.

@@ -9,26 +9,19 @@ import BalanceSupport
 package final class VolcengineClient: BalanceProvider {
     private let settings: VolcengineSettings
     private let credentialProvider: any VolcengineCredentialProvider
-    private let transport: any HTTPTransport
-    private let clock: any WallClock
-    private let logger: Logger
-    private let userAgent: String
+    private let context: ProviderContext
 
-    init(settings: VolcengineSettings, credentials: any VolcengineCredentialProvider, transport: any HTTPTransport,
-         clock: any WallClock, logger: Logger, userAgent: String) {
+    init(settings: VolcengineSettings, credentials: any VolcengineCredentialProvider, context: ProviderContext) {
         self.settings = settings
         self.credentialProvider = credentials
-        self.transport = transport
-        self.clock = clock
-        self.logger = logger
-        self.userAgent = userAgent
+        self.context = context
     }
 
     /// Every error leaves scrubbed of the keys and tokens it was made with, and bounded; a temporary
     /// token refused (`InvalidSecretToken`) is renewed once (`RenewOnce`).
     package func fetchBalance() async throws(ProviderError) -> BalanceReading {
         let source = credentialProvider
-        return try await RenewOnce(provider: "Volcengine", account: nil, logger: logger,
+        return try await RenewOnce(provider: "Volcengine", account: nil, logger: context.logger,
                                    credentials: { () throws(ProviderError) in try await source.credentials() },
                                    invalidate: { await source.invalidate($0) },
                                    isTokenRefusal: { $0.code == VolcengineErrorCode.invalidSecretToken })
@@ -37,9 +30,9 @@ package final class VolcengineClient: BalanceProvider {
 
     private func fetch(with credentials: VolcengineCredentials) async throws(ProviderError) -> BalanceReading {
         let request = VolcengineRequest.queryBalance(endpoint: settings.endpoint, region: settings.region, credentials: credentials,
-                                                     timestamp: Int(clock.now().rounded(.down)), userAgent: userAgent)
-        let response = try await transport.exchange(request.call, timeout: settings.requestTimeout, what: Volcengine.balanceAction)
-        return VolcengineBalanceMapping.reading(try VolcengineBalanceMapping.balance(response, now: clock.now(),
+                                                     timestamp: Int(context.clock.now().rounded(.down)), userAgent: context.userAgent)
+        let response = try await context.transport.exchange(request.call, timeout: settings.requestTimeout, what: Volcengine.balanceAction)
+        return VolcengineBalanceMapping.reading(try VolcengineBalanceMapping.balance(response, now: context.clock.now(),
                                                                                      secrets: credentials.secrets))
     }
 }
