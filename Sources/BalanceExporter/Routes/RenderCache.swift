@@ -70,7 +70,7 @@ final class RenderCache: Sendable {
     private let longestCost = Atomic<UInt64>(0.0.bitPattern)
     static let costSamples = 8
     /// Held while rendering or compressing an account part (never while
-    /// holding `entries`): one at a time, see the type's comment.
+    /// holding `state`): one at a time, see the type's comment.
     private let producing = Mutex(())
 
     init(clock: any WallClock) {

@@ -34,8 +34,8 @@ package enum ResponseEncoder {
                                    isHEAD: Bool = false) -> (head: [UInt8], sendsBody: Bool) {
         // RFC 9110 §6.4.1: 1xx, 204 and 304 never carry content, so they get no Content-Length.
         let noContent = (100..<200).contains(response.status) || response.status == 204 || response.status == 304
-        // Bytes appended in place: building a String and converting it cost
-        // a tenth of a cached scrape's user time.
+        // Bytes appended in place, not a String converted at the end: the
+        // head is made for every scrape.
         var head: [UInt8] = []
         head.reserveCapacity(256)
         head.append(contentsOf: "HTTP/1.1 \(response.status) \(reasonPhrase(response.status))\r\n".utf8)
