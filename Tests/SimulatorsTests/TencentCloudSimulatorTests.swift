@@ -57,6 +57,20 @@ final class TencentCloudSimulatorTests: XCTestCase {
         XCTAssertEqual(simulator.requestCount, 5)
     }
 
+    /// `--demo` answers from these simulators for as long as it runs: what
+    /// they keep of the requests they received stays bounded.
+    func testAnyNumberOfRequestsKeepsOnlyTheLastThousandAndCountsThemAll() {
+        let simulator = simulatorWithOneAccount()
+        for n in 0..<(RequestLog.capacity + 250) {
+            _ = simulator.handle(HTTPRequest(method: "POST", target: "/", headers: [("X-Request", String(n))]))
+        }
+        let kept = simulator.requests
+        XCTAssertEqual(simulator.requestCount, RequestLog.capacity + 250)
+        XCTAssertEqual(kept.count, RequestLog.capacity)
+        XCTAssertEqual(kept.first?.headers["X-Request"], "250", "the oldest are forgotten")
+        XCTAssertEqual(kept.last?.headers["X-Request"], String(RequestLog.capacity + 249))
+    }
+
     func testRawAndNullFieldsAreSentVerbatim() throws {
         let simulator = simulatorWithOneAccount()
         simulator.updateAccount("demo") { account in

@@ -39,7 +39,7 @@ package final class AlibabaSimulator: HTTPHandler {
         var keys: [String: Key] = [:]
         var roles: [String: Role] = [:]
         var faults: [String: [AlibabaSimulatorFault]] = [:]
-        var requests: [HTTPRequest] = []
+        var requests = RequestLog()
         /// Nonce → the time it was used; forgotten once its date could no longer be accepted.
         var nonces: [String: Double] = [:]
         /// Main account → times of its accepted balance requests in the last second.
@@ -123,8 +123,8 @@ package final class AlibabaSimulator: HTTPHandler {
     }
 
     /// Every request received, in order.
-    package var requests: [HTTPRequest] { state.withLock { $0.requests } }
-    package var requestCount: Int { state.withLock { $0.requests.count } }
+    package var requests: [HTTPRequest] { state.withLock { $0.requests.recent } }
+    package var requestCount: Int { state.withLock { $0.requests.total } }
     /// How many temporary credentials `AssumeRole` issued.
     package var issuedCount: Int { state.withLock { $0.issued } }
 
@@ -133,8 +133,8 @@ package final class AlibabaSimulator: HTTPHandler {
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let now = clock.now()
         return state.withLock { s in
-            s.requests.append(request)
-            let requestID = Self.requestID(s.requests.count)
+            s.requests.record(request)
+            let requestID = Self.requestID(s.requests.total)
             let action = request.headers["x-acs-action"] ?? ""
             if var queued = s.faults[action], !queued.isEmpty {
                 let fault = queued.removeFirst()

@@ -12,18 +12,10 @@ import Synchronization
 /// it issues new credentials well before the old ones expire; each issue is
 /// registered with the gateway simulator. Thread-safe.
 package final class AlibabaSimulatorMetadata: HTTPHandler {
-    private struct Issued {
-        var id: String
-        var secret: String
-        var token: String
-        var expiresAt: Double
-    }
-
     private struct State {
-        var current: Issued?
-        var issued = 0
-        var sessionTokens: [String: Double] = [:]
-        var requests: [HTTPRequest] = []
+        var credentials: RotatingCredentials
+        var sessionTokens = MetadataSessionTokens(maxSeconds: 21600, prefix: "imds-session-")
+        var requests = RequestLog()
     }
 
     static let credentialsPath = "/latest/meta-data/ram/security-credentials/"
@@ -34,9 +26,8 @@ package final class AlibabaSimulatorMetadata: HTTPHandler {
     private let gateway: AlibabaSimulator
     private let roleName: String?
     private let account: String
-    private let lifetime: Double
     private let requireToken: Bool
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     /// `roleName` nil simulates an instance without a role (404);
     /// `requireToken` a hardened instance that refuses requests without an IMDSv2 token.
@@ -46,50 +37,43 @@ package final class AlibabaSimulatorMetadata: HTTPHandler {
         self.gateway = gateway
         self.roleName = roleName
         self.account = account
-        self.lifetime = lifetime
         self.requireToken = requireToken
+        state = Mutex(State(credentials: RotatingCredentials(lifetime: lifetime, rotationMargin: Self.rotationMargin)))
     }
 
-    package var requests: [HTTPRequest] { state.withLock { $0.requests } }
+    package var requests: [HTTPRequest] { state.withLock { $0.requests.recent } }
     /// How many credential sets were issued.
-    package var issuedCount: Int { state.withLock { $0.issued } }
+    package var issuedCount: Int { state.withLock { $0.credentials.issuedCount } }
 
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let now = clock.now()
         return state.withLock { s in
-            s.requests.append(request)
+            s.requests.record(request)
             if request.path == "/latest/api/token" {
                 guard request.method == "PUT" else { return .text(405, "Method Not Allowed") }
-                guard let ttl = request.headers["X-aliyun-ecs-metadata-token-ttl-seconds"].flatMap({ Int($0) }), (1...21600).contains(ttl) else {
+                guard let token = s.sessionTokens.issue(seconds: request.headers["X-aliyun-ecs-metadata-token-ttl-seconds"], now: now) else {
                     return .text(400, "Bad Request")
                 }
-                let token = "imds-session-\(s.sessionTokens.count + 1)"
-                s.sessionTokens[token] = now + Double(ttl)
                 return .text(200, token)
             }
             guard request.method == "GET" else { return .text(405, "Method Not Allowed") }
-            if let token = request.headers["X-aliyun-ecs-metadata-token"] {
-                guard let expiry = s.sessionTokens[token], now < expiry else { return .text(401, "Unauthorized") }
-            } else if requireToken {
+            guard s.sessionTokens.admits(request.headers["X-aliyun-ecs-metadata-token"], required: requireToken, now: now) else {
                 return .text(401, "Unauthorized")
             }
             guard let roleName else { return .text(404, "Not Found") }
             if request.path == Self.credentialsPath { return .text(200, roleName) }
             guard request.path == Self.credentialsPath + roleName else { return .text(404, "Not Found") }
-            if s.current.map({ now >= $0.expiresAt - Self.rotationMargin }) ?? true {
-                s.issued += 1
-                let n = s.issued
-                let fresh = Issued(id: "STS.ecs\(n)", secret: "ecs-secret-\(n)", token: "CAIS+ecs/token\(n)==",
-                                   expiresAt: (now + lifetime).rounded(.down))
-                s.current = fresh
-                gateway.addTemporaryKey(id: fresh.id, secret: fresh.secret, token: fresh.token, expiresAt: fresh.expiresAt,
+            let (issue, isNew) = s.credentials.issue(now: now)
+            let n = issue.number
+            let (id, secret, token) = ("STS.ecs\(n)", "ecs-secret-\(n)", "CAIS+ecs/token\(n)==")
+            if isNew {
+                gateway.addTemporaryKey(id: id, secret: secret, token: token, expiresAt: issue.expiresAt,
                                         account: account, principal: .assumedRole(role: roleName, session: "ecs"))
             }
-            guard let current = s.current else { return .text(500, "Internal Server Error") }
             let body = JSONValue.object([
-                "AccessKeyId": .string(current.id), "AccessKeySecret": .string(current.secret),
-                "Expiration": .string(AlibabaSimulatorSignature.dateText(current.expiresAt)),
-                "SecurityToken": .string(current.token),
+                "AccessKeyId": .string(id), "AccessKeySecret": .string(secret),
+                "Expiration": .string(AlibabaSimulatorSignature.dateText(issue.expiresAt)),
+                "SecurityToken": .string(token),
                 "LastUpdated": .string(AlibabaSimulatorSignature.dateText(now)), "Code": .string("Success"),
             ]).text
             return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array(body.utf8))

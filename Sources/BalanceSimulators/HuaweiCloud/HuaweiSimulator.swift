@@ -56,7 +56,7 @@ package final class HuaweiSimulator: HTTPHandler {
         var accounts: [String: HuaweiSimulatorAccount] = [:]
         var keys: [String: Key] = [:]
         var faults: [API: [HuaweiSimulatorFault]] = [:]
-        var requests: [HTTPRequest] = []
+        var requests = RequestLog()
         var failures: [String: Int] = [:]
         var lockedUntil: [String: Double] = [:]
         var recent: [API: [Double]] = [:]
@@ -132,15 +132,15 @@ package final class HuaweiSimulator: HTTPHandler {
     }
 
     /// Every request received, in order.
-    package var requests: [HTTPRequest] { state.withLock { $0.requests } }
+    package var requests: [HTTPRequest] { state.withLock { $0.requests.recent } }
 
     // MARK: HTTPHandler
 
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let now = clock.now()
         return state.withLock { s in
-            s.requests.append(request)
-            let requestID = "sim-huawei-\(s.requests.count)"
+            s.requests.record(request)
+            let requestID = "sim-huawei-\(s.requests.total)"
             let path = request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
             let api: API
             switch (request.method, path) {

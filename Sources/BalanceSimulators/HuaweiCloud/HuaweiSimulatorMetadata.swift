@@ -19,12 +19,18 @@ package final class HuaweiSimulatorMetadata: HTTPHandler {
         var secretKey: String
         var securityToken: String
         var expiresAt: Double
+
+        init(_ issue: RotatingCredentials.Issue) {
+            accessKey = "HSTASIMULATED\(issue.number)"
+            secretKey = "metadata-secret-\(issue.number)"
+            securityToken = "metadata-token-\(issue.number)"
+            expiresAt = issue.expiresAt
+        }
     }
     private struct State {
-        var current: Issued?
-        var issued = 0
-        var sessionTokens: [String: Double] = [:]
-        var requests: [HTTPRequest] = []
+        var credentials: RotatingCredentials
+        var sessionTokens = MetadataSessionTokens(maxSeconds: HuaweiSimulatorMetadata.maxSessionTokenTTL, prefix: "sim-session-")
+        var requests = RequestLog()
     }
 
     static let rotationMargin = 600.0
@@ -33,9 +39,8 @@ package final class HuaweiSimulatorMetadata: HTTPHandler {
     private let clock: any WallClock
     private let cloud: HuaweiSimulator
     private let domainId: String?
-    private let lifetime: Double
     private let requireSessionToken: Bool
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     /// `domainId` nil: an instance without an agency.
     package init(clock: any WallClock, cloud: HuaweiSimulator, domainId: String?, lifetime: Double = 3600,
@@ -43,47 +48,37 @@ package final class HuaweiSimulatorMetadata: HTTPHandler {
         self.clock = clock
         self.cloud = cloud
         self.domainId = domainId
-        self.lifetime = lifetime
         self.requireSessionToken = requireSessionToken
+        state = Mutex(State(credentials: RotatingCredentials(lifetime: lifetime, rotationMargin: Self.rotationMargin)))
     }
 
-    package var requests: [HTTPRequest] { state.withLock { $0.requests } }
+    package var requests: [HTTPRequest] { state.withLock { $0.requests.recent } }
     /// How many sets of keys were issued.
-    package var issuedCount: Int { state.withLock { $0.issued } }
+    package var issuedCount: Int { state.withLock { $0.credentials.issuedCount } }
 
     /// Forgets every session token: the next use of one is refused with 401.
     package func expireSessionTokens() {
-        state.withLock { $0.sessionTokens.removeAll() }
+        state.withLock { $0.sessionTokens.expireAll() }
     }
 
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let now = clock.now()
         let outcome = state.withLock { s -> (HTTPResponse, Issued?) in
-            s.requests.append(request)
+            s.requests.record(request)
             switch (request.method, request.path) {
             case ("PUT", "/meta-data/latest/api/token"):
-                guard let ttl = request.headers["X-Metadata-Token-Ttl-Seconds"].flatMap({ Int($0) }),
-                      (1...Self.maxSessionTokenTTL).contains(ttl) else {
+                guard let token = s.sessionTokens.issue(seconds: request.headers["X-Metadata-Token-Ttl-Seconds"], now: now) else {
                     return (.text(400, "Bad Request"), nil)
                 }
-                let token = "sim-session-\(s.requests.count)"
-                s.sessionTokens[token] = now + Double(ttl)
                 return (.text(200, token), nil)
             case ("GET", "/openstack/latest/securitykey"):
-                if let token = request.headers["X-Metadata-Token"] {
-                    guard let expiry = s.sessionTokens[token], now < expiry else { return (.text(401, "Unauthorized"), nil) }
-                } else if requireSessionToken {
+                guard s.sessionTokens.admits(request.headers["X-Metadata-Token"], required: requireSessionToken, now: now) else {
                     return (.text(401, "Unauthorized"), nil)
                 }
                 guard domainId != nil else { return (.text(401, "Please configure Cloud Service Agency first"), nil) }
-                if let current = s.current, now < current.expiresAt - Self.rotationMargin {
-                    return (Self.body(current), nil)
-                }
-                s.issued += 1
-                let fresh = Issued(accessKey: "HSTASIMULATED\(s.issued)", secretKey: "metadata-secret-\(s.issued)",
-                                   securityToken: "metadata-token-\(s.issued)", expiresAt: (now + lifetime).rounded(.down))
-                s.current = fresh
-                return (Self.body(fresh), fresh)
+                let (issue, isNew) = s.credentials.issue(now: now)
+                let issued = Issued(issue)
+                return (Self.body(issued), isNew ? issued : nil)
             default:
                 return (.text(404, "Not Found"), nil)
             }

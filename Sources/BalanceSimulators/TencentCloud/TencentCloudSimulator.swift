@@ -32,7 +32,7 @@ package final class TencentCloudSimulator: HTTPHandler {
         var accounts: [String: SimulatedTencentAccount] = [:]
         var credentials: [String: Credential] = [:]
         var faults: [SimulatedTencentFault] = []
-        var requests: [HTTPRequest] = []
+        var requests = RequestLog()
         var nextRequestID = 1
     }
 
@@ -86,15 +86,15 @@ package final class TencentCloudSimulator: HTTPHandler {
     }
 
     /// Every request received, in order.
-    package var requests: [HTTPRequest] { state.withLock { $0.requests } }
-    package var requestCount: Int { state.withLock { $0.requests.count } }
+    package var requests: [HTTPRequest] { state.withLock { $0.requests.recent } }
+    package var requestCount: Int { state.withLock { $0.requests.total } }
 
     // MARK: HTTPHandler
 
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let now = clock.now()
         return state.withLock { s in
-            s.requests.append(request)
+            s.requests.record(request)
             let requestID = "sim-billing-\(s.nextRequestID)"
             s.nextRequestID += 1
             if !s.faults.isEmpty {

@@ -9,16 +9,9 @@ import Synchronization
 /// Like the real service it rotates the credentials shortly before they
 /// expire; each issue is registered with the billing simulator. Thread-safe.
 package final class TencentMetadataSimulator: HTTPHandler {
-    private struct Issued {
-        var id: String
-        var key: String
-        var token: String
-        var expiresAt: Double
-    }
     private struct State {
-        var current: Issued?
-        var issued = 0
-        var requests: [HTTPRequest] = []
+        var credentials: RotatingCredentials
+        var requests = RequestLog()
     }
 
     static let prefix = "/latest/meta-data/cam/security-credentials/"
@@ -29,8 +22,7 @@ package final class TencentMetadataSimulator: HTTPHandler {
     private let billing: TencentCloudSimulator
     private let roleName: String?
     private let account: String
-    private let lifetime: Double
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     /// `roleName` nil simulates an instance without a role (404).
     package init(clock: any WallClock, billing: TencentCloudSimulator, roleName: String?, account: String, lifetime: Double = 21600) {
@@ -38,39 +30,33 @@ package final class TencentMetadataSimulator: HTTPHandler {
         self.billing = billing
         self.roleName = roleName
         self.account = account
-        self.lifetime = lifetime
+        state = Mutex(State(credentials: RotatingCredentials(lifetime: lifetime, rotationMargin: Self.rotationMargin)))
     }
 
-    package var requests: [HTTPRequest] { state.withLock { $0.requests } }
-    package var requestCount: Int { state.withLock { $0.requests.count } }
+    package var requests: [HTTPRequest] { state.withLock { $0.requests.recent } }
+    package var requestCount: Int { state.withLock { $0.requests.total } }
     /// How many credential sets were issued.
-    package var issuedCount: Int { state.withLock { $0.issued } }
+    package var issuedCount: Int { state.withLock { $0.credentials.issuedCount } }
 
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let now = clock.now()
-        state.withLock { $0.requests.append(request) }
+        state.withLock { $0.requests.record(request) }
         guard request.method == "GET", let roleName else { return .text(404, "Not Found") }
         // The listing is `.../security-credentials/`; accept it without the slash too.
         let path = request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
         if path + "/" == Self.prefix { return .text(200, roleName) }
         guard path == Self.prefix + roleName else { return .text(404, "Not Found") }
-        let (issued, isNew) = state.withLock { s -> (Issued, Bool) in
-            if let current = s.current, now < current.expiresAt - Self.rotationMargin { return (current, false) }
-            s.issued += 1
-            let fresh = Issued(id: "AKIDcvm\(s.issued)", key: "cvm-secret-\(s.issued)", token: "cvm-token-\(s.issued)",
-                               expiresAt: (now + lifetime).rounded(.down))
-            s.current = fresh
-            return (fresh, true)
-        }
+        let (issue, isNew) = state.withLock { $0.credentials.issue(now: now) }
+        let n = issue.number
+        let (id, key, token) = ("AKIDcvm\(n)", "cvm-secret-\(n)", "cvm-token-\(n)")
         if isNew {
-            billing.addTemporaryCredential(secretId: issued.id, secretKey: issued.key, token: issued.token,
-                                           expiresAt: issued.expiresAt, account: account)
+            billing.addTemporaryCredential(secretId: id, secretKey: key, token: token, expiresAt: issue.expiresAt, account: account)
         }
         return SimulatedTencentSignature.json(.object([
-            "TmpSecretId": .string(issued.id), "TmpSecretKey": .string(issued.key),
-            "ExpiredTime": .number(.int(Int64(issued.expiresAt))),
-            "Expiration": .string(SimulatedBeijingTime.rfc3339(Int(issued.expiresAt))),
-            "Token": .string(issued.token), "Code": .string("Success"),
+            "TmpSecretId": .string(id), "TmpSecretKey": .string(key),
+            "ExpiredTime": .number(.int(Int64(issue.expiresAt))),
+            "Expiration": .string(SimulatedBeijingTime.rfc3339(Int(issue.expiresAt))),
+            "Token": .string(token), "Code": .string("Success"),
         ]))
     }
 }

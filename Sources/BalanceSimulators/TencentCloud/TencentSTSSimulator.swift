@@ -11,7 +11,7 @@ package final class TencentSTSSimulator: HTTPHandler {
     private struct State {
         var callers: [String: String] = [:]
         var roles: [String: String] = [:]
-        var requests: [HTTPRequest] = []
+        var requests = RequestLog()
         var issued = 0
     }
 
@@ -34,14 +34,14 @@ package final class TencentSTSSimulator: HTTPHandler {
         state.withLock { $0.roles[arn] = account }
     }
 
-    package var requests: [HTTPRequest] { state.withLock { $0.requests } }
-    package var requestCount: Int { state.withLock { $0.requests.count } }
+    package var requests: [HTTPRequest] { state.withLock { $0.requests.recent } }
+    package var requestCount: Int { state.withLock { $0.requests.total } }
 
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let now = clock.now()
         let (requestNumber, callers) = state.withLock { s -> (Int, [String: String]) in
-            s.requests.append(request)
-            return (s.requests.count, s.callers)
+            s.requests.record(request)
+            return (s.requests.total, s.callers)
         }
         let requestID = "sim-sts-\(requestNumber)"
         func reject(_ code: String, _ message: String) -> HTTPResponse {

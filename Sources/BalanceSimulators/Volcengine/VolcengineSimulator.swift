@@ -100,7 +100,7 @@ package final class VolcengineSimulator: HTTPHandler {
         var keys: [String: Key] = [:]
         var roles: [String: String] = [:]
         var faults: [Action: [Fault]] = [:]
-        var requests: [HTTPRequest] = []
+        var requests = RequestLog()
         var issued = 0
         var requestsPerSecond: Int?
         var window: [String: (second: Int, count: Int)] = [:]
@@ -170,8 +170,8 @@ package final class VolcengineSimulator: HTTPHandler {
     }
 
     /// Every request received, in order.
-    package var requests: [HTTPRequest] { state.withLock { $0.requests } }
-    package var requestCount: Int { state.withLock { $0.requests.count } }
+    package var requests: [HTTPRequest] { state.withLock { $0.requests.recent } }
+    package var requestCount: Int { state.withLock { $0.requests.total } }
     /// How many temporary key sets AssumeRole issued.
     package var issuedCount: Int { state.withLock { $0.issued } }
 
@@ -180,8 +180,8 @@ package final class VolcengineSimulator: HTTPHandler {
     package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let now = clock.now()
         return state.withLock { s in
-            s.requests.append(request)
-            return Self.answer(request, state: &s, now: now, requestID: "sim-volcengine-\(s.requests.count)")
+            s.requests.record(request)
+            return Self.answer(request, state: &s, now: now, requestID: "sim-volcengine-\(s.requests.total)")
         }
     }
 
