@@ -59,7 +59,7 @@ final class TencentCloudSimulatorTests: XCTestCase {
 
     /// `--demo` answers from these simulators for as long as it runs: what
     /// they keep of the requests they received stays bounded.
-    func testAnyNumberOfRequestsKeepsOnlyTheLastThousandAndCountsThemAll() {
+    func testAnyNumberOfRequestsKeepsOnlyTheLastFewAndCountsThemAll() {
         let simulator = simulatorWithOneAccount()
         for n in 0..<(RequestLog.capacity + 250) {
             _ = simulator.handle(HTTPRequest(method: "POST", target: "/", headers: [("X-Request", String(n))]))
