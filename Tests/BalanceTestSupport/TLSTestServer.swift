@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 /// Throwaway certificates for TLS tests, made with the `openssl` command
@@ -53,6 +54,28 @@ package struct TLSTestCertificates: Sendable {
 
     package func remove() {
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// One set of `TLSTestCertificates` for a whole test class: made on first
+/// use (openssl takes a while), the same failure reported to every test if
+/// making them failed, removed by the class's `tearDown`.
+package final class SharedTLSTestCertificates: Sendable {
+    private let made = Mutex<Result<TLSTestCertificates, TLSTestError>?>(nil)
+
+    package init() {}
+
+    package func get() throws -> TLSTestCertificates {
+        try made.withLock { made -> Result<TLSTestCertificates, TLSTestError> in
+            if let made { return made }
+            let fresh = Result { try TLSTestCertificates.generate() }.mapError { TLSTestError("\($0)") }
+            made = fresh
+            return fresh
+        }.get()
+    }
+
+    package func remove() {
+        if case .success(let certificates)? = made.withLock({ $0 }) { certificates.remove() }
     }
 }
 

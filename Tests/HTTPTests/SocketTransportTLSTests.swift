@@ -1,6 +1,5 @@
 import BalanceTestSupport
 import Foundation
-import Synchronization
 import XCTest
 @testable import BalanceHTTP
 
@@ -10,23 +9,17 @@ import XCTest
 /// names only, and every TLS failure is a fixed "TLS handshake failed" text.
 /// Without python3 or openssl: skipped, or failed under CI=true.
 final class SocketTransportTLSTests: XCTestCase {
-    private static let certificates = Mutex<Result<TLSTestCertificates, TLSTestError>?>(nil)
+    private static let certificates = SharedTLSTestCertificates()
 
     override class func tearDown() {
-        if case .success(let made)? = certificates.withLock({ $0 }) { made.remove() }
+        certificates.remove()
         super.tearDown()
     }
 
     /// The certificates, made once for the whole class.
     private func certificates() throws -> TLSTestCertificates {
         try requireTools(executables: ["openssl", "python3"], pythonModules: ["ssl"])
-        let result = Self.certificates.withLock { made -> Result<TLSTestCertificates, TLSTestError> in
-            if let made { return made }
-            let fresh = Result { try TLSTestCertificates.generate() }.mapError { TLSTestError("\($0)") }
-            made = fresh
-            return fresh
-        }
-        return try result.get()
+        return try Self.certificates.get()
     }
 
     private func serve(_ certificate: (String, String)) throws -> Int {

@@ -1,6 +1,5 @@
 import BalanceTestSupport
 import Foundation
-import Synchronization
 import XCTest
 @testable import BalanceHTTP
 @testable import BalanceSupport
@@ -10,22 +9,16 @@ import XCTest
 /// headers, and a file re-read when it changes. Our own client
 /// (`SocketTransport` with the test CA) speaks to it.
 final class WebConfigServerTests: XCTestCase {
-    private static let certificates = Mutex<Result<TLSTestCertificates, TLSTestError>?>(nil)
+    private static let certificates = SharedTLSTestCertificates()
 
     override class func tearDown() {
-        if case .success(let made)? = certificates.withLock({ $0 }) { made.remove() }
+        certificates.remove()
         super.tearDown()
     }
 
     private func certificates() throws -> TLSTestCertificates {
         try requireTools(executables: ["openssl"])
-        let result = Self.certificates.withLock { made -> Result<TLSTestCertificates, TLSTestError> in
-            if let made { return made }
-            let fresh = Result { try TLSTestCertificates.generate() }.mapError { TLSTestError("\($0)") }
-            made = fresh
-            return fresh
-        }
-        return try result.get()
+        return try Self.certificates.get()
     }
 
     /// A server answering `ok <path>` behind the web configuration at `path`.
