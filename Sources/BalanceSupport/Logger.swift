@@ -87,41 +87,20 @@ package final class Logger: Sendable {
             guard case .string = value else { return "\(key)=\(text)" }
             let needsQuotes = text.isEmpty || text.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline || $0 == "\\" })
             guard needsQuotes else { return "\(key)=\(text)" }
-            return "\(key)=\"\(escape(text))\""
+            return "\(key)=\(JSONValue.string(text).text)"  // quoted and escaped as a JSON string
         }.joined(separator: " ")
     }
 
     /// Strings as JSON strings; numbers and booleans as JSON numbers and booleans.
     static func json(_ pairs: [(String, LogValue)]) -> String {
         "{" + pairs.map { key, value in
+            let name = JSONValue.string(key).text
             switch value {
-            case .string(let text): return "\"\(escape(key))\":\"\(escape(text))\""
-            case .double(let d) where !d.isFinite: return "\"\(escape(key))\":\"\(value.description)\""
-            default: return "\"\(escape(key))\":\(value.description)"
+            case .string(let text): return "\(name):\(JSONValue.string(text).text)"
+            case .double(let d) where !d.isFinite: return "\(name):\(JSONValue.string(value.description).text)"
+            default: return "\(name):\(value.description)"
             }
         }.joined(separator: ",") + "}"
-    }
-
-    private static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 }
 
