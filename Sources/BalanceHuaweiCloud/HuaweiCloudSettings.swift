@@ -21,15 +21,8 @@ struct HuaweiCloudSettings: Sendable {
         let endpoint = settings.url("endpoint")
 
         // The keys go into request headers: no control characters (no CR/LF injection).
-        func headerValue(_ key: String) -> String? {
-            guard let value = settings.text(key) else { return nil }
-            if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-                settings.problem(key, "must not contain control characters")
-            }
-            return value
-        }
-        let accessKey = headerValue("access_key"), secretKey = settings.text("secret_key")
-        let token = headerValue("security_token")
+        let accessKey = settings.headerText("access_key"), secretKey = settings.text("secret_key")
+        let token = settings.headerText("security_token")
         switch (accessKey, secretKey) {
         case let (ak?, sk?):
             keys = HuaweiCredentials(accessKey: ak, secretKey: sk, securityToken: token, source: "account config")

@@ -54,7 +54,15 @@ package struct AccountSettings {
 
     /// A text sent in an HTTP header: no control characters (no CR/LF header injection).
     package mutating func headerText(_ key: String, default fallback: String) -> String {
-        let value = text(key) ?? fallback
+        headerText(key, value: text(key) ?? fallback)
+    }
+
+    /// `headerText(_:default:)` for a key without a default: nil when not set.
+    package mutating func headerText(_ key: String) -> String? {
+        text(key).map { headerText(key, value: $0) }
+    }
+
+    private mutating func headerText(_ key: String, value: String) -> String {
         if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             problem(key, "must not contain control characters")
         }
